@@ -1,0 +1,256 @@
+"""The async client of one gateway's Convos API, over httpx.
+
+One call, one request: nothing is retried here. A create, join, lock or explode that is retried by
+itself can bind a second identity, so a call that timed out or lost its connection after the
+request was sent reports that its outcome is unknown, and the caller re-polls to find out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from typing import Any
+
+import httpx
+
+from convos_tui import __version__
+from convos_tui.api import errors, interpret
+from convos_tui.api.endpoint import Endpoint, Route
+from convos_tui.api.invites import Invite
+from convos_tui.api.models import (
+    CreatedConversation,
+    GatewayStatus,
+    JoinResult,
+    LockResult,
+    SendResult,
+    SetupStatus,
+)
+
+USER_AGENT = f"convos-tui/{__version__}"
+
+
+class GatewayClient:
+    """Typed calls to one gateway. Use as `async with GatewayClient(endpoint) as client: ...`."""
+
+    def __init__(self, endpoint: Endpoint, *, http: httpx.AsyncClient | None = None) -> None:
+        self.endpoint = endpoint
+        self._own_http = http is None
+        self._http = http or httpx.AsyncClient(
+            verify=endpoint.verify_tls,
+            follow_redirects=False,
+            trust_env=False,  # a stray HTTP(S)_PROXY must not reroute loopback gateways
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+        )
+
+    async def __aenter__(self) -> GatewayClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+    # --- the routes -------------------------------------------------------------------------
+
+    async def status(self) -> GatewayStatus:
+        value = await self._call(Route.STATUS)
+        return interpret.parse_status(value, Route.STATUS.label)
+
+    async def create(
+        self,
+        *,
+        name: str | None = None,
+        profile_name: str | None = None,
+        description: str | None = None,
+        image_url: str | None = None,
+        permissions: str | None = None,
+        env: str | None = None,
+        instructions: str | None = None,
+        account_id: str | None = None,
+    ) -> CreatedConversation:
+        if permissions is not None and permissions not in ("all-members", "admin-only"):
+            raise ValueError(f"permissions must be all-members or admin-only, not {permissions!r}")
+        body = _drop_none(
+            name=name,
+            profileName=profile_name,
+            description=description,
+            imageUrl=image_url,
+            permissions=permissions,
+            env=_check_env(env),
+            instructions=instructions,
+            accountId=account_id,
+        )
+        started = time.monotonic()
+        value = await self._call(Route.CREATE, body)
+        return interpret.parse_created(value, time.monotonic() - started, Route.CREATE.label)
+
+    async def join(
+        self,
+        invite: Invite,
+        *,
+        profile_name: str | None = None,
+        env: str | None = None,
+        instructions: str | None = None,
+        account_id: str | None = None,
+    ) -> JoinResult:
+        body = _drop_none(
+            inviteUrl=invite.wire,
+            profileName=profile_name,
+            env=_check_env(env),
+            instructions=instructions,
+            accountId=account_id,
+        )
+        started = time.monotonic()
+        value = await self._call(Route.JOIN, body)
+        return interpret.parse_join(value, time.monotonic() - started, Route.JOIN.label)
+
+    async def send(self, message: str) -> SendResult:
+        if not isinstance(message, str) or not message:
+            raise ValueError("the message is empty: write something to send")
+        value = await self._call(Route.SEND, {"message": message})
+        return interpret.parse_send(value, Route.SEND.label)
+
+    async def rename(self, profile_name: str) -> None:
+        """Set the agent's profile (display) name in the conversation; the group name does not change."""
+        if not isinstance(profile_name, str) or not profile_name:
+            raise ValueError("the name is empty: give the agent's new profile name")
+        value = await self._call(Route.RENAME, {"name": profile_name})
+        interpret.parse_ok(value, Route.RENAME.label)
+
+    async def lock(self) -> LockResult:
+        """Lock the conversation. This rotates the invite: every earlier invite stops working."""
+        value = await self._call(Route.LOCK, {})
+        return interpret.parse_lock(value, True, Route.LOCK.label)
+
+    async def unlock(self) -> LockResult:
+        value = await self._call(Route.LOCK, {"unlock": True})
+        return interpret.parse_lock(value, False, Route.LOCK.label)
+
+    async def explode(self) -> None:
+        """Destroy the conversation for everyone and unbind the gateway."""
+        value = await self._call(Route.EXPLODE, None)
+        interpret.parse_explode(value, Route.EXPLODE.label)
+
+    async def setup_status(self) -> SetupStatus:
+        value = await self._call(Route.SETUP_STATUS)
+        return interpret.parse_setup_status(value, Route.SETUP_STATUS.label)
+
+    # --- one request ------------------------------------------------------------------------
+
+    async def _call(self, route: Route, body: dict[str, Any] | None = None) -> Any:
+        timeout = self.endpoint.timeouts.for_route(route)
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity", "User-Agent": USER_AGENT}
+        if self.endpoint.token:
+            headers["Authorization"] = f"Bearer {self.endpoint.token}"
+        content: bytes | None = None
+        if route.method == "POST":
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(body if body is not None else {}).encode()
+        request = self._http.build_request(
+            route.method,
+            self.endpoint.route_url(route),
+            headers=headers,
+            content=content,
+            timeout=httpx.Timeout(timeout),
+        )
+        sent = False
+        try:
+            # The total deadline covers the body as well: httpx's own timeouts are per read,
+            # so an answer dripping one byte a second would otherwise never time out.
+            async with asyncio.timeout(timeout):
+                response = await self._http.send(request, stream=True)
+                sent = True
+                try:
+                    raw, truncated = await _read_capped(response, interpret.MAX_BODY)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise self._timeout(route, timeout, sent) from None
+        except httpx.TimeoutException as exc:
+            connect = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise self._timeout(route, timeout, sent or not connect) from None
+        except httpx.HTTPError as exc:
+            raise self._transport_error(route, exc, sent) from None
+        if response.headers.get("content-encoding", "identity").lower() not in ("identity", ""):
+            raise errors.UnexpectedAnswer(
+                "the answer is compressed although it was asked not to be",
+                status=response.status_code,
+                route=route.label,
+            )
+        return interpret.decode_answer(
+            route.label,
+            response.status_code,
+            response.headers.get("content-type"),
+            raw,
+            truncated=truncated,
+            retry_after=response.headers.get("retry-after"),
+            location=response.headers.get("location"),
+        )
+
+    def _timeout(self, route: Route, seconds: float, maybe_sent: bool) -> errors.GatewayTimeout:
+        unknown = route.mutating and maybe_sent
+        summary = f"{route.label} timed out after {seconds:g} s"
+        if unknown:
+            summary += ": its outcome is unknown; re-poll the gateway to find out"
+        return errors.GatewayTimeout(summary, route=route.label, outcome_unknown=unknown)
+
+    def _transport_error(self, route: Route, exc: httpx.HTTPError, sent: bool) -> errors.GatewayError:
+        reason = _connection_reason(exc)
+        if isinstance(exc, httpx.ConnectError):
+            return errors.Unreachable(f"unreachable: {reason}", detail=_safe_detail(exc), route=route.label)
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return errors.Unreachable(f"bad URL: {reason}", detail=_safe_detail(exc), route=route.label)
+        # The connection broke after the request went out (reset, closed mid-answer).
+        unknown = route.mutating
+        summary = f"connection broken mid-answer: {reason}"
+        if unknown:
+            summary += "; the outcome is unknown: re-poll the gateway to find out"
+        return errors.Unreachable(summary, detail=_safe_detail(exc), route=route.label, outcome_unknown=unknown)
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body, read up to `limit` bytes; True when there was more (the rest is never read)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+def _connection_reason(exc: httpx.HTTPError) -> str:
+    text = str(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    seen = f"{text} {cause!r}".lower()
+    if isinstance(cause, ssl.SSLCertVerificationError) or "certificate verify failed" in seen:
+        return "TLS certificate not trusted (set tls_verify = false for this gateway only if you trust it)"
+    if "connection refused" in seen or "connect call failed" in seen or "errno 111" in seen:
+        return "connection refused (nothing listens on that port)"
+    if "name or service not known" in seen or "nodename nor servname" in seen or "getaddrinfo" in seen:
+        return "host not found (DNS)"
+    if "reset" in seen:
+        return "connection reset by the gateway"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the gateway closed the connection or broke the HTTP protocol"
+    return interpret.one_line(text, 120)
+
+
+def _safe_detail(exc: httpx.HTTPError) -> str:
+    # httpx messages hold the URL at most, never request headers: the pool key cannot leak here.
+    return interpret.clean_text(f"{type(exc).__name__}: {exc}")
+
+
+def _drop_none(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _check_env(env: str | None) -> str | None:
+    if env is not None and env not in ("dev", "production"):
+        raise ValueError(f"env must be dev or production, not {env!r}")
+    return env

@@ -1,0 +1,383 @@
+"""Turning a gateway's raw answer into a typed result or an error a person can act on.
+
+Pure functions over (status, content type, body bytes): no I/O, so the httpx client and the
+fleet poller (whatever HTTP stack it measures best with) classify answers exactly alike.
+Nothing a gateway sends is trusted: not its size, encoding, content type, shape or strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from convos_tui.api import errors
+from convos_tui.api.models import (
+    CreatedConversation,
+    GatewayStatus,
+    JoinResult,
+    LockResult,
+    SendResult,
+    SetupStatus,
+)
+
+MAX_BODY = 1024 * 1024  # the plugin's own request limit; no honest answer comes near it
+SUMMARY_MAX = 240
+ID_MAX = 200
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CLI_ERROR = re.compile(r"^\s*›\s+Error:\s*(.*)$")
+_CLI_CONTINUATION = re.compile(r"^\s*›\s+(.*)$")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to keep and show: control characters (escape sequences among them) made visible."""
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def one_line(text: str, limit: int = SUMMARY_MAX) -> str:
+    line = " ".join(clean_text(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def cli_error_summary(text: str) -> str:
+    """The useful part of a CLI failure: its first ` ›   Error:` line with the lines that continue it.
+
+    The plugin wraps every CLI failure as `Command failed: <argv>\\n ›   Error: …\\n\\nUSAGE …` (2-3 KB);
+    oclif wraps the message at about 80 columns, continuing it on lines that start with ` ›`.
+    """
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        match = _CLI_ERROR.match(line)
+        if not match:
+            continue
+        parts = [match.group(1)]
+        for follow in lines[index + 1 :]:
+            cont = _CLI_CONTINUATION.match(follow)
+            if not cont or _CLI_ERROR.match(follow):
+                break
+            parts.append(cont.group(1))
+        return one_line(" ".join(parts))
+    first = next((line for line in lines if line.strip()), text)
+    return one_line(first)
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None  # an HTTP date: no gateway sends one; treat as unknown
+    return seconds if 0 <= seconds <= 3600 else None
+
+
+def decode_answer(
+    route: str,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+    *,
+    truncated: bool = False,
+    retry_after: str | None = None,
+    location: str | None = None,
+) -> Any:
+    """The JSON value of a successful (200) plugin answer, or the GatewayError that the answer means."""
+    if truncated:
+        raise errors.UnexpectedAnswer(
+            f"answer larger than {MAX_BODY // 1024} KiB: cut off and ignored",
+            detail=_preview(body),
+            status=status,
+            route=route,
+        )
+    if 300 <= status < 400:
+        where = one_line(location or "nowhere", 120)
+        raise errors.UnexpectedAnswer(
+            f"redirected (HTTP {status}) to {where}: redirects are not followed; put the final URL in the config",
+            status=status,
+            route=route,
+        )
+    if status == 503:
+        text = _text_or_empty(body)
+        if retry_after is not None or "starting" in text.lower():
+            raise errors.Starting(
+                "starting: " + (one_line(text, 80) or "the gateway is not ready yet"),
+                retry_after=parse_retry_after(retry_after),
+                detail=text,
+                status=status,
+                route=route,
+            )
+    if status in (502, 503, 504):
+        raise errors.Unreachable(
+            f"HTTP {status} from a proxy: the gateway behind it is down or unreachable",
+            detail=_text_or_empty(body),
+            status=status,
+            route=route,
+        )
+    if status == 401:
+        raise errors.Unauthorized(
+            "unauthorized (401): the pool key is missing or wrong",
+            detail=_text_or_empty(body),
+            status=status,
+            route=route,
+        )
+    kind = media_type(content_type)
+    if kind != "application/json":
+        raise errors.PluginMissing(
+            _not_plugin_summary(status, kind),
+            detail=_preview(body),
+            status=status,
+            route=route,
+        )
+    value = _parse_json(route, status, body)
+    if status == 200:
+        return value
+    message = _error_text(value)
+    if status == 409:
+        raise errors.AlreadyBound(
+            "already holds a conversation: provision a fresh instance",
+            detail=message or "",
+            status=status,
+            route=route,
+        )
+    if status == 400 and message == "No active conversation":
+        raise errors.NoActiveConversation(
+            "no active conversation on this gateway", detail=message, status=status, route=route
+        )
+    if status == 400:
+        raise errors.InvalidRequest(
+            "refused: " + one_line(message or "bad request"), detail=message or "", status=status, route=route
+        )
+    if status == 500:
+        raise errors.GatewayFailure(
+            "failed: " + cli_error_summary(message or "Internal Server Error"),
+            detail=message or "",
+            status=status,
+            route=route,
+        )
+    if status == 405:
+        raise errors.UnexpectedAnswer(
+            "the route refused the method (405): this plugin version serves it differently",
+            detail=message or "",
+            status=status,
+            route=route,
+        )
+    raise errors.UnexpectedAnswer(
+        f"unexpected HTTP {status}" + (f": {one_line(message, 120)}" if message else ""),
+        detail=message or _preview(body),
+        status=status,
+        route=route,
+    )
+
+
+def _text_or_empty(body: bytes) -> str:
+    return clean_text(body[:4096].decode("utf-8", errors="replace"))
+
+
+def _preview(body: bytes, limit: int = 2000) -> str:
+    text = clean_text(body[:limit].decode("utf-8", errors="replace"))
+    return text + ("…" if len(body) > limit else "")
+
+
+def _not_plugin_summary(status: int, kind: str) -> str:
+    if kind == "text/html":
+        return f"no Convos plugin: the gateway answers with a web page (HTTP {status}, the Control UI)"
+    if status in (404, 405):
+        return f"no Convos plugin: the gateway has no such route (HTTP {status})"
+    shown = kind or "no content type"
+    return f"no Convos plugin: HTTP {status} with {shown}, not the plugin's JSON"
+
+
+def _parse_json(route: str, status: int, body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.UnexpectedAnswer(
+            f"the answer is not valid UTF-8 (byte {exc.start})", detail=_preview(body), status=status, route=route
+        ) from None
+    if not text.strip():
+        return None  # HEAD-like empty answers; callers that need a body reject None
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "nesting"
+        raise errors.UnexpectedAnswer(
+            f"the answer is not valid JSON ({where})", detail=_preview(body), status=status, route=route
+        ) from None
+
+
+def _error_text(value: Any) -> str | None:
+    if isinstance(value, dict) and isinstance(value.get("error"), str):
+        return clean_text(value["error"])
+    return None
+
+
+# --- route answers ---------------------------------------------------------------------------
+
+class _Shape:
+    """Reads fields of one answer, raising UnexpectedAnswer that names the route and the field."""
+
+    def __init__(self, route: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise errors.UnexpectedAnswer(
+                f"expected a JSON object, got {_json_type(value)}", detail=_describe(value), status=200, route=route
+            )
+        self.route = route
+        self.value: dict[str, Any] = value
+
+    def wrong(self, what: str) -> errors.UnexpectedAnswer:
+        return errors.UnexpectedAnswer(
+            f"answer of the wrong shape: {what}", detail=_describe(self.value), status=200, route=self.route
+        )
+
+    def bool(self, key: str, *, optional: bool = False) -> bool | None:
+        value = self.value.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, bool):
+            raise self.wrong(f"{key!r} should be true or false, got {_json_type(value)}")
+        return value
+
+    def ident(self, key: str, *, optional: bool = False, source: dict[str, Any] | None = None) -> str | None:
+        value = (self.value if source is None else source).get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value or len(value) > ID_MAX or _CONTROL.search(value):
+            raise self.wrong(f"{key!r} should be an identifier, got {_json_type(value)}")
+        return value
+
+    def text(self, key: str, *, limit: int = 10_000) -> str:
+        value = self.value.get(key)
+        if not isinstance(value, str) or not value or len(value) > limit or _CONTROL.search(value):
+            raise self.wrong(f"{key!r} should be text, got {_json_type(value)}")
+        return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string" if len(value) <= ID_MAX else f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _describe(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return clean_text(text[:2000])
+
+
+CLASSIC_KEYS = ("ready", "conversation", "streaming")
+NEWER_KEYS = ("conversationId", "inboxId", "pending", "clean")
+
+
+def parse_status(value: Any, route: str = "status") -> GatewayStatus:
+    shape = _Shape(route, value)
+    raw = shape.value
+    has_classic = any(key in raw for key in CLASSIC_KEYS)
+    if not has_classic and not any(key in raw for key in NEWER_KEYS):
+        raise shape.wrong("none of the status fields (ready, conversation, streaming or conversationId)")
+    if not has_classic or ("conversationId" in raw and "conversation" not in raw):
+        return GatewayStatus(
+            shape="newer",
+            ready=True,  # the plugin answered; this shape has no readiness flag
+            conversation_id=shape.ident("conversationId", optional=True),
+            streaming=None,
+            pending=bool(shape.bool("pending", optional=True)),
+            inbox_id=shape.ident("inboxId", optional=True),
+            clean=shape.bool("clean", optional=True),
+            missing=tuple(key for key in NEWER_KEYS if key not in raw),
+            raw=raw,
+        )
+    ready = shape.bool("ready", optional=True)
+    conversation = raw.get("conversation")
+    if conversation is None:
+        conversation_id = None
+    elif isinstance(conversation, dict):
+        conversation_id = shape.ident("id", source=conversation)
+    else:
+        raise shape.wrong(f"'conversation' should be an object or null, got {_json_type(conversation)}")
+    return GatewayStatus(
+        shape="classic",
+        ready=True if ready is None else ready,
+        conversation_id=conversation_id,
+        streaming=shape.bool("streaming", optional=True),
+        pending=raw.get("pending") is True,  # some forks add it beside the classic keys
+        missing=tuple(key for key in CLASSIC_KEYS if key not in raw),
+        raw=raw,
+    )
+
+
+def parse_created(value: Any, elapsed_s: float, route: str = "create") -> CreatedConversation:
+    shape = _Shape(route, value)
+    return CreatedConversation(
+        conversation_id=shape.ident("conversationId"),  # type: ignore[arg-type]
+        invite_url=shape.text("inviteUrl", limit=8192),
+        invite_slug=shape.text("inviteSlug", limit=8192),
+        elapsed_s=elapsed_s,
+    )
+
+
+JOINED = "joined"
+PENDING_STATUSES = ("waiting_for_acceptance", "pending_acceptance")
+
+
+def parse_join(value: Any, elapsed_s: float, route: str = "join") -> JoinResult:
+    shape = _Shape(route, value)
+    status = shape.value.get("status")
+    if status == JOINED:
+        conversation_id = shape.ident("conversationId")
+        return JoinResult("joined", conversation_id, JOINED, elapsed_s)
+    if status in PENDING_STATUSES:
+        return JoinResult("pending", shape.ident("conversationId", optional=True), status, elapsed_s)
+    raise shape.wrong(f"'status' should be joined or waiting_for_acceptance, got {_describe(status)[:60]}")
+
+
+def parse_send(value: Any, route: str = "send") -> SendResult:
+    shape = _Shape(route, value)
+    if shape.value.get("success") is False:
+        raise errors.GatewayFailure("failed: the gateway reports the message was not sent", route=route, status=200)
+    return SendResult(
+        message_id=shape.ident("messageId", optional=True),
+        conversation_id=shape.ident("conversationId", optional=True),
+        raw=shape.value,
+    )
+
+
+def parse_ok(value: Any, route: str) -> None:
+    shape = _Shape(route, value)
+    if shape.value.get("ok") is not True:
+        raise shape.wrong("'ok' should be true")
+
+
+def parse_lock(value: Any, requested_lock: bool, route: str = "lock") -> LockResult:
+    parse_ok(value, route)
+    locked = _Shape(route, value).bool("locked", optional=True)
+    return LockResult(locked=requested_lock if locked is None else locked)
+
+
+def parse_explode(value: Any, route: str = "explode") -> None:
+    parse_ok(value, route)
+    if _Shape(route, value).bool("exploded", optional=True) is False:
+        raise _Shape(route, value).wrong("'exploded' is false")
+
+
+def parse_setup_status(value: Any, route: str = "setup-status") -> SetupStatus:
+    shape = _Shape(route, value)
+    return SetupStatus(
+        active=bool(shape.bool("active")),
+        joined=bool(shape.bool("joined")),
+        joiner_inbox_id=shape.ident("joinerInboxId", optional=True),
+    )

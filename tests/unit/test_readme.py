@@ -1,0 +1,26 @@
+"""The README's set-up commands are the ones CI runs: `.ci/run` holds exactly the README's test command."""
+
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def readme_command(marker: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    match = re.search(rf"<!-- {marker} -->\s*```(?:sh|bash|console)?\n(.+?)\n```", text, re.S)
+    assert match, f"README.md has no <!-- {marker} --> code block"
+    return match.group(1).strip()
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    command = readme_command("test-command")
+    script = (ROOT / ".ci" / "run").read_text().splitlines()
+    commands = [line for line in script if line.strip() and not line.startswith("#")]
+    assert commands[-1] == command
+
+
+def test_the_test_command_installs_before_testing():
+    command = readme_command("test-command")
+    assert "pip install" in command and "pytest" in command
+    assert command.index("pip install") < command.index("pytest")
