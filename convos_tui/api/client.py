@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 import time
 from typing import Any
@@ -150,31 +151,34 @@ class GatewayClient:
         if route.method == "POST":
             headers["Content-Type"] = "application/json"
             content = json.dumps(body if body is not None else {}).encode()
+        # Once the request's first bytes may have left, a failure leaves the outcome unknown.
+        progress = {"sent": False}
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if ".send_request_headers." in event:
+                progress["sent"] = True
+
         request = self._http.build_request(
             route.method,
             self.endpoint.route_url(route),
             headers=headers,
             content=content,
             timeout=httpx.Timeout(timeout),
+            extensions={"trace": trace},
         )
-        sent = False
         try:
             # The total deadline covers the body as well: httpx's own timeouts are per read,
             # so an answer dripping one byte a second would otherwise never time out.
             async with asyncio.timeout(timeout):
                 response = await self._http.send(request, stream=True)
-                sent = True
                 try:
-                    raw, truncated = await _read_capped(response, interpret.MAX_BODY)
+                    raw, truncated = await read_capped(response, interpret.MAX_BODY)
                 finally:
                     await response.aclose()
-        except TimeoutError:
-            raise self._timeout(route, timeout, sent) from None
-        except httpx.TimeoutException as exc:
-            connect = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-            raise self._timeout(route, timeout, sent or not connect) from None
+        except (TimeoutError, httpx.TimeoutException):
+            raise self._timeout(route, timeout, progress["sent"]) from None
         except httpx.HTTPError as exc:
-            raise self._transport_error(route, exc, sent) from None
+            raise self._transport_error(route, exc, progress["sent"]) from None
         if response.headers.get("content-encoding", "identity").lower() not in ("identity", ""):
             raise errors.UnexpectedAnswer(
                 "the answer is compressed although it was asked not to be",
@@ -199,20 +203,20 @@ class GatewayClient:
         return errors.GatewayTimeout(summary, route=route.label, outcome_unknown=unknown)
 
     def _transport_error(self, route: Route, exc: httpx.HTTPError, sent: bool) -> errors.GatewayError:
-        reason = _connection_reason(exc)
+        reason = connection_reason(exc)
         if isinstance(exc, httpx.ConnectError):
             return errors.Unreachable(f"unreachable: {reason}", detail=_safe_detail(exc), route=route.label)
         if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
             return errors.Unreachable(f"bad URL: {reason}", detail=_safe_detail(exc), route=route.label)
         # The connection broke after the request went out (reset, closed mid-answer).
-        unknown = route.mutating
+        unknown = route.mutating and sent
         summary = f"connection broken mid-answer: {reason}"
         if unknown:
             summary += "; the outcome is unknown: re-poll the gateway to find out"
         return errors.Unreachable(summary, detail=_safe_detail(exc), route=route.label, outcome_unknown=unknown)
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """The body, read up to `limit` bytes; True when there was more (the rest is never read)."""
     chunks: list[bytes] = []
     size = 0
@@ -224,21 +228,35 @@ async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, boo
     return b"".join(chunks), False
 
 
-def _connection_reason(exc: httpx.HTTPError) -> str:
-    text = str(exc) or type(exc).__name__
-    cause = exc.__cause__ or exc.__context__
-    seen = f"{text} {cause!r}".lower()
-    if isinstance(cause, ssl.SSLCertVerificationError) or "certificate verify failed" in seen:
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it was raised from (httpx wraps the OS error twice or more)."""
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 10:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return seen
+
+
+def connection_reason(exc: BaseException) -> str:
+    """Why a connection failed, in words a person can act on."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain).lower()
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "certificate verify failed" in text:
         return "TLS certificate not trusted (set tls_verify = false for this gateway only if you trust it)"
-    if "connection refused" in seen or "connect call failed" in seen or "errno 111" in seen:
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        return "TLS handshake failed (is it really https on that port?)"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
         return "connection refused (nothing listens on that port)"
-    if "name or service not known" in seen or "nodename nor servname" in seen or "getaddrinfo" in seen:
+    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service not known" in text:
         return "host not found (DNS)"
-    if "reset" in seen:
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset" in text:
         return "connection reset by the gateway"
-    if isinstance(exc, httpx.RemoteProtocolError):
+    if any(isinstance(e, httpx.RemoteProtocolError) for e in chain) or "disconnected" in text:
         return "the gateway closed the connection or broke the HTTP protocol"
-    return interpret.one_line(text, 120)
+    if any(isinstance(e, OSError) and e.errno is not None for e in chain):
+        os_error = next(e for e in chain if isinstance(e, OSError) and e.errno is not None)
+        return interpret.one_line(os_error.strerror or str(os_error), 120)
+    return interpret.one_line(str(exc) or type(exc).__name__, 120)
 
 
 def _safe_detail(exc: httpx.HTTPError) -> str:
