@@ -24,3 +24,4 @@ def test_the_test_command_installs_before_testing():
     command = readme_command("test-command")
     assert "pip install" in command and "pytest" in command
     assert command.index("pip install") < command.index("pytest")
+
