@@ -6,16 +6,30 @@ needs inside the command, and the UI is imported only by the command that opens 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from convos_tui import __version__
+from convos_tui.commands.config import config
+from convos_tui.commands.context import Context
 from convos_tui.commands.simulate import simulate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="convos-tui")
-def main() -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config file (default: $CONVOS_TUI_CONFIG, else $XDG_CONFIG_HOME/convos-tui/config.toml).",
+)
+@click.option("--profile", help="Only the gateways of this profile (a [profiles.NAME] table of the config).")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None, profile: str | None) -> None:
     """A terminal fleet console for OpenClaw gateways running the Convos plugin."""
+    ctx.obj = Context(config_file=config_file, profile=profile)
 
 
 main.add_command(simulate)
+main.add_command(config)

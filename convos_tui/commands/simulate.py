@@ -37,6 +37,11 @@ from convos_tui.sim.modes import Mode
 )
 @click.option("--env", type=click.Choice(["dev", "production"]), default="dev", show_default=True)
 @click.option(
+    "--pool",
+    is_flag=True,
+    help="Also serve a pool manager (GET /api/pool/status) listing the gateways, and print it as a [[sources]] entry.",
+)
+@click.option(
     "--write-config",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the gateways as config TOML to this file instead of printing them.",
@@ -49,6 +54,7 @@ def simulate(
     seed: int,
     speed: float,
     env: str,
+    pool: bool,
     write_config: Path | None,
 ) -> None:
     """Serve simulated gateways on 127.0.0.1 that behave like real ones.
@@ -73,7 +79,9 @@ def simulate(
         for offset, spec in enumerate(specs):
             spec.port = base_port + offset
     try:
-        asyncio.run(serve(specs, speed=speed, seed=seed, write_config=write_config, announce=click.echo))
+        asyncio.run(
+            serve(specs, speed=speed, seed=seed, write_config=write_config, announce=click.echo, pool=pool)
+        )
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -130,10 +130,11 @@ class SimFleet:
 
 async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0,
                 write_config: Path | None = None, announce: Callable[[str], None] = print,
-                host: str = "127.0.0.1") -> None:
+                host: str = "127.0.0.1", pool: bool = False) -> None:
     """Run a fleet until SIGINT/SIGTERM (or cancellation), then stop it cleanly.
 
-    The config TOML is announced, or written to `write_config` (and its path announced)."""
+    The config TOML is announced, or written to `write_config` (and its path announced). With `pool`,
+    a simulated pool manager lists the gateways and the config is one [[sources]] entry pointing at it."""
     fleet = SimFleet(specs, speed=speed, seed=seed, host=host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -143,8 +144,17 @@ async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int =
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
     try:
-        async with fleet:
+        async with fleet, contextlib.AsyncExitStack() as stack:
             toml = fleet.config_toml()
+            if pool:
+                from .pool import SimPoolManager
+
+                manager = await stack.enter_async_context(SimPoolManager(fleet, host=host))
+                env = specs[0].env if specs else "dev"
+                toml = (
+                    f"# convos-tui simulated pool manager: {len(fleet.gateways)} gateways, seed {seed}, speed {speed:g}\n\n"
+                    f'[[sources]]\ntype = "pool"\nurl = {_toml_string(manager.url)}\nenv = {_toml_string(env)}\n'
+                )
             if write_config is not None:
                 write_config.write_text(toml, encoding="utf-8")
                 announce(f"Simulating {len(fleet.gateways)} gateways; config written to {write_config}")

@@ -1,0 +1,39 @@
+"""What every command shares: where the config is, which profile, and loading it with clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from convos_tui.fleet.inventory import ConfigError, Inventory, load_inventory
+from convos_tui.fleet.paths import config_path
+
+
+@dataclass
+class Context:
+    config_file: Path | None = None
+    profile: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return config_path(self.config_file)
+
+    def inventory(self, *, required: bool = False, lenient_env: bool = False, refusal: str = "nothing was started") -> Inventory:
+        """The loaded config, or exit 1 with every problem listed (file:line: what. fix)."""
+        try:
+            inventory = load_inventory(
+                self.path, required=required or self.config_file is not None, lenient_env=lenient_env
+            )
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem.render(exc.path), err=True)
+            count = len([p for p in exc.problems if p.severity != "warning"])
+            raise click.ClickException(f"{count} problem{'s' if count != 1 else ''} in {exc.path}: {refusal}") from None
+        for warning in inventory.warnings:
+            click.echo(warning.render(inventory.path), err=True)
+        return inventory
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)

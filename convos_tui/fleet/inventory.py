@@ -1,0 +1,557 @@
+"""The fleet inventory: the config file read into settings, gateways, profiles and discovery sources.
+
+Every problem found names the file, the line and the fix. All problems are collected at once, so one
+`config check` shows everything to mend. A config with errors never yields an Inventory: the console
+refuses to start half-working on it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from convos_tui.api.endpoint import Endpoint, Timeouts, display_url, url_problem
+from convos_tui.fleet.toml_lines import KeyPath, TomlMap, scan
+
+ENVS = ("dev", "production")
+CLIPBOARD_MODES = ("auto", "osc52", "system", "off")
+SOURCE_TYPES = ("file", "pool")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$")
+TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+SETTING_KEYS = (
+    "refresh",
+    "poll_concurrency",
+    "streaming_grace",
+    "read_only",
+    "theme",
+    "clipboard",
+    "timeouts",
+    "keymap",
+    "profiles",
+    "gateways",
+    "sources",
+)
+GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
+PROFILE_KEYS = ("gateways", "tags")
+SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
+TIMEOUT_KEYS = tuple(f.name for f in fields(Timeouts))
+
+Severity = Literal["error", "environment", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a config: where, what, and what to do about it."""
+
+    path: KeyPath
+    message: str
+    fix: str
+    severity: Severity = "error"
+    line: int | None = None
+
+    def render(self, file: Path | str) -> str:
+        where = f"{file}:{self.line}" if self.line else f"{file}"
+        label = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {label}{self.message}. {self.fix}"
+
+
+class ConfigError(Exception):
+    """The config cannot be used as it is. `problems` holds every finding, each with its line."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problem.render(path) for problem in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    refresh: float = 5.0
+    poll_concurrency: int = 200
+    streaming_grace: float = 30.0
+    read_only: bool = False
+    theme: str = "textual-dark"
+    clipboard: str = "auto"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    name: str
+    url: str
+    env: str = "production"
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    token_env: str | None = None
+    token: str | None = field(default=None, repr=False)  # resolved: from token_env or inline
+    tls_verify: bool = True
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    origin: str = "config"  # config, or the discovery source it came from
+
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.url, token=self.token, verify_tls=self.tls_verify, timeouts=self.timeouts)
+
+    @property
+    def display_url(self) -> str:
+        return display_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    gateways: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    def selects(self, gateway: GatewayConfig) -> bool:
+        return gateway.name in self.gateways or any(tag in gateway.tags for tag in self.tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A discovery source: a text file of URLs, or a pool manager's `GET /api/pool/status`."""
+
+    type: str
+    path: Path | None = None
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)  # the pool manager's key
+    gateway_token: str | None = field(default=None, repr=False)  # the discovered gateways' pool key
+    env: str = "production"
+    tags: tuple[str, ...] = ()
+    tls_verify: bool = True
+    line: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"file {self.path}" if self.type == "file" else f"pool {display_url(self.url or '')}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    path: Path
+    settings: Settings = field(default_factory=Settings)
+    gateways: tuple[GatewayConfig, ...] = ()
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    exists: bool = True
+
+    def gateway(self, name: str) -> GatewayConfig | None:
+        return next((g for g in self.gateways if g.name == name), None)
+
+    def select(self, profile: str | None) -> list[GatewayConfig]:
+        """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""
+        if profile is None:
+            return list(self.gateways)
+        return [g for g in self.gateways if self.profile(profile).selects(g)]
+
+    def profile(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles)) or "none are defined"
+            raise KeyError(f"no profile {name!r} in {self.path} (profiles: {known})") from None
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from `3`, `2.5`, `"500ms"`, `"3s"`, `"2m"`, `"1h"` or `"1m30s"`."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().replace(" ", "")
+        matches = list(_DURATION_PART.finditer(text))
+        if not matches or "".join(m.group(0) for m in matches) != text:
+            raise ValueError(f"{value!r} is not a duration")
+        seconds = sum(float(m.group(1)) * _UNIT_SECONDS[m.group(2)] for m in matches)
+    else:
+        raise ValueError(f"{value!r} is not a duration")
+    if not 0 < seconds <= 86_400:
+        raise ValueError(f"{value!r} is out of range")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    if seconds < 60 or seconds % 60:
+        return f"{seconds:g}s"
+    return f"{seconds / 60:g}m"
+
+
+def nearest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else "valid keys: " + ", ".join(choices)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_inventory(
+    path: Path, *, environ: Mapping[str, str] | None = None, required: bool = False, lenient_env: bool = False
+) -> Inventory:
+    """The inventory in `path`. A missing file gives an empty inventory unless `required`.
+
+    Raises ConfigError listing every problem (with lines) when the file cannot be used. With
+    `lenient_env`, an unset token variable is only a warning (for listing, not for connecting).
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(
+                path, [Problem((), "no config file here", "Create one with `convos-tui config init`")]
+            ) from None
+        return Inventory(path=path, exists=False)
+    except OSError as exc:
+        raise ConfigError(path, [Problem((), f"cannot read the config ({exc.strerror})", "Check its permissions")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(path, [Problem((), "not valid UTF-8", "Save the file as UTF-8", line=line)]) from None
+    return parse_inventory(text, path, environ=environ, mode=_file_mode(path), lenient_env=lenient_env)
+
+
+def _file_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def parse_inventory(
+    text: str,
+    path: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    mode: int | None = None,
+    lenient_env: bool = False,
+) -> Inventory:
+    environ = os.environ if environ is None else environ
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [_syntax_problem(exc)]) from None
+    checker = _Checker(path, scan(text), environ)
+    inventory = checker.inventory(data)
+    if inventory.gateways and mode is not None and mode & 0o077 and any(
+        g.token and not g.token_env for g in inventory.gateways
+    ):
+        checker.warn(
+            (),
+            f"holds inline tokens and other users can read it (mode {mode:o})",
+            f"Run `chmod 600 {path}`, or move the tokens to environment variables with token_env",
+        )
+        inventory = replace(inventory, warnings=tuple(checker.warnings))
+    blocking = [p for p in checker.problems if not (lenient_env and p.severity == "environment")]
+    if blocking:
+        raise ConfigError(path, blocking + checker.warnings)
+    lenient = [replace(p, severity="warning") for p in checker.problems]
+    return replace(inventory, warnings=tuple(lenient + checker.warnings)) if lenient else inventory
+
+
+def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
+    message = str(exc)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    line = int(match.group(1)) if match else None
+    what = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "invalid TOML"
+    if match:
+        what += f" (column {match.group(2)})"
+    return Problem((), f"TOML syntax error: {what}", "Fix the syntax; nothing was loaded", line=line)
+
+
+class _Checker:
+    def __init__(self, path: Path, toml_map: TomlMap, environ: Mapping[str, str]) -> None:
+        self.path = path
+        self.map = toml_map
+        self.environ = environ
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def add(self, where: KeyPath, message: str, fix: str, severity: Severity = "error") -> None:
+        problem = Problem(where, message, fix, severity, self.map.line_of(where))
+        (self.warnings if severity == "warning" else self.problems).append(problem)
+
+    def warn(self, where: KeyPath, message: str, fix: str) -> None:
+        self.add(where, message, fix, "warning")
+
+    # -- generic readers ---------------------------------------------------------------------
+    def table(self, value: Any, where: KeyPath, label: str) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        self.add(where, f"{label} should be a table", f"Write it as [{'.'.join(map(str, where))}]")
+        return {}
+
+    def unknown_keys(self, table: dict[str, Any], where: KeyPath, valid: tuple[str, ...], label: str) -> None:
+        for key in table:
+            if key not in valid:
+                self.add(where + (key,), f"unknown key {key!r} in {label}", nearest(key, valid).capitalize())
+
+    def string(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: str = "") -> str:
+        value = table.get(key, default)
+        if isinstance(value, str):
+            return value
+        self.add(where + (key,), f"{label} {key} should be a string, not {value!r}", f'Write it in quotes: {key} = "…"')
+        return default
+
+    def boolean(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.add(where + (key,), f"{label} {key} should be true or false, not {value!r}", f"Write {key} = true or {key} = false")
+        return default
+
+    def duration(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: float) -> float:
+        if key not in table:
+            return default
+        try:
+            return parse_duration(table[key])
+        except ValueError as exc:
+            self.add(
+                where + (key,),
+                f"{label} {key}: {exc}",
+                'Write a duration such as "500ms", "3s", "2m" or "1m30s" (or seconds as a number), above 0 and at most a day',
+            )
+            return default
+
+    def choice(self, table: dict[str, Any], key: str, where: KeyPath, label: str, options: tuple[str, ...], default: str) -> str:
+        value = table.get(key, default)
+        if value in options:
+            return value
+        self.add(where + (key,), f"{label} {key} {value!r} is not one of {', '.join(options)}", f"Set {key} to one of: {', '.join(options)}")
+        return default
+
+    def tags(self, table: dict[str, Any], where: KeyPath, label: str) -> tuple[str, ...]:
+        value = table.get("tags", [])
+        if not isinstance(value, list):
+            self.add(where + ("tags",), f"{label} tags should be a list", 'Write tags = ["pool-a", "eu"]')
+            return ()
+        good = []
+        for index, tag in enumerate(value):
+            if isinstance(tag, str) and TAG_RE.match(tag):
+                good.append(tag)
+            else:
+                self.add(
+                    where + ("tags", index),
+                    f"{label} tag {tag!r} is not a valid tag",
+                    "Tags are letters, digits, '.', '_', '/' and '-', up to 40 characters",
+                )
+        return tuple(dict.fromkeys(good))
+
+    def token_env(self, table: dict[str, Any], key: str, where: KeyPath, label: str) -> tuple[str | None, str | None]:
+        name = table.get(key)
+        if name is None:
+            return None, None
+        if not isinstance(name, str) or not ENV_VAR_RE.match(name):
+            self.add(where + (key,), f"{label} {key} {name!r} is not an environment variable name", f'Write the variable\'s name, e.g. {key} = "GW_POOL_KEY"')
+            return None, None
+        value = self.environ.get(name, "")
+        if not value:
+            self.add(
+                where + (key,),
+                f"{label} reads its key from ${name}, which is not set",
+                f"Export it before starting (export {name}=…), or remove {key}",
+                "environment",
+            )
+            return name, None
+        return name, value
+
+    def timeouts(self, value: Any, where: KeyPath, base: Timeouts, label: str) -> Timeouts:
+        table = self.table(value, where, f"{label} timeouts")
+        self.unknown_keys(table, where, TIMEOUT_KEYS, f"{label} timeouts")
+        changes = {
+            key: self.duration(table, key, where, f"{label} timeout", getattr(base, key))
+            for key in TIMEOUT_KEYS
+            if key in table
+        }
+        return replace(base, **changes)
+
+    # -- sections ----------------------------------------------------------------------------
+    def inventory(self, data: dict[str, Any]) -> Inventory:
+        self.unknown_keys(data, (), SETTING_KEYS, "the config")
+        settings = self.settings(data)
+        gateways = self.gateways(data.get("gateways", []), settings)
+        profiles = self.profiles(data.get("profiles", {}), gateways)
+        sources = self.sources(data.get("sources", []))
+        return Inventory(
+            path=self.path,
+            settings=settings,
+            gateways=tuple(gateways),
+            profiles=profiles,
+            sources=tuple(sources),
+            warnings=tuple(self.warnings),
+        )
+
+    def settings(self, data: dict[str, Any]) -> Settings:
+        defaults = Settings()
+        concurrency = data.get("poll_concurrency", defaults.poll_concurrency)
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 10_000:
+            self.add(("poll_concurrency",), f"poll_concurrency {concurrency!r} is not a whole number from 1 to 10000", "Set it to, say, 200")
+            concurrency = defaults.poll_concurrency
+        keymap = self.table(data.get("keymap", {}), ("keymap",), "keymap")
+        for binding, keys in keymap.items():
+            if not isinstance(keys, str) or not keys.strip():
+                self.add(("keymap", binding), f"keymap {binding} should be keys as a string, not {keys!r}", 'Write e.g. poll-now = "r,f5"')
+        refresh = self.duration(data, "refresh", (), "the", defaults.refresh)
+        if refresh < 0.5:
+            self.add(("refresh",), f"refresh {data['refresh']!r} is faster than twice a second", 'Set refresh to "500ms" or more')
+        return Settings(
+            refresh=refresh,
+            poll_concurrency=concurrency,
+            streaming_grace=self.duration(data, "streaming_grace", (), "the", defaults.streaming_grace),
+            read_only=self.boolean(data, "read_only", (), "the", False),
+            theme=self.string(data, "theme", (), "the", defaults.theme) or defaults.theme,
+            clipboard=self.choice(data, "clipboard", (), "the", CLIPBOARD_MODES, defaults.clipboard),
+            timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
+            keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
+        )
+
+    def gateways(self, value: Any, settings: Settings) -> list[GatewayConfig]:
+        if not isinstance(value, list):
+            self.add(("gateways",), "gateways should be an array of tables", "Write each gateway under its own [[gateways]] header")
+            return []
+        seen: dict[str, KeyPath] = {}
+        result = []
+        for index, entry in enumerate(value):
+            where: KeyPath = ("gateways", index)
+            gateway = self.gateway(entry, where, settings)
+            if gateway is None:
+                continue
+            key = gateway.name.lower()
+            if key in seen:
+                first = self.map.line_of(seen[key] + ("name",))
+                self.add(
+                    where + ("name",),
+                    f"duplicate gateway name {gateway.name!r}" + (f" (first on line {first})" if first else ""),
+                    "Give each gateway its own name",
+                )
+                continue
+            seen[key] = where
+            result.append(gateway)
+        return result
+
+    def gateway(self, entry: Any, where: KeyPath, settings: Settings) -> GatewayConfig | None:
+        if not isinstance(entry, dict):
+            self.add(where, "a gateway should be a table", "Write it under a [[gateways]] header")
+            return None
+        name = entry.get("name")
+        label = f"gateway {name!r}" if isinstance(name, str) and name else f"gateway #{where[-1] + 1}"
+        self.unknown_keys(entry, where, GATEWAY_KEYS, label)
+        problems_before = len(self.problems)
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            self.add(
+                where + ("name",) if "name" in entry else where,
+                f"{label} needs a name" if name is None else f"{label}: name {name!r} is not a valid name",
+                'Names are up to 64 letters, digits and . _ : @ / -, starting with a letter or digit, e.g. name = "gw-eu-1"',
+            )
+        url = entry.get("url")
+        problem = url_problem(url) if isinstance(url, str) else "the URL is missing"
+        if problem:
+            self.add(
+                where + ("url",) if "url" in entry else where,
+                f"{label}: {problem}",
+                'Give the gateway\'s base URL, e.g. url = "http://127.0.0.1:18789"',
+            )
+        env = self.choice(entry, "env", where, label, ENVS, "production")
+        token_env, token = self.token_env(entry, "token_env", where, label)
+        inline = entry.get("token")
+        if inline is not None:
+            if token_env:
+                self.add(where + ("token",), f"{label} has both token and token_env", "Keep token_env and remove the inline token")
+            elif not isinstance(inline, str) or not inline:
+                self.add(where + ("token",), f"{label} token should be a non-empty string", "Better: remove it and use token_env")
+            else:
+                token = inline
+        gateway = GatewayConfig(
+            name=name if isinstance(name, str) else "",
+            url=url.strip() if isinstance(url, str) else "",
+            env=env,
+            tags=self.tags(entry, where, label),
+            note=self.string(entry, "note", where, label),
+            token_env=token_env,
+            token=token,
+            tls_verify=self.boolean(entry, "tls_verify", where, label, True),
+            timeouts=self.timeouts(entry["timeouts"], where + ("timeouts",), settings.timeouts, label)
+            if "timeouts" in entry
+            else settings.timeouts,
+        )
+        errors = [p for p in self.problems[problems_before:] if p.severity == "error"]
+        return None if errors else gateway
+
+    def profiles(self, value: Any, gateways: list[GatewayConfig]) -> dict[str, Profile]:
+        table = self.table(value, ("profiles",), "profiles")
+        names = [g.name for g in gateways]
+        result = {}
+        for profile_name, entry in table.items():
+            where: KeyPath = ("profiles", profile_name)
+            label = f"profile {profile_name!r}"
+            entry = self.table(entry, where, label)
+            self.unknown_keys(entry, where, PROFILE_KEYS, label)
+            members = entry.get("gateways", [])
+            if not isinstance(members, list):
+                self.add(where + ("gateways",), f"{label} gateways should be a list of names", 'Write gateways = ["gw-1", "gw-2"]')
+                members = []
+            for index, member in enumerate(members):
+                if member not in names:
+                    self.add(
+                        where + ("gateways", index),
+                        f"{label} names gateway {member!r}, which is not in the config",
+                        nearest(str(member), names).capitalize() if names else "Add the gateway first",
+                    )
+            result[profile_name] = Profile(
+                profile_name,
+                gateways=tuple(m for m in members if isinstance(m, str)),
+                tags=self.tags(entry, where, label),
+            )
+        return result
+
+    def sources(self, value: Any) -> list[Source]:
+        if not isinstance(value, list):
+            self.add(("sources",), "sources should be an array of tables", "Write each source under its own [[sources]] header")
+            return []
+        result = []
+        for index, entry in enumerate(value):
+            where: KeyPath = ("sources", index)
+            label = f"source #{index + 1}"
+            entry = self.table(entry, where, label)
+            self.unknown_keys(entry, where, SOURCE_KEYS, label)
+            kind = self.choice(entry, "type", where, label, SOURCE_TYPES, "")
+            common = dict(
+                env=self.choice(entry, "env", where, label, ENVS, "production"),
+                tags=self.tags(entry, where, label),
+                tls_verify=self.boolean(entry, "tls_verify", where, label, True),
+                gateway_token=self.token_env(entry, "gateway_token_env", where, label)[1],
+                line=self.map.line_of(where),
+            )
+            if kind == "file":
+                raw = self.string(entry, "path", where, label)
+                if not raw:
+                    self.add(where + ("path",) if "path" in entry else where, f"{label} (file) needs a path", 'Write path = "gateways.txt" (relative to the config file)')
+                    continue
+                path = Path(raw).expanduser()
+                result.append(Source("file", path=path if path.is_absolute() else self.path.parent / path, **common))
+            elif kind == "pool":
+                url = entry.get("url")
+                problem = url_problem(url) if isinstance(url, str) else "the URL is missing"
+                if problem:
+                    self.add(where + ("url",) if "url" in entry else where, f"{label} (pool): {problem}", 'Give the pool manager\'s base URL, e.g. url = "https://pool.example"')
+                    continue
+                result.append(Source("pool", url=url, token=self.token_env(entry, "token_env", where, label)[1], **common))
+        return result

@@ -1,0 +1,143 @@
+"""Every config error names the file, the line, what is wrong and how to fix it."""
+
+import os
+import pathlib
+
+import pytest
+
+from convos_tui.fleet.inventory import ConfigError, load_inventory, parse_duration, parse_inventory
+
+PATH = pathlib.Path("/etc/fleet/config.toml")
+GOOD = '[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:1"\n'
+
+
+def problems(text, environ=None):
+    with pytest.raises(ConfigError) as caught:
+        parse_inventory(text, PATH, environ=environ or {})
+    return [p.render(PATH) for p in caught.value.problems]
+
+
+def only(text, environ=None):
+    found = problems(text, environ)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_syntax_error_names_line_and_column():
+    message = only('refresh = "5s"\n[[gateways]\nname = "a"\n')
+    assert message.startswith(f"{PATH}:2: TOML syntax error")
+    assert "column" in message and "nothing was loaded" in message
+
+
+def test_unknown_top_level_key_suggests_the_nearest():
+    assert only('refesh = "5s"\n') == f"{PATH}:1: unknown key 'refesh' in the config. Did you mean 'refresh'?"
+
+
+def test_unknown_gateway_key_suggests_the_nearest():
+    message = only(GOOD + 'tagz = ["x"]\n')
+    assert message == f"{PATH}:4: unknown key 'tagz' in gateway 'a'. Did you mean 'tags'?"
+
+
+def test_unknown_key_far_from_any_lists_the_valid_ones():
+    message = only(GOOD + "colour = 1\n")
+    assert message.startswith(f"{PATH}:4: unknown key 'colour'") and "Valid keys: name, url, env" in message
+
+
+def test_bad_url_names_its_line_and_an_example():
+    message = only('[[gateways]]\nname = "a"\nurl = "htp://x"\n')
+    assert message.startswith(f"{PATH}:3: gateway 'a': 'htp://x' is not an http:// or https:// URL")
+    assert 'url = "http://127.0.0.1:18789"' in message
+
+
+def test_missing_url_points_at_the_gateway():
+    message = only('\n[[gateways]]\nname = "a"\n')
+    assert message.startswith(f"{PATH}:2: gateway 'a': the URL is missing")
+
+
+def test_duplicate_name_names_both_lines():
+    text = GOOD + '\n[[gateways]]\nname = "A"\nurl = "http://127.0.0.1:2"\n'
+    assert only(text) == f"{PATH}:6: duplicate gateway name 'A' (first on line 2). Give each gateway its own name"
+
+
+def test_missing_token_variable_says_how_to_set_it():
+    message = only(GOOD + 'token_env = "GW_A_KEY"\n')
+    assert message.startswith(f"{PATH}:4: gateway 'a' reads its key from $GW_A_KEY, which is not set")
+    assert "export GW_A_KEY=" in message
+
+
+def test_token_variable_that_is_set_is_used_and_never_shown():
+    inventory = parse_inventory(GOOD + 'token_env = "GW_A_KEY"\n', PATH, environ={"GW_A_KEY": "s3cret"})
+    gateway = inventory.gateways[0]
+    assert gateway.token == "s3cret" and gateway.endpoint().token == "s3cret"
+    assert "s3cret" not in repr(inventory)
+
+
+@pytest.mark.parametrize("value", ['"3 seconds"', '"-1s"', '"0s"', "true", '"2d"', '""'])
+def test_bad_durations_say_how_to_write_one(value):
+    message = only(f"refresh = {value}\n")
+    assert message.startswith(f"{PATH}:1: the refresh:")
+    assert '"500ms", "3s", "2m"' in message
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("3", 3), ("2.5", 2.5), ('"500ms"', 0.5), ('"2m"', 120), ('"1m30s"', 90), ('"1h"', 3600)]
+)
+def test_good_durations(text, seconds):
+    import tomllib
+
+    assert parse_duration(tomllib.loads(f"v = {text}")["v"]) == seconds
+
+
+def test_bad_gateway_timeout_names_the_nested_line():
+    message = only(GOOD + '[gateways.timeouts]\nstatus = "fast"\n')
+    assert message.startswith(f"{PATH}:5: gateway 'a' timeout status: 'fast' is not a duration")
+
+
+def test_bad_env_lists_the_choices():
+    message = only(GOOD + 'env = "staging"\n')
+    assert message == f"{PATH}:4: gateway 'a' env 'staging' is not one of dev, production. Set env to one of: dev, production"
+
+
+def test_profile_with_an_unknown_gateway():
+    message = only(GOOD + '\n[profiles.eu]\ngateways = ["b"]\n')
+    assert message.startswith(f"{PATH}:6: profile 'eu' names gateway 'b', which is not in the config")
+
+
+def test_all_problems_are_reported_at_once():
+    text = 'refesh = 1\n[[gateways]]\nname = "a"\nurl = "ftp://x"\nenv = "moon"\n'
+    assert [m.split(":")[1] for m in problems(text)] == ["1", "4", "5"]
+
+
+def test_inline_token_in_a_readable_file_warns_how_to_fix(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD + 'token = "inline-secret"\n')
+    os.chmod(path, 0o644)
+    inventory = load_inventory(path, environ={})
+    [warning] = inventory.warnings
+    message = warning.render(path)
+    assert "warning: holds inline tokens and other users can read it (mode 644)" in message
+    assert f"chmod 600 {path}" in message and "inline-secret" not in message
+    os.chmod(path, 0o600)
+    assert load_inventory(path, environ={}).warnings == ()
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'refresh = "5s"\nnote = "caf\xe9"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_inventory(path, environ={})
+    assert caught.value.problems[0].render(path) == f"{path}:2: not valid UTF-8. Save the file as UTF-8"
+
+
+def test_a_missing_default_config_is_an_empty_fleet_but_an_explicit_one_is_an_error(tmp_path):
+    assert load_inventory(tmp_path / "none.toml", environ={}).exists is False
+    with pytest.raises(ConfigError, match="config init"):
+        load_inventory(tmp_path / "none.toml", environ={}, required=True)
+
+
+def test_lenient_env_turns_a_missing_token_into_a_warning():
+    from convos_tui.fleet.inventory import parse_inventory as parse
+
+    inventory = parse(GOOD + 'token_env = "NOPE"\n', PATH, environ={}, lenient_env=True)
+    assert [w.severity for w in inventory.warnings] == ["warning"]
+    assert inventory.gateways[0].token is None
