@@ -14,6 +14,7 @@ from convos_tui import __version__
 from convos_tui.commands.config import config
 from convos_tui.commands.context import Context
 from convos_tui.commands.simulate import simulate
+from convos_tui.commands.status import status
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,3 +34,4 @@ def main(ctx: click.Context, config_file: Path | None, profile: str | None) -> N
 
 main.add_command(simulate)
 main.add_command(config)
+main.add_command(status)

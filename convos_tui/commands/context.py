@@ -20,7 +20,14 @@ class Context:
     def path(self) -> Path:
         return config_path(self.config_file)
 
-    def inventory(self, *, required: bool = False, lenient_env: bool = False, refusal: str = "nothing was started") -> Inventory:
+    def inventory(
+        self,
+        *,
+        required: bool = False,
+        lenient_env: bool = False,
+        refusal: str = "nothing was started",
+        exit_code: int = 1,
+    ) -> Inventory:
         """The loaded config, or exit 1 with every problem listed (file:line: what. fix)."""
         try:
             inventory = load_inventory(
@@ -30,7 +37,9 @@ class Context:
             for problem in exc.problems:
                 click.echo(problem.render(exc.path), err=True)
             count = len([p for p in exc.problems if p.severity != "warning"])
-            raise click.ClickException(f"{count} problem{'s' if count != 1 else ''} in {exc.path}: {refusal}") from None
+            error = click.ClickException(f"{count} problem{'s' if count != 1 else ''} in {exc.path}: {refusal}")
+            error.exit_code = exit_code
+            raise error from None
         for warning in inventory.warnings:
             click.echo(warning.render(inventory.path), err=True)
         return inventory

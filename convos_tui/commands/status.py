@@ -1,0 +1,190 @@
+"""`convos-tui status`: poll the fleet once (or keep watching) and print it, for people, cron and CI.
+
+Exit codes: 0 all fine; 1 a gateway is in a --fail-on state; 2 a usage or config problem.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from convos_tui.commands.context import Context, pass_context
+from convos_tui.fleet.filter import Filter, FilterError
+from convos_tui.fleet.fleet import Fleet, parse_states
+from convos_tui.fleet.paths import data_dir
+from convos_tui.fleet.state import State, describe_duration, iso_time
+
+SCHEMA = "convos-tui/status/1"
+CSV_COLUMNS = (
+    "name", "url", "env", "tags", "state", "reason", "since", "since_s", "latency_ms",
+    "ready", "streaming", "conversation_id", "pending", "shape", "error_kind",
+)
+
+
+@click.command()
+@click.option("--json", "fmt", flag_value="json", help="One JSON document (schema in the README).")
+@click.option("--jsonl", "fmt", flag_value="jsonl", help="One JSON object per gateway per line.")
+@click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")
+@click.option("--filter", "expression", default="", help="e.g. 'state:faults tag:pool-a' (see the README).")
+@click.option("--watch", is_flag=True, help="Keep polling every refresh interval until Ctrl-C.")
+@click.option("--interval", type=click.FloatRange(0.5, 3600), help="Seconds between polls with --watch (default: refresh).")
+@click.option(
+    "--fail-on",
+    "fail_on",
+    default="",
+    metavar="STATES",
+    help="Exit 1 when a gateway is in one of these states (comma-separated, or 'faults').",
+)
+@click.option("--no-history", is_flag=True, help="Neither read nor write the history store.")
+@pass_context
+def status(
+    ctx: Context,
+    fmt: str | None,
+    expression: str,
+    watch: bool,
+    interval: float | None,
+    fail_on: str,
+    no_history: bool,
+) -> None:
+    """Poll every gateway's /convos/status and print its state."""
+    try:
+        selected = Filter(expression)
+        failing = parse_states(fail_on)
+    except (FilterError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    inventory = ctx.inventory(exit_code=2)
+    try:
+        inventory.select(ctx.profile)
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    if not inventory.gateways and not inventory.sources:
+        raise click.ClickException(
+            f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`"
+        )
+    try:
+        code = asyncio.run(_run(ctx, inventory, fmt, selected, watch, interval, failing, no_history))
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
+async def _run(ctx, inventory, fmt, selected, watch, interval, failing, no_history) -> int:  # type: ignore[no-untyped-def]
+    fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
+    try:
+        if fleet.store.warning:
+            click.echo(f"warning: {fleet.store.warning}", err=True)
+        for problem in fleet.problems:
+            click.echo(f"discovery: {problem}", err=True)
+        pause = interval or inventory.settings.refresh
+        while True:
+            await fleet.sweep()
+            rows = _rows(fleet, selected)
+            _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty())
+            bad = [row for row in rows if row["state"] in {str(s) for s in failing}]
+            if bad:
+                if fmt is None or watch:
+                    names = ", ".join(row["name"] for row in bad[:10]) + (" …" if len(bad) > 10 else "")
+                    click.echo(f"{len(bad)} gateway(s) in a --fail-on state: {names}", err=True)
+                return 1
+            if not watch:
+                return 0
+            await asyncio.sleep(pause)
+    finally:
+        fleet.close()
+
+
+def _rows(fleet: Fleet, selected: Filter) -> list[dict[str, Any]]:
+    now = time.time()
+    rows = []
+    for config in fleet.gateways:
+        state = fleet.states[config.name]
+        if selected and not selected.matches(config, state):
+            continue
+        rows.append(
+            {
+                "name": config.name,
+                "url": config.display_url,
+                "env": config.env,
+                "tags": list(config.tags),
+                "origin": config.origin,
+                **state.as_dict(now),
+            }
+        )
+    return rows
+
+
+def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: bool) -> None:
+    if fmt == "json":
+        counts = dict.fromkeys(fleet.counts(), 0)
+        for row in rows:
+            counts[row["state"]] += 1
+        document = {"schema": SCHEMA, "generated_at": iso_time(time.time()), "counts": counts, "gateways": rows}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        stamp = iso_time(time.time())
+        for row in rows:
+            click.echo(json.dumps({"at": stamp, **row}, ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            status = row["status"] or {}
+            writer.writerow(
+                [row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
+                 row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
+                 status.get("conversation_id"), status.get("pending"), status.get("shape"),
+                 (row["error"] or {}).get("kind")]
+            )
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        if clear:
+            click.clear()
+        click.echo(_table(rows))
+
+
+def _yes_no(value: Any) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def short_id(conversation_id: str | None) -> str:
+    if not conversation_id:
+        return "-"
+    return conversation_id if len(conversation_id) <= 13 else conversation_id[:12] + "…"
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    headers = ("STATE", "NAME", "URL", "READY", "STREAM", "CONVERSATION", "LATENCY", "SINCE", "REASON")
+    lines = []
+    for row in rows:
+        status = row["status"] or {}
+        latency = "-" if row["latency_ms"] is None else f"{row['latency_ms']:.0f} ms"
+        lines.append(
+            (
+                row["state"].upper() if State(row["state"]).is_fault else row["state"],
+                row["name"],
+                row["url"],
+                _yes_no(status.get("ready")),
+                _yes_no(status.get("streaming")),
+                short_id(status.get("conversation_id")),
+                latency,
+                describe_duration(row["since_s"]),
+                row["reason"],
+            )
+        )
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers[:-1])]
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers[:-1], widths, strict=True)) + "  " + headers[-1]]
+    for line in lines:
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items()) or "no gateway matches"
+    return "\n".join(out) + f"\n\n{len(rows)} gateway{'s' if len(rows) != 1 else ''}: {summary}"

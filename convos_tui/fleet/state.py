@@ -1,0 +1,230 @@
+"""Gateway states: what one poll (and the ones before it) says about a gateway.
+
+The rules are DESIGN.md's "Gateway states". The subtle one is the stream: the real plugin restarts
+its stream process up to three times over ~23 s, so `streaming: false` is not an outage until it has
+lasted longer than the grace window (flapping before, stalled after).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from convos_tui.api import errors
+from convos_tui.api.models import GatewayStatus
+
+
+class State(enum.StrEnum):
+    LIVE = "live"
+    IDLE = "idle"
+    PENDING = "pending"
+    FLAPPING = "flapping"
+    STALLED = "stalled"
+    STARTING = "starting"
+    UNAUTHORIZED = "unauthorized"
+    NO_PLUGIN = "no-plugin"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"
+    UNKNOWN = "unknown"  # not polled yet
+
+    @property
+    def is_fault(self) -> bool:
+        return self in FAULTS
+
+
+FAULTS = frozenset(
+    {State.FLAPPING, State.STALLED, State.STARTING, State.UNAUTHORIZED, State.NO_PLUGIN, State.UNREACHABLE, State.ERROR}
+)
+# The order states are listed in (header counts, sorting by state): the healthy ones first.
+ORDER = (
+    State.LIVE,
+    State.IDLE,
+    State.PENDING,
+    State.FLAPPING,
+    State.STALLED,
+    State.STARTING,
+    State.UNAUTHORIZED,
+    State.NO_PLUGIN,
+    State.UNREACHABLE,
+    State.ERROR,
+    State.UNKNOWN,
+)
+
+DEFAULT_GRACE_S = 30.0
+DEFAULT_START_GRACE_S = 20.0
+LATENCY_HISTORY = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    gateway: str
+    old: State
+    new: State
+    reason: str
+    at: float  # wall-clock seconds
+
+
+def iso_time(epoch: float | None) -> str | None:
+    """UTC ISO-8601 with a Z, to the millisecond: what the JSON outputs carry."""
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def describe_duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s" if seconds < 600 else f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+@dataclass
+class GatewayState:
+    """Everything the console knows about one gateway, updated by each poll."""
+
+    name: str
+    added_at: float
+    state: State = State.UNKNOWN
+    reason: str = "not polled yet"
+    since: float = 0.0
+    status: GatewayStatus | None = None
+    error: errors.GatewayError | None = None
+    latency_ms: float | None = None
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_HISTORY))
+    failures: int = 0
+    last_success: float | None = None
+    last_poll: float | None = None
+    stream_down_since: float | None = None
+    # Set when a join answered "waiting for acceptance": the classic status shape cannot say so itself.
+    pending_join: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.since:
+            self.since = self.added_at
+
+    # -- observations --------------------------------------------------------------------------
+    def observe_status(
+        self, status: GatewayStatus, latency_s: float, now: float, *, grace_s: float = DEFAULT_GRACE_S
+    ) -> Transition | None:
+        self.status, self.error = status, None
+        self.failures = 0
+        self.last_success = self.last_poll = now
+        self._record_latency(latency_s)
+        if status.conversation_id is not None:
+            self.pending_join = False
+        state, reason = self._from_status(status, now, grace_s)
+        return self._become(state, reason, now)
+
+    def observe_error(
+        self,
+        error: errors.GatewayError,
+        latency_s: float | None,
+        now: float,
+        *,
+        start_grace_s: float = DEFAULT_START_GRACE_S,
+    ) -> Transition | None:
+        self.error = error
+        self.failures += 1
+        self.last_poll = now
+        if latency_s is not None and not isinstance(error, (errors.Unreachable, errors.GatewayTimeout)):
+            self._record_latency(latency_s)
+        state, reason = self._from_error(error, now, start_grace_s)
+        return self._become(state, reason, now)
+
+    def mark_pending(self, now: float) -> Transition | None:
+        """A join answered "waiting for acceptance": nothing is bound until the creator accepts."""
+        self.pending_join = True
+        if self.status is not None and self.status.conversation_id is None and self.error is None:
+            return self._become(State.PENDING, "join waiting for the creator to accept", now)
+        return None
+
+    # -- rules ---------------------------------------------------------------------------------
+    def _from_status(self, status: GatewayStatus, now: float, grace_s: float) -> tuple[State, str]:
+        if status.pending or (self.pending_join and status.conversation_id is None):
+            self.stream_down_since = None
+            return State.PENDING, "join waiting for the creator to accept"
+        if status.conversation_id is None:
+            self.stream_down_since = None
+            if not status.ready:
+                return State.ERROR, "the plugin says it is not ready"
+            return State.IDLE, "no conversation: ready to create or join"
+        if status.streaming is not False:
+            self.stream_down_since = None
+            if status.streaming is None:
+                return State.LIVE, "conversation bound (this gateway does not report streaming)"
+            return State.LIVE, "conversation bound, streaming"
+        if self.stream_down_since is None:
+            self.stream_down_since = now
+        down_for = now - self.stream_down_since
+        if down_for < grace_s:
+            return State.FLAPPING, f"stream down for {describe_duration(down_for)}: the plugin may be restarting it"
+        return State.STALLED, f"stream down for {describe_duration(down_for)}: the plugin has given up on it"
+
+    def _from_error(self, error: errors.GatewayError, now: float, start_grace_s: float) -> tuple[State, str]:
+        if isinstance(error, errors.Starting):
+            after = f" (retry after {error.retry_after:g} s)" if error.retry_after is not None else ""
+            return State.STARTING, error.summary + after
+        if isinstance(error, errors.Unauthorized):
+            return State.UNAUTHORIZED, error.summary
+        if isinstance(error, errors.PluginMissing):
+            return State.NO_PLUGIN, error.summary
+        if isinstance(error, (errors.Unreachable, errors.GatewayTimeout)):
+            if self.last_success is None and now - self.added_at < start_grace_s:
+                return State.STARTING, f"not answering yet ({error.summary})"
+            return State.UNREACHABLE, error.summary
+        return State.ERROR, error.summary
+
+    def _become(self, state: State, reason: str, now: float) -> Transition | None:
+        old = self.state
+        self.reason = reason
+        if state == old:
+            return None
+        self.state = state
+        self.since = now
+        return Transition(self.name, old, state, reason, now)
+
+    def _record_latency(self, latency_s: float) -> None:
+        self.latency_ms = latency_s * 1000
+        self.latencies.append(self.latency_ms)
+
+    # -- views ---------------------------------------------------------------------------------
+    def as_dict(self, now: float | None = None) -> dict[str, Any]:
+        """The stable JSON form of the headless commands (documented in the README)."""
+        now = time.time() if now is None else now
+        status = self.status
+        return {
+            "state": str(self.state),
+            "reason": self.reason,
+            "since": iso_time(self.since),
+            "since_s": round(max(0.0, now - self.since), 1),
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "failures": self.failures,
+            "last_success": iso_time(self.last_success),
+            "status": None
+            if status is None
+            else {
+                "shape": status.shape,
+                "ready": status.ready,
+                "conversation_id": status.conversation_id,
+                "streaming": status.streaming,
+                "pending": status.pending,
+                "inbox_id": status.inbox_id,
+                "clean": status.clean,
+                "missing": list(status.missing),
+            },
+            "error": None if self.error is None else {
+                "kind": str(self.error.kind),
+                "summary": self.error.summary,
+                "hint": self.error.hint,
+            },
+        }
+
+
+Clock = Callable[[], float]

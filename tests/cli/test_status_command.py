@@ -1,0 +1,170 @@
+"""`convos-tui status` as cron, CI and a person at a terminal use it."""
+
+import asyncio
+import csv
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from convos_tui.cli import main
+from convos_tui.sim import GatewaySpec, Mode, SimFleet
+
+
+class ThreadFleet:
+    """A SimFleet on its own event loop in a thread, so the command under test can run asyncio.run."""
+
+    def __init__(self, specs):
+        self.loop = asyncio.new_event_loop()
+        self.fleet = SimFleet(specs, speed=50)
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def call(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=20)
+
+    def __enter__(self):
+        self.thread.start()
+        self.call(self.fleet.start())
+        return self.fleet
+
+    def __exit__(self, *exc):
+        self.call(self.fleet.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+SPECS = [
+    GatewaySpec("idle-1"),
+    GatewaySpec("live-1", Mode.BOUND),
+    GatewaySpec("down-1", Mode.DOWN),
+    GatewaySpec("keyed-1", Mode.POOL_KEY, pool_key="pk"),
+]
+
+
+@pytest.fixture
+def fleet_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("CONVOS_SIM_POOL_KEY", "pk")
+    threaded = ThreadFleet(SPECS)
+    with threaded as fleet:
+        path = tmp_path / "fleet.toml"
+        path.write_text(fleet.config_toml())
+        yield threaded, path
+
+
+def run(path, *args):
+    return CliRunner().invoke(main, ["--config", str(path), "status", *args], catch_exceptions=False)
+
+
+def test_table_for_a_person(fleet_config):
+    _, path = fleet_config
+    result = run(path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["STATE", "NAME", "URL"]
+    by_name = {line.split()[1]: line for line in lines[1:5]}
+    assert by_name["idle-1"].startswith("idle ")
+    assert by_name["live-1"].startswith("live ") and " yes " in by_name["live-1"]
+    assert by_name["down-1"].startswith("UNREACHABLE") and "connection refused" in by_name["down-1"]
+    assert by_name["keyed-1"].startswith("idle ")  # the pool key came from $CONVOS_SIM_POOL_KEY
+    assert "4 gateways:" in result.stdout
+
+
+def test_json_schema(fleet_config):
+    threaded, path = fleet_config
+    fleet = threaded.fleet
+    document = json.loads(run(path, "--json").stdout)
+    assert document["schema"] == "convos-tui/status/1"
+    assert document["counts"]["idle"] == 2 and document["counts"]["unreachable"] == 1
+    live = next(g for g in document["gateways"] if g["name"] == "live-1")
+    assert set(live) >= {"name", "url", "state", "reason", "since", "since_s", "latency_ms", "status", "error"}
+    assert live["url"] == fleet.gateway("live-1").url and live["state"] == "live"
+    assert live["status"]["conversation_id"] == fleet.gateway("live-1").bound
+    assert live["status"]["streaming"] is True and live["since"].endswith("Z")
+
+
+def test_jsonl_and_csv(fleet_config):
+    _, path = fleet_config
+    lines = run(path, "--jsonl").stdout.splitlines()
+    assert [json.loads(line)["name"] for line in lines] == ["idle-1", "live-1", "down-1", "keyed-1"]
+    rows = list(csv.DictReader(io.StringIO(run(path, "--csv").stdout)))
+    assert [(r["name"], r["state"]) for r in rows] == [
+        ("idle-1", "idle"), ("live-1", "live"), ("down-1", "unreachable"), ("keyed-1", "idle")
+    ]
+    assert rows[2]["error_kind"] == "unreachable" and rows[1]["streaming"] == "True"
+
+
+def test_filter_and_fail_on(fleet_config):
+    _, path = fleet_config
+    faults = run(path, "--filter", "state:faults", "--jsonl")
+    assert [json.loads(line)["name"] for line in faults.stdout.splitlines()] == ["down-1"]
+    assert run(path, "--fail-on", "faults").exit_code == 1
+    assert run(path, "--fail-on", "stalled,no-plugin").exit_code == 0
+    assert run(path, "--filter", "-name:down-*", "--fail-on", "faults").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(["--fail-on", "broken"], "unknown state 'broken'"), (["--filter", "colour:red"], "unknown field 'colour'")],
+)
+def test_usage_problems_exit_2(fleet_config, args, words):
+    _, path = fleet_config
+    result = run(path, *args)
+    assert result.exit_code == 2 and words in result.output
+
+
+def test_a_broken_config_exits_2(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[gateways]]\nname = "a"\nurl = "htp://x"\n')
+    result = run(path)
+    assert result.exit_code == 2 and f"{path}:3:" in result.output
+
+
+def test_since_survives_between_runs(fleet_config):
+    _, path = fleet_config
+    run(path, "--json")
+    time.sleep(1.2)
+    second = json.loads(run(path, "--json").stdout)
+    assert all(g["since_s"] >= 1.0 for g in second["gateways"])
+    fresh = json.loads(run(path, "--json", "--no-history").stdout)
+    assert all(g["since_s"] < 1.0 for g in fresh["gateways"])
+
+
+def test_watch_exits_when_a_gateway_enters_a_fail_on_state(fleet_config):
+    threaded, path = fleet_config
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5",
+         "--fail-on", "unreachable", "--filter", "-name:down-1", "--jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)
+        assert process.poll() is None  # still watching: nothing in a fail-on state yet
+        threaded.call(threaded.fleet.set_down("idle-1", True))
+        assert process.wait(timeout=15) == 1
+        assert "idle-1" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_status_never_imports_textual(fleet_config):
+    _, path = fleet_config
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from convos_tui.cli import main\n"
+        f"result = CliRunner().invoke(main, ['--config', {str(path)!r}, 'status', '--no-history'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'textual']\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
