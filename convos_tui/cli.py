@@ -17,7 +17,10 @@ from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="convos-tui")
 @click.option(
     "--config",
@@ -26,10 +29,18 @@ from convos_tui.commands.status import status
     help="The config file (default: $CONVOS_TUI_CONFIG, else $XDG_CONFIG_HOME/convos-tui/config.toml).",
 )
 @click.option("--profile", help="Only the gateways of this profile (a [profiles.NAME] table of the config).")
+@click.option("--read-only", is_flag=True, help="Refuse every action that changes a gateway.")
 @click.pass_context
-def main(ctx: click.Context, config_file: Path | None, profile: str | None) -> None:
-    """A terminal fleet console for OpenClaw gateways running the Convos plugin."""
-    ctx.obj = Context(config_file=config_file, profile=profile)
+def main(ctx: click.Context, config_file: Path | None, profile: str | None, read_only: bool) -> None:
+    """A terminal fleet console for OpenClaw gateways running the Convos plugin.
+
+    With no command, opens the console on the configured gateways.
+    """
+    ctx.obj = Context(config_file=config_file, profile=profile, read_only=read_only)
+    if ctx.invoked_subcommand is None:
+        from convos_tui.commands.console import run_console
+
+        run_console(ctx.obj, read_only=read_only)
 
 
 main.add_command(simulate)

@@ -15,6 +15,7 @@ from convos_tui.fleet.paths import config_path
 class Context:
     config_file: Path | None = None
     profile: str | None = None
+    read_only: bool = False
 
     @property
     def path(self) -> Path:
@@ -42,6 +43,21 @@ class Context:
             raise error from None
         for warning in inventory.warnings:
             click.echo(warning.render(inventory.path), err=True)
+        return inventory
+
+
+    def fleet_inventory(self) -> Inventory:
+        """The config for a command that polls the fleet: it must load, know --profile, and hold gateways."""
+        inventory = self.inventory(exit_code=2)
+        try:
+            inventory.select(self.profile)
+        except KeyError as exc:
+            raise click.UsageError(str(exc.args[0])) from None
+        if not inventory.gateways and not inventory.sources:
+            raise click.ClickException(
+                f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`, or try "
+                "`convos-tui simulate --count 5 --write-config fleet.toml` then `convos-tui --config fleet.toml`"
+            )
         return inventory
 
 

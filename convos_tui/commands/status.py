@@ -59,15 +59,7 @@ def status(
         failing = parse_states(fail_on)
     except (FilterError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    inventory = ctx.inventory(exit_code=2)
-    try:
-        inventory.select(ctx.profile)
-    except KeyError as exc:
-        raise click.UsageError(str(exc.args[0])) from None
-    if not inventory.gateways and not inventory.sources:
-        raise click.ClickException(
-            f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`"
-        )
+    inventory = ctx.fleet_inventory()
     try:
         code = asyncio.run(_run(ctx, inventory, fmt, selected, watch, interval, failing, no_history))
     except KeyboardInterrupt:

@@ -70,6 +70,7 @@ class Poller:
         self.paused = False
         self.states: dict[str, GatewayState] = {}
         self.polls = 0
+        self.last_poll_at: float | None = None
         self.last_sweep_at: float | None = None
         self._slots: dict[str, _Slot] = {}
         self._heap: list[tuple[float, int, str]] = []
@@ -245,6 +246,7 @@ class Poller:
                         return
                     transition = state.observe_status(status, latency, self.clock(), grace_s=self.grace_s)
             self.polls += 1
+            self.last_poll_at = self.clock()
             if transition is not None and self.on_transition is not None:
                 self.on_transition(transition)
             if self.on_poll is not None:

@@ -77,12 +77,17 @@ def iso_time(epoch: float | None) -> str | None:
 
 
 def describe_duration(seconds: float) -> str:
+    """Short enough for a table column: 45 s, 3m07s, 42 min, 5h03m, 3d04h."""
     seconds = max(0, int(seconds))
     if seconds < 60:
         return f"{seconds} s"
+    if seconds < 600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s" if seconds < 600 else f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return f"{seconds // 60} min"
+    if seconds < 86_400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86_400}d{seconds % 86_400 // 3600:02d}h"
 
 
 @dataclass

@@ -147,3 +147,9 @@ def test_list_discovers_a_simulated_pool_end_to_end(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_the_console_refuses_an_empty_fleet_with_what_to_do(cli):
+    result = cli()
+    assert result.exit_code == 1
+    assert "no gateways" in result.output and "convos-tui config add NAME URL" in result.output

@@ -1,0 +1,144 @@
+"""The Textual console. `ConvosApp(fleet, …)` is the factory tests call with injected data and clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from convos_tui.fleet.fleet import Fleet
+from convos_tui.fleet.state import GatewayState
+from convos_tui.ui import rows as view
+from convos_tui.ui.commands import GatewayCommands
+from convos_tui.ui.screens.detail import DetailScreen
+from convos_tui.ui.screens.events import EventsScreen
+from convos_tui.ui.screens.help import HelpScreen
+from convos_tui.ui.screens.main import INTERVALS, MainScreen
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+STYLES = Path(__file__).resolve().parents[2] / "styles"  # the repository's styles/ (installed editable)
+
+
+class ConvosApp(App[None]):
+    TITLE = "convos-tui"
+    CSS_PATH = [STYLES / "app.tcss"]
+    COMMANDS = App.COMMANDS | {GatewayCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
+    ]
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        *,
+        read_only: bool = False,
+        theme: str = DARK,
+        keymap: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+        live: bool = True,
+    ) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.read_only = read_only
+        self.clock = clock
+        self.live = live  # False: show the fleet as given, never poll (tests, snapshots)
+        self._theme_wanted = theme
+        self._keymap_wanted = keymap or {}
+        self.main_screen = MainScreen()
+
+    async def on_mount(self) -> None:
+        self._apply_theme(self._theme_wanted)
+        self._apply_keymap(self._keymap_wanted)
+        await self.push_screen(self.main_screen)
+        for problem in self.fleet.problems:
+            self.notify(problem, title="discovery", severity="warning", timeout=10)
+        if self.fleet.store.warning:
+            self.notify(self.fleet.store.warning, title="history", severity="warning", timeout=15)
+        poller = self.fleet.poller
+        if self.live and poller is not None:
+            poller.on_poll = self._polled
+            await poller.start()
+
+    async def on_unmount(self) -> None:
+        if self.live and self.fleet.poller is not None:
+            await self.fleet.poller.stop()
+
+    def _polled(self, state: GatewayState) -> None:
+        self.main_screen.mark_dirty(state.name)
+
+    # -- settings --------------------------------------------------------------------------------
+    def _apply_theme(self, theme: str) -> None:
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            self.theme = DARK
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(f"theme {theme!r} is not known; using {DARK}. Themes: {known}", severity="warning", timeout=10)
+
+    def _apply_keymap(self, keymap: dict[str, str]) -> None:
+        known = self.binding_ids()
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(
+                f"[keymap] has unknown binding ids: {', '.join(unknown)}. Press ? for the ids.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+
+    def binding_ids(self) -> set[str]:
+        ids = set()
+        for owner in (self, MainScreen, DetailScreen, EventsScreen):
+            for binding in owner.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    ids.add(binding.id)
+        return ids
+
+    def set_refresh(self, seconds: float) -> None:
+        poller = self.fleet.poller
+        if poller is not None:
+            poller.set_interval(seconds)
+            self.main_screen.say(f"polling every {seconds:g} s")
+            self.main_screen.show_summary()
+
+    # -- navigation ------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def show_detail(self, name: str) -> None:
+        self.push_screen(DetailScreen(name))
+
+    def show_events(self) -> None:
+        self.push_screen(EventsScreen())
+
+    def jump_to(self, name: str) -> None:
+        while self.screen is not self.main_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.main_screen.jump_to(name)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        yield SystemCommand("Pause or resume polling", "p", main.action_pause)
+        yield SystemCommand("Poll all gateways now", "R", main.action_poll_all)
+        yield SystemCommand("Faults only (toggle)", "f", main.action_faults_only)
+        yield SystemCommand("Clear marks", "U", main.action_clear_marks)
+        yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
+        yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
+        yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
+        for column in view.SORTABLE:
+            yield SystemCommand(f"Sort by {column}", "s / S cycle and reverse",
+                                lambda column=column: main.sort_by(column, reverse=False))
+        for seconds in INTERVALS:
+            yield SystemCommand(f"Poll every {seconds:g} s", "+ / - step the interval",
+                                lambda seconds=seconds: self.set_refresh(seconds))

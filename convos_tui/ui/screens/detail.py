@@ -1,0 +1,216 @@
+"""One gateway in full: normalised and raw status, state timeline, latency, its conversation and invite,
+and the recent actions on it."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Sparkline, Static
+
+from convos_tui.fleet.state import GatewayState, describe_duration
+from convos_tui.ui.rows import STATE_STYLE, state_text
+
+if TYPE_CHECKING:
+    from convos_tui.ui.app import ConvosApp
+
+
+def clock_time(epoch: float | None) -> str:
+    if epoch is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def field(text: Text, label: str, value: str | Text, style: str = "") -> None:
+    text.append(f"{label:<14}", style="dim")
+    if isinstance(value, Text):
+        text.append_text(value)
+    else:
+        text.append(value, style=style)
+    text.append("\n")
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back", id="back"),
+        Binding("r", "poll_now", "Poll now", id="detail-poll-now"),
+        Binding("d", "toggle_raw", "Raw error", id="raw-detail"),
+    ]
+
+    def __init__(self, name: str) -> None:
+        super().__init__(id="detail")
+        self.gateway_name = name
+        self.show_raw = False
+
+    @property
+    def convos(self) -> ConvosApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            with Horizontal(id="detail-top"):
+                yield Static(id="detail-state", classes="panel")
+                yield Static(id="detail-status", classes="panel")
+            yield Static(id="detail-latency-caption", classes="caption")
+            yield Sparkline([], id="detail-latency")
+            yield Static(id="detail-conversation", classes="panel")
+            yield Static(id="detail-timeline", classes="panel")
+            yield Static(id="detail-actions", classes="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_detail()
+        self.set_interval(1.0, self.refresh_detail)
+
+    def action_poll_now(self) -> None:
+        poller = self.convos.fleet.poller
+        if poller is not None:
+            poller.poll_now(self.gateway_name)
+            self.notify(f"polling {self.gateway_name}", timeout=2)
+
+    def action_toggle_raw(self) -> None:
+        self.show_raw = not self.show_raw
+        self.refresh_detail()
+
+    def refresh_detail(self) -> None:
+        fleet = self.convos.fleet
+        state = fleet.states.get(self.gateway_name)
+        config = next((g for g in fleet.gateways if g.name == self.gateway_name), None)
+        if state is None or config is None:
+            self.query_one("#detail-title", Static).update(Text(f"{self.gateway_name}: no longer in the fleet"))
+            return
+        now = self.convos.clock()
+        title = Text()
+        title.append(f" {config.name} ", style="bold reverse")
+        title.append("  ")
+        title.append_text(state_text(state.state))
+        title.append(f"  for {describe_duration(now - state.since)}", style="dim")
+        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-state", Static).update(self._state_panel(config, state, now))
+        self.query_one("#detail-status", Static).update(self._status_panel(state))
+        latencies = list(state.latencies)
+        self.query_one("#detail-latency", Sparkline).data = latencies or [0]
+        caption = (
+            f"latency of the last {len(latencies)} polls: min {min(latencies):.1f} ms, "
+            f"max {max(latencies):.1f} ms, last {latencies[-1]:.1f} ms"
+            if latencies
+            else "latency: no answer yet"
+        )
+        self.query_one("#detail-latency-caption", Static).update(Text(caption))
+        self.query_one("#detail-conversation", Static).update(self._conversation_panel(state))
+        self.query_one("#detail-timeline", Static).update(self._timeline_panel())
+        self.query_one("#detail-actions", Static).update(self._actions_panel())
+
+    def _state_panel(self, config, state: GatewayState, now: float) -> Text:  # type: ignore[no-untyped-def]
+        text = Text()
+        text.append("Gateway\n", style="bold")
+        field(text, "url", config.display_url)
+        field(text, "env", config.env)
+        field(text, "tags", ", ".join(config.tags) or "-")
+        field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
+        field(text, "from", config.origin)
+        if config.note:
+            field(text, "note", config.note)
+        text.append("\n")
+        field(text, "state", state_text(state.state))
+        field(text, "reason", state.reason)
+        field(text, "since", f"{clock_time(state.since)} ({describe_duration(now - state.since)})")
+        field(text, "last answer", clock_time(state.last_success))
+        field(text, "failures", str(state.failures), "bold red" if state.failures else "")
+        latency = "-" if state.latency_ms is None else f"{state.latency_ms:.1f} ms"
+        field(text, "latency", latency)
+        return text
+
+    def _status_panel(self, state: GatewayState) -> Text:
+        text = Text()
+        text.append("Status\n", style="bold")
+        status = state.status
+        if status is not None:
+            field(text, "shape", status.shape)
+            field(text, "ready", str(status.ready).lower())
+            field(text, "conversation", status.conversation_id or "none")
+            field(text, "streaming", "-" if status.streaming is None else str(status.streaming).lower())
+            if status.shape == "newer":
+                field(text, "pending", str(status.pending).lower())
+                field(text, "inbox", status.inbox_id or "-")
+                field(text, "clean", "-" if status.clean is None else str(status.clean).lower())
+            if status.missing:
+                field(text, "missing keys", ", ".join(status.missing), "yellow")
+            text.append("\nraw (last answer)\n", style="dim")
+            text.append(json.dumps(status.raw, indent=2, ensure_ascii=False)[:4000])
+            text.append("\n")
+        if state.error is not None:
+            text.append("\nLast error\n", style="bold red")
+            field(text, "kind", str(state.error.kind))
+            field(text, "summary", state.error.summary)
+            field(text, "what to do", state.error.hint)
+            if self.show_raw:
+                text.append("\nfull text (d hides it)\n", style="dim")
+                text.append(state.error.detail[:8000])
+            elif state.error.detail and state.error.detail != state.error.summary:
+                text.append("d shows the full text\n", style="dim")
+        return text
+
+    def _conversation_panel(self, state: GatewayState) -> Text:
+        text = Text()
+        text.append("Conversation and invite\n", style="bold")
+        records = self.convos.fleet.store.conversations(self.gateway_name, limit=5)
+        current = state.status.conversation_id if state.status else None
+        if not records:
+            if current:
+                text.append(
+                    f"{current} was not provisioned from this console: its invite is not known here "
+                    "(the gateway never tells it again; ask whoever created it, or its pool manager).",
+                    style="dim",
+                )
+            else:
+                text.append("none provisioned from this console", style="dim")
+            return text
+        for record in records:
+            field(text, "conversation", record["conversation_id"], "bold" if record["conversation_id"] == current else "")
+            field(text, "how", f"{record['origin']}d {clock_time(record['created_at'])}"
+                  + (f" in {record['elapsed_s']:.1f} s" if record["elapsed_s"] else ""))
+            if record["name"]:
+                field(text, "name", record["name"])
+            if record["invite_url"]:
+                revoked = record["invite_revoked_at"]
+                field(text, "invite", record["invite_url"], "strike dim" if revoked else "")
+                if revoked:
+                    field(text, "", f"revoked by a lock at {clock_time(revoked)}", "yellow")
+            if record["exploded_at"]:
+                field(text, "exploded", clock_time(record["exploded_at"]), "red")
+            text.append("\n")
+        return text
+
+    def _timeline_panel(self) -> Text:
+        text = Text()
+        text.append("State timeline\n", style="bold")
+        transitions = self.convos.fleet.store.transitions(self.gateway_name, limit=15)
+        if not transitions:
+            text.append("no transitions recorded yet", style="dim")
+        for transition in transitions:
+            text.append(f"{clock_time(transition.at)}  ", style="dim")
+            text.append(f"{transition.old} → ", style="dim")
+            text.append(str(transition.new), style=STATE_STYLE[transition.new])
+            text.append(f"  {transition.reason}\n")
+        return text
+
+    def _actions_panel(self) -> Text:
+        text = Text()
+        text.append("Recent actions\n", style="bold")
+        actions = self.convos.fleet.store.audit_log(self.gateway_name, limit=10)
+        if not actions:
+            text.append("no actions from this console yet", style="dim")
+        for action in actions:
+            text.append(f"{clock_time(action['at'])}  ", style="dim")
+            text.append(f"{action['action']:<8}", style="bold")
+            text.append(f" {action['outcome']:<8}", style="green" if action["outcome"] == "ok" else "red")
+            text.append(f" {action['who']}  {action['detail']}\n")
+        return text

@@ -1,0 +1,53 @@
+"""`?`: the keys of the screen underneath, read from its live bindings, with their ids for [keymap]."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+FILTER_HELP = (
+    "Filter (/): words are ANDed; field:value for state, tag, env, name, url, shape, conv; "
+    "commas OR (state:stalled,flapping); - negates (-state:idle); state:faults; * and ? wildcards."
+)
+
+
+def bindings_text(screen: Screen[object]) -> Text:
+    text = Text()
+    text.append("Keys\n\n", style="bold")
+    rows = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if binding.system or not binding.description or not binding.id:
+            continue  # the widgets' own keys (arrows, copy…) are summed up below
+        label = screen.app.get_key_display(binding)
+        rows.append((label, binding.description, binding.id or "", active.enabled))
+    width = max((len(row[0]) for row in rows), default=4)
+    for label, description, binding_id, enabled in sorted(rows, key=lambda row: row[1].lower()):
+        text.append(f" {label:>{width}}  ", style="bold" if enabled else "dim")
+        text.append(f"{description:<22}", style="" if enabled else "dim strike")
+        text.append(f" {binding_id}\n", style="dim")
+    text.append("\n arrows, pgup/pgdn, home/end move; a click on a column header sorts by it.\n", style="dim")
+    text.append("\nRemap any key in the config's [keymap] table: binding id = \"keys\", e.g. poll-now = \"r,f5\".\n",
+                style="dim")
+    text.append(FILTER_HELP + "\n", style="dim")
+    text.append("ctrl+p opens the command palette: jump to a gateway, every action, theme, interval.\n", style="dim")
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help-close")]
+
+    def __init__(self, underneath: Screen[object]) -> None:
+        super().__init__(id="help")
+        self.underneath = underneath
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(bindings_text(self.underneath))
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

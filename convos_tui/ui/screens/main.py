@@ -1,0 +1,370 @@
+"""The screen an operator lives in: the summary, the live fleet table, the filter and the status line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from convos_tui.fleet.filter import Filter, FilterError
+from convos_tui.fleet.state import GatewayState
+from convos_tui.ui import rows as view
+from convos_tui.ui.widgets.fleet_table import FleetTable, Row
+from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
+
+if TYPE_CHECKING:
+    from convos_tui.ui.app import ConvosApp
+
+MIN_WIDTH, MIN_HEIGHT = 60, 12
+COMPACT_BELOW = 110
+INTERVALS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+REFRESH_S = 0.5
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("f", "faults_only", "Faults", id="faults-only"),
+        Binding("space", "mark", "Mark", id="mark"),
+        Binding("M", "mark_range", "Mark range", id="mark-range", show=False),
+        Binding("asterisk", "mark_all", "Mark all shown", id="mark-all", show=False),
+        Binding("U", "clear_marks", "Clear marks", id="clear-marks", show=False),
+        Binding("s", "sort_next", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse sort", id="sort-reverse", show=False),
+        Binding("p", "pause", "Pause", id="pause"),
+        Binding("r", "poll_now", "Poll now", id="poll-now"),
+        Binding("R", "poll_all", "Poll all", id="poll-all", show=False),
+        Binding("plus", "slower", "Interval +", id="interval-up", show=False),
+        Binding("minus", "faster", "Interval -", id="interval-down", show=False),
+        Binding("enter", "detail", "Detail", id="detail"),
+        Binding("e", "events", "Events", id="events"),
+        Binding("escape", "escape", "Clear", id="clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.filter = Filter()
+        self.faults_only = False
+        self.marked: set[str] = set()
+        self._mark_anchor: str | None = None
+        self._dirty: set[str] = set()
+        self._message = Text()
+        self._summary: Summary | None = None
+
+    @property
+    def convos(self) -> ConvosApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield SummaryBar(id="summary")
+        with Vertical(id="body"):
+            yield FleetTable(id="fleet")
+            yield Static(id="too-small")
+        yield Static(id="statusline")
+        yield Input(id="filter", placeholder="filter: words, state:stalled, tag:pool-a, env:dev, -state:idle …")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
+        self.query_one("#filter", Input).display = False
+        self.rebuild()
+        self.set_interval(REFRESH_S, self.tick)
+
+    @property
+    def table(self) -> FleetTable:
+        return self.query_one(FleetTable)
+
+    # -- data ------------------------------------------------------------------------------------
+    def mark_dirty(self, name: str) -> None:
+        self._dirty.add(name)
+
+    def _rows(self) -> list[Row]:
+        fleet = self.convos.fleet
+        return [(config, fleet.states[config.name]) for config in fleet.gateways if config.name in fleet.states]
+
+    def _matches(self, row: Row) -> bool:
+        config, state = row
+        if self.faults_only and not state.state.is_fault:
+            return False
+        return not self.filter or self.filter.matches(config, state)
+
+    def rebuild(self, *, resort: bool = False) -> None:
+        """Show exactly the rows that match, computing every shown row again (filter, sort, marks changed)."""
+        shown = [row for row in self._rows() if self._matches(row)]
+        names = {config.name for config, _ in shown}
+        removals = self.table.shown - names
+        self.table.apply(shown, removals, now=self.convos.clock(), marked=self.marked, resort=resort)
+        self._dirty.clear()
+        self.show_summary()
+
+    def tick(self) -> None:
+        """Twice a second: apply what the poller changed since the last tick, and the clock."""
+        now = self.convos.clock()
+        if self._dirty:
+            dirty, self._dirty = self._dirty, set()
+            states = self.convos.fleet.states
+            configs = {config.name: config for config in self.convos.fleet.gateways}
+            upserts, removals = [], []
+            for name in dirty:
+                if name not in states or name not in configs:
+                    removals.append(name)
+                    continue
+                row = (configs[name], states[name])
+                if self._matches(row):
+                    upserts.append(row)
+                else:
+                    removals.append(name)
+            self.table.apply(upserts, removals, now=now, marked=self.marked)
+        self.table.refresh_since(self.convos.fleet.states, now=now)
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        fleet = self.convos.fleet
+        poller = fleet.poller
+        counts: dict = {}
+        for state in fleet.states.values():
+            counts[state.state] = counts.get(state.state, 0) + 1
+        swept = poller.last_poll_at if poller is not None else None
+        self._summary = Summary(
+                counts=counts,
+                total=len(fleet.states),
+                shown=self.table.row_count,
+                marked=len(self.marked),
+                marked_hidden=len(self.marked - self.table.shown),
+                swept_ago_s=None if swept is None else max(0.0, self.convos.clock() - swept),
+                interval_s=poller.interval_s if poller is not None else 0,
+                paused=bool(poller and poller.paused),
+                profile=fleet.profile,
+                read_only=self.convos.read_only,
+        )
+        self.query_one(SummaryBar).show(self._summary)
+        self._show_status()
+
+    def say(self, message: str, style: str = "") -> None:
+        """A one-line message in the status line (plain text, never markup)."""
+        self._message = Text(message, style=style)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        line = Text()
+        if self.filter or self.faults_only:
+            line.append(" filter ", style="bold reverse")
+            line.append(" " + " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""])))
+            line.append("   ")
+        sort = f"sorted by {self.table.sort_column}{' (reversed)' if self.table.sort_reverse else ''}"
+        line.append(sort, style="dim")
+        if self._message:
+            line.append("   ")
+            line.append_text(self._message)
+        right = fleet_text(self._summary) if self._summary is not None else Text()
+        width = self.size.width - 2
+        if line.cell_len + right.cell_len + 3 <= width:
+            line.append(" " * (width - line.cell_len - right.cell_len))
+            line.append_text(right)
+        else:
+            line.append("   ")
+            line.append_text(right)
+        self.query_one("#statusline", Static).update(line)
+
+    # -- size ------------------------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        notice = self.query_one("#too-small", Static)
+        notice.display = small
+        self.table.display = not small
+        if small:
+            notice.update(
+                Text(
+                    f"The terminal is too small: {width}×{height}.\nconvos-tui needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                    justify="center",
+                )
+            )
+            return
+        compact = width < COMPACT_BELOW
+        if compact != self.table.compact:
+            self.table.set_columns(compact)
+            self.rebuild(resort=True)
+
+    # -- keys ------------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = self.filter.expression
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        try:
+            self.filter = Filter(event.value)
+        except FilterError as exc:
+            self.say(str(exc), "bold red")
+            return
+        self.say("")
+        self.rebuild()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = False
+        self.table.focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.display = False
+            self.table.focus()
+            return
+        if self.filter or self.faults_only:
+            self.filter, self.faults_only = Filter(), False
+            self.rebuild()
+        elif self.marked:
+            self.action_clear_marks()
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus and event.key == "escape":
+            self.filter = Filter()
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            self.rebuild()
+            event.stop()
+
+    def action_faults_only(self) -> None:
+        self.faults_only = not self.faults_only
+        self.rebuild()
+
+    def _refresh_rows(self, names: set[str]) -> None:
+        rows = [row for row in self._rows() if row[0].name in names and row[0].name in self.table.shown]
+        self.table.apply(rows, now=self.convos.clock(), marked=self.marked)
+        self.show_summary()
+
+    def action_mark(self) -> None:
+        name = self.table.cursor_name
+        if name is None:
+            return
+        self.marked ^= {name}
+        self._mark_anchor = name
+        self._refresh_rows({name})
+        self.table.action_cursor_down()
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the last marked one to the cursor."""
+        name = self.table.cursor_name
+        order = self.table.names_in_order()
+        if name is None or self._mark_anchor not in order:
+            self.action_mark()
+            return
+        a, b = sorted((order.index(self._mark_anchor), order.index(name)))
+        span = set(order[a : b + 1])
+        self.marked |= span
+        self._refresh_rows(span)
+
+    def action_mark_all(self) -> None:
+        shown = self.table.shown
+        self.marked |= shown
+        self._refresh_rows(shown)
+
+    def action_clear_marks(self) -> None:
+        cleared, self.marked = self.marked, set()
+        self._refresh_rows(cleared)
+
+    def action_sort_next(self) -> None:
+        columns = [c for c in view.SORTABLE if c in self.table._columns]
+        current = self.table.sort_column
+        following = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
+        self.sort_by(following, reverse=False)
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(self.table.sort_column, reverse=not self.table.sort_reverse)
+
+    def sort_by(self, column: str, *, reverse: bool) -> None:
+        self.table.set_sort(column, reverse)
+        self.rebuild(resort=True)
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column not in view.SORTABLE:
+            return
+        reverse = not self.table.sort_reverse if column == self.table.sort_column else False
+        self.sort_by(column, reverse=reverse)
+
+    def action_pause(self) -> None:
+        poller = self.convos.fleet.poller
+        if poller is None:
+            return
+        if poller.paused:
+            poller.resume()
+            self.say("polling resumed")
+        else:
+            poller.pause()
+            self.say("polling paused: p resumes", "yellow")
+        self.show_summary()
+
+    def targets(self) -> list[str]:
+        """The marked gateways, or else the one under the cursor."""
+        if self.marked:
+            return [name for name in self.table.names_in_order() if name in self.marked] or sorted(self.marked)
+        name = self.table.cursor_name
+        return [name] if name else []
+
+    def action_poll_now(self) -> None:
+        poller = self.convos.fleet.poller
+        names = self.targets()
+        if poller is None or not names:
+            return
+        for name in names:
+            poller.poll_now(name)
+        self.say(f"polling {names[0]}" if len(names) == 1 else f"polling {len(names)} gateways")
+
+    def action_poll_all(self) -> None:
+        poller = self.convos.fleet.poller
+        if poller is not None:
+            poller.poll_now()
+            self.say(f"polling all {len(self.convos.fleet.states)} gateways")
+
+    def _set_interval(self, step: int) -> None:
+        poller = self.convos.fleet.poller
+        if poller is None:
+            return
+        current = min(INTERVALS, key=lambda value: abs(value - poller.interval_s))
+        index = max(0, min(len(INTERVALS) - 1, INTERVALS.index(current) + step))
+        self.convos.set_refresh(INTERVALS[index])
+
+    def action_slower(self) -> None:
+        self._set_interval(+1)
+
+    def action_faster(self) -> None:
+        self._set_interval(-1)
+
+    @on(DataTable.RowSelected, "#fleet")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        # The table takes enter itself (select the row): opening the detail is the screen's answer.
+        self.convos.show_detail(str(event.row_key.value))
+
+    def action_detail(self) -> None:
+        name = self.table.cursor_name
+        if name is not None:
+            self.convos.show_detail(name)
+
+    def action_events(self) -> None:
+        self.convos.show_events()
+
+    def jump_to(self, name: str) -> None:
+        """Put the cursor on a gateway, clearing a filter that hides it."""
+        if name not in self.table.shown:
+            self.filter, self.faults_only = Filter(), False
+            self.rebuild()
+        self.table.move_to(name)
+        self.table.focus()
+
+    def state_of(self, name: str) -> GatewayState | None:
+        return self.convos.fleet.states.get(name)

@@ -1,0 +1,87 @@
+"""The header (counts per state, READ-ONLY and PAUSED badges) and the status line's fleet part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from convos_tui.fleet.state import ORDER, State, describe_duration
+from convos_tui.ui.rows import STATE_STYLE
+
+# Shorter state words for a narrow header, so every count still fits in 80 columns.
+SHORT = {
+    State.PENDING: "pend",
+    State.FLAPPING: "flap",
+    State.STALLED: "stall",
+    State.STARTING: "start",
+    State.UNAUTHORIZED: "unauth",
+    State.NO_PLUGIN: "noplug",
+    State.UNREACHABLE: "unreach",
+    State.ERROR: "err",
+    State.UNKNOWN: "?",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[State, int]
+    total: int
+    shown: int
+    marked: int
+    marked_hidden: int
+    swept_ago_s: float | None
+    interval_s: float
+    paused: bool
+    profile: str | None
+    read_only: bool
+
+
+def header_text(summary: Summary, *, narrow: bool) -> Text:
+    text = Text()
+    if not narrow:  # on 80 columns every cell goes to the counts
+        text.append(" convos-tui ", style="bold reverse")
+        text.append(" ")
+    # What changes how the console behaves comes first: it must stay visible on a narrow terminal.
+    if summary.read_only:
+        text.append(" READ-ONLY ", style="bold white on red")
+        text.append(" ")
+    if summary.paused:
+        text.append(" PAUSED ", style="bold black on yellow")
+        text.append(" ")
+    # Only the states present: ten counts, mostly zeros, would not fit.
+    present = [(state, summary.counts.get(state, 0)) for state in ORDER if summary.counts.get(state, 0)]
+    for state, count in present:
+        word = SHORT.get(state, str(state)) if narrow else str(state)
+        text.append(f" {count} {word}", style=STATE_STYLE[state])
+        if not narrow:
+            text.append(" ")
+    if not any(state.is_fault for state, _ in present) and summary.total:
+        text.append(" no faults", style="green")
+    return text
+
+
+def fleet_text(summary: Summary) -> Text:
+    """The right side of the status line: what is shown, marked, and how fresh it is."""
+    text = Text()
+    shown = f"{summary.shown} of {summary.total}" if summary.shown != summary.total else f"{summary.total}"
+    text.append(f"{shown} gateways")
+    if summary.marked:
+        hidden = f", {summary.marked_hidden} hidden by the filter" if summary.marked_hidden else ""
+        text.append("  ")
+        text.append(f" {summary.marked} marked{hidden} ", style="bold reverse")
+    text.append("  ")
+    if summary.swept_ago_s is None:
+        text.append("not polled yet", style="dim")
+    else:
+        text.append(f"polled {describe_duration(summary.swept_ago_s)} ago", style="dim")
+    text.append(f", every {summary.interval_s:g} s", style="dim")
+    if summary.profile:
+        text.append(f"  profile {summary.profile}", style="bold")
+    return text
+
+
+class SummaryBar(Static):
+    def show(self, summary: Summary) -> None:
+        self.update(header_text(summary, narrow=self.size.width < 110))
