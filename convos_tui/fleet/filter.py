@@ -28,9 +28,14 @@ class _Term:
     negate: bool
 
 
+def _is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
 def _matches(pattern: str, text: str) -> bool:
+    """`pattern` (lower case) in `text`: a substring, or a whole-text glob when it has wildcards."""
     text = text.lower()
-    if any(ch in pattern for ch in "*?["):
+    if _is_glob(pattern):
         return fnmatch.fnmatchcase(text, pattern)
     return pattern in text
 
@@ -70,8 +75,13 @@ class Filter:
     def _check(self, term: _Term, config: GatewayConfig, state: GatewayState) -> bool:
         conversation = (state.status.conversation_id or "") if state.status else ""
         if term.field is None:
+            word = term.values[0]
+            if not _is_glob(word):  # the common case, kept cheap: one search in text made once per gateway
+                return word in config.search_text or word in state.state or word in state.reason.lower() or (
+                    word in conversation.lower()
+                )
             haystack = (config.name, config.url, *config.tags, str(state.state), state.reason, conversation)
-            return any(_matches(term.values[0], text) for text in haystack)
+            return any(_matches(word, text) for text in haystack)
         if term.field == "state":
             return any(
                 (value in ("faults", "fault") and state.state in FAULTS) or value == str(state.state)

@@ -99,13 +99,16 @@ class GatewayConfig:
     tls_verify: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     origin: str = "config"  # config, or the discovery source it came from
+    # Derived once, because the console filters and draws thousands of gateways per keystroke.
+    display_url: str = field(init=False, repr=False, compare=False, default="")
+    search_text: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "display_url", display_url(self.url))
+        object.__setattr__(self, "search_text", "\n".join((self.name, self.url, *self.tags)).lower())
 
     def endpoint(self) -> Endpoint:
         return Endpoint(self.url, token=self.token, verify_tls=self.tls_verify, timeouts=self.timeouts)
-
-    @property
-    def display_url(self) -> str:
-        return display_url(self.url)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import GatewayState
@@ -74,7 +74,7 @@ class MainScreen(Screen[None]):
         self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
         self.query_one("#filter", Input).display = False
         self.rebuild()
-        self.set_interval(REFRESH_S, self.tick)
+        self.ticker = self.set_interval(REFRESH_S, self._tick)
 
     @property
     def table(self) -> FleetTable:
@@ -102,6 +102,9 @@ class MainScreen(Screen[None]):
         self.table.apply(shown, removals, now=self.convos.clock(), marked=self.marked, resort=resort)
         self._dirty.clear()
         self.show_summary()
+
+    def _tick(self) -> None:
+        self.tick()
 
     def tick(self) -> None:
         """Twice a second: apply what the poller changed since the last tick, and the clock."""
@@ -242,8 +245,9 @@ class MainScreen(Screen[None]):
         self.rebuild()
 
     def _refresh_rows(self, names: set[str]) -> None:
-        rows = [row for row in self._rows() if row[0].name in names and row[0].name in self.table.shown]
-        self.table.apply(rows, now=self.convos.clock(), marked=self.marked)
+        """Marks changed on these rows: redraw them."""
+        self.table.marked = self.marked
+        self.table.invalidate(names)
         self.show_summary()
 
     def action_mark(self) -> None:
@@ -277,7 +281,7 @@ class MainScreen(Screen[None]):
         self._refresh_rows(cleared)
 
     def action_sort_next(self) -> None:
-        columns = [c for c in view.SORTABLE if c in self.table._columns]
+        columns = [c for c in view.SORTABLE if c in self.table.columns]
         current = self.table.sort_column
         following = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
         self.sort_by(following, reverse=False)
@@ -289,9 +293,9 @@ class MainScreen(Screen[None]):
         self.table.set_sort(column, reverse)
         self.rebuild(resort=True)
 
-    @on(DataTable.HeaderSelected)
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
+    @on(FleetTable.HeaderClicked)
+    def _header_clicked(self, event: FleetTable.HeaderClicked) -> None:
+        column = event.column
         if column not in view.SORTABLE:
             return
         reverse = not self.table.sort_reverse if column == self.table.sort_column else False
@@ -345,10 +349,10 @@ class MainScreen(Screen[None]):
     def action_faster(self) -> None:
         self._set_interval(-1)
 
-    @on(DataTable.RowSelected, "#fleet")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(FleetTable.RowSelected)
+    def _row_selected(self, event: FleetTable.RowSelected) -> None:
         # The table takes enter itself (select the row): opening the detail is the screen's answer.
-        self.convos.show_detail(str(event.row_key.value))
+        self.convos.show_detail(event.name)
 
     def action_detail(self) -> None:
         name = self.table.cursor_name
