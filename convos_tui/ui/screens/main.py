@@ -194,6 +194,7 @@ class MainScreen(Screen[None]):
         if compact != self.table.compact:
             self.table.set_columns(compact)
             self.rebuild(resort=True)
+        self.show_summary()
 
     # -- keys ------------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -84,4 +84,5 @@ def fleet_text(summary: Summary) -> Text:
 
 class SummaryBar(Static):
     def show(self, summary: Summary) -> None:
-        self.update(header_text(summary, narrow=self.size.width < 110))
+        # The terminal's width, known from the start (the bar's own width is 0 until laid out).
+        self.update(header_text(summary, narrow=self.app.size.width < 110))
