@@ -129,11 +129,16 @@ class ConvosApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
-        yield SystemCommand("Pause or resume polling", "p", main.action_pause)
-        yield SystemCommand("Poll all gateways now", "R", main.action_poll_all)
+        yield SystemCommand("Filter the fleet", "/  e.g. state:faults tag:eu", main.action_filter)
         yield SystemCommand("Faults only (toggle)", "f", main.action_faults_only)
+        yield SystemCommand("Detail of the gateway under the cursor", "enter", main.action_detail)
+        yield SystemCommand("Poll the marked (or selected) gateways now", "r", main.action_poll_now)
+        yield SystemCommand("Poll all gateways now", "R", main.action_poll_all)
+        yield SystemCommand("Pause or resume polling", "p", main.action_pause)
+        yield SystemCommand("Mark every gateway shown", "*", main.action_mark_all)
         yield SystemCommand("Clear marks", "U", main.action_clear_marks)
         yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
+        yield SystemCommand("Keys and binding ids", "?", self.action_help)
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
         for column in view.SORTABLE:

@@ -254,3 +254,13 @@ async def test_palette_jumps_to_a_gateway():
         await pilot.pause()
         assert table(app).cursor_name == "us-slow"
         assert len(table(app).names_in_order()) == 12  # the filter that hid it was cleared
+
+
+async def test_the_palette_offers_every_action():
+    app = make_app()
+    async with app.run_test(size=(120, 40)):
+        titles = [command.title for command in app.get_system_commands(app.main_screen)]
+    for wanted in ("Filter the fleet", "Faults only", "Detail of", "Poll the marked", "Poll all", "Pause",
+                   "Mark every", "Clear marks", "Events", "Keys and binding ids", "Sort by latency", "Poll every 2 s",
+                   "Light theme"):
+        assert any(title.startswith(wanted) for title in titles), wanted
