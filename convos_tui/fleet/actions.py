@@ -1,0 +1,262 @@
+"""The one door for every call that changes a gateway: create, join, send, rename, lock, unlock, explode.
+
+Every action, from the console or the command line, single or bulk, passes here, so the rules hold
+everywhere: read-only mode refuses it (before any request), the audit records it with its outcome (never
+a token), the store keeps what the gateway will not tell again (the invite) and what became of it, and
+the gateway is re-polled right after. Nothing is retried: a create, join, lock or explode that timed
+out has an unknown outcome, and the re-poll is how the console finds out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from convos_tui.api import errors
+from convos_tui.api.client import GatewayClient
+from convos_tui.api.endpoint import Endpoint
+from convos_tui.api.invites import InviteError, parse_invite
+from convos_tui.api.models import CreatedConversation, JoinResult
+from convos_tui.fleet.inventory import GatewayConfig
+from convos_tui.fleet.poller import Poller
+from convos_tui.fleet.store import Store
+
+ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode")
+OK, REFUSED, FAILED, UNKNOWN = "ok", "refused", "failed", "unknown"
+BULK_CONCURRENCY = 8
+
+
+@dataclass
+class ActionResult:
+    gateway: str
+    action: str
+    outcome: str  # ok | refused | failed | unknown
+    summary: str  # one line for a person
+    elapsed_s: float = 0.0
+    hint: str = ""
+    detail: str = ""  # the gateway's full text, for the screen one key away
+    data: dict[str, Any] = field(default_factory=dict)  # conversation_id, invite_url, …
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == OK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "gateway": self.gateway,
+            "action": self.action,
+            "outcome": self.outcome,
+            "summary": self.summary,
+            "hint": self.hint,
+            "elapsed_s": round(self.elapsed_s, 3),
+            **self.data,
+        }
+
+
+ClientFactory = Callable[[Endpoint], GatewayClient]
+
+
+class Actions:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        read_only: bool = False,
+        poller: Poller | None = None,
+        client_factory: ClientFactory = GatewayClient,
+    ) -> None:
+        self.store = store
+        self.read_only = read_only
+        self.poller = poller
+        self.client_factory = client_factory
+
+    # -- single actions --------------------------------------------------------------------------
+    async def create(
+        self,
+        gateway: GatewayConfig,
+        *,
+        name: str | None = None,
+        env: str | None = None,
+        profile_name: str | None = None,
+        description: str | None = None,
+        permissions: str | None = None,
+        instructions: str | None = None,
+        account_id: str | None = None,
+    ) -> ActionResult:
+        env = env or gateway.env
+        params = {"name": name, "env": env, "profile_name": profile_name, "description": description,
+                  "permissions": permissions, "instructions": instructions, "account_id": account_id}
+
+        async def call(client: GatewayClient) -> ActionResult:
+            created: CreatedConversation = await client.create(
+                name=name, env=env, profile_name=profile_name, description=description, permissions=permissions,
+                instructions=instructions, account_id=account_id,
+            )
+            self.store.add_conversation(
+                gateway=gateway.name, gateway_url=gateway.url, conversation_id=created.conversation_id,
+                origin="create", name=name, env=env, invite_url=created.invite_url,
+                invite_slug=created.invite_slug, elapsed_s=created.elapsed_s,
+            )
+            return ActionResult(
+                gateway.name, "create", OK,
+                f"created conversation {created.conversation_id} in {created.elapsed_s:.1f} s",
+                data={"conversation_id": created.conversation_id, "invite_url": created.invite_url,
+                      "invite_slug": created.invite_slug, "env": env, "provisioning_s": round(created.elapsed_s, 3)},
+            )
+
+        return await self._run("create", gateway, params, call)
+
+    async def join(
+        self,
+        gateway: GatewayConfig,
+        invite_text: str,
+        *,
+        profile_name: str | None = None,
+        env: str | None = None,
+        instructions: str | None = None,
+        account_id: str | None = None,
+    ) -> ActionResult:
+        env = env or gateway.env
+        params = {"invite": invite_text, "profile_name": profile_name, "env": env}
+        try:
+            invite = parse_invite(invite_text, gateway_env=env, gateway_name=gateway.name)
+        except InviteError as exc:
+            result = ActionResult(gateway.name, "join", REFUSED, f"not sent: {exc}")
+            self._audit(result, params)
+            return result
+
+        async def call(client: GatewayClient) -> ActionResult:
+            joined: JoinResult = await client.join(
+                invite, profile_name=profile_name, env=env, instructions=instructions, account_id=account_id
+            )
+            data = {"status": joined.raw_status, "conversation_id": joined.conversation_id,
+                    "provisioning_s": round(joined.elapsed_s, 3)}
+            if joined.outcome == "joined":
+                self.store.add_conversation(
+                    gateway=gateway.name, gateway_url=gateway.url, conversation_id=joined.conversation_id or "",
+                    origin="join", env=env, elapsed_s=joined.elapsed_s,
+                )
+                summary = f"joined conversation {joined.conversation_id} in {joined.elapsed_s:.1f} s"
+            else:
+                if self.poller is not None and gateway.name in self.poller.states:
+                    self.poller.states[gateway.name].mark_pending(time.time())
+                summary = (f"waiting for the creator to accept (after {joined.elapsed_s:.0f} s): "
+                           "nothing is bound until they do")
+            return ActionResult(gateway.name, "join", OK, summary, data=data)
+
+        return await self._run("join", gateway, params, call)
+
+    async def send(self, gateway: GatewayConfig, message: str) -> ActionResult:
+        async def call(client: GatewayClient) -> ActionResult:
+            sent = await client.send(message)
+            return ActionResult(gateway.name, "send", OK, f"sent ({len(message)} characters)",
+                                data={"message_id": sent.message_id, "conversation_id": sent.conversation_id})
+
+        return await self._run("send", gateway, {"message": message}, call)
+
+    async def rename(self, gateway: GatewayConfig, profile_name: str) -> ActionResult:
+        async def call(client: GatewayClient) -> ActionResult:
+            await client.rename(profile_name)
+            return ActionResult(gateway.name, "rename", OK,
+                                f"the agent's profile name in the conversation is now {profile_name!r}")
+
+        return await self._run("rename", gateway, {"profile_name": profile_name}, call)
+
+    async def lock(self, gateway: GatewayConfig, *, unlock: bool = False) -> ActionResult:
+        action = "unlock" if unlock else "lock"
+        conversation = self._conversation_id(gateway)
+
+        async def call(client: GatewayClient) -> ActionResult:
+            result = await (client.unlock() if unlock else client.lock())
+            if conversation is not None:
+                # Locking and unlocking both rotate the invite: every earlier one stops working.
+                self.store.mark_invite_revoked(gateway.name, conversation)
+            state = "locked" if result.locked else "unlocked"
+            return ActionResult(gateway.name, action, OK, f"{state}; earlier invites no longer work",
+                                data={"locked": result.locked})
+
+        return await self._run(action, gateway, {}, call)
+
+    async def explode(self, gateway: GatewayConfig) -> ActionResult:
+        conversation = self._conversation_id(gateway)
+
+        async def call(client: GatewayClient) -> ActionResult:
+            await client.explode()
+            if conversation is not None:
+                self.store.mark_exploded(gateway.name, conversation)
+            return ActionResult(gateway.name, "explode", OK,
+                                f"exploded {conversation or 'the conversation'}; the gateway is free again",
+                                data={"conversation_id": conversation})
+
+        return await self._run("explode", gateway, {"conversation_id": conversation}, call)
+
+    # -- many gateways ---------------------------------------------------------------------------
+    async def bulk(
+        self,
+        gateways: Sequence[GatewayConfig],
+        run: Callable[[GatewayConfig], Awaitable[ActionResult]],
+        *,
+        concurrency: int = BULK_CONCURRENCY,
+        on_result: Callable[[ActionResult], None] | None = None,
+    ) -> list[ActionResult]:
+        """Run one action on many gateways, at most `concurrency` at once; results in the given order."""
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(gateway: GatewayConfig) -> ActionResult:
+            async with limit:
+                result = await run(gateway)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        return list(await asyncio.gather(*(one(g) for g in gateways)))
+
+    # -- the common path -------------------------------------------------------------------------
+    def _conversation_id(self, gateway: GatewayConfig) -> str | None:
+        if self.poller is not None and gateway.name in self.poller.states:
+            status = self.poller.states[gateway.name].status
+            if status is not None and status.conversation_id:
+                return status.conversation_id
+        records = self.store.conversations(gateway.name, limit=1)
+        return records[0]["conversation_id"] if records and not records[0]["exploded_at"] else None
+
+    async def _run(
+        self,
+        action: str,
+        gateway: GatewayConfig,
+        params: dict[str, Any],
+        call: Callable[[GatewayClient], Awaitable[ActionResult]],
+    ) -> ActionResult:
+        if self.read_only:
+            result = ActionResult(gateway.name, action, REFUSED, "refused: read-only mode",
+                                  hint="Start without --read-only (and read_only = false in the config) to act.")
+            self._audit(result, params)
+            return result
+        started = time.monotonic()
+        try:
+            async with self.client_factory(gateway.endpoint()) as client:
+                result = await call(client)
+        except errors.GatewayError as exc:
+            outcome = UNKNOWN if exc.outcome_unknown else FAILED
+            result = ActionResult(gateway.name, action, outcome, exc.summary, hint=exc.hint, detail=exc.detail,
+                                  data={"error_kind": str(exc.kind)})
+        except ValueError as exc:  # refused by the client before any request (empty message, bad env…)
+            result = ActionResult(gateway.name, action, REFUSED, f"not sent: {exc}")
+        result.elapsed_s = time.monotonic() - started
+        self._audit(result, params)
+        if self.poller is not None and result.outcome != REFUSED:
+            self.poller.poll_now(gateway.name)
+        return result
+
+    def _audit(self, result: ActionResult, params: dict[str, Any]) -> None:
+        self.store.audit(
+            result.action,
+            gateway=result.gateway,
+            params={k: v for k, v in params.items() if v is not None},
+            outcome=result.outcome,
+            detail=result.summary,
+            elapsed_s=result.elapsed_s,
+        )
