@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from convos_tui import __version__
+from convos_tui.commands.actions import COMMANDS as ACTION_COMMANDS
 from convos_tui.commands.config import config
 from convos_tui.commands.context import Context
 from convos_tui.commands.simulate import simulate
@@ -46,3 +47,5 @@ def main(ctx: click.Context, config_file: Path | None, profile: str | None, read
 main.add_command(simulate)
 main.add_command(config)
 main.add_command(status)
+for command in ACTION_COMMANDS:
+    main.add_command(command)

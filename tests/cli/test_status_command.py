@@ -1,42 +1,18 @@
 """`convos-tui status` as cron, CI and a person at a terminal use it."""
 
-import asyncio
 import csv
 import io
 import json
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 from click.testing import CliRunner
 
 from convos_tui.cli import main
-from convos_tui.sim import GatewaySpec, Mode, SimFleet
-
-
-class ThreadFleet:
-    """A SimFleet on its own event loop in a thread, so the command under test can run asyncio.run."""
-
-    def __init__(self, specs):
-        self.loop = asyncio.new_event_loop()
-        self.fleet = SimFleet(specs, speed=50)
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def call(self, coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=20)
-
-    def __enter__(self):
-        self.thread.start()
-        self.call(self.fleet.start())
-        return self.fleet
-
-    def __exit__(self, *exc):
-        self.call(self.fleet.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
+from convos_tui.sim import GatewaySpec, Mode
+from tests.threaded_fleet import ThreadFleet
 
 
 SPECS = [
