@@ -16,6 +16,7 @@ import asyncio
 import heapq
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ class Poller:
         self._session: aiohttp.ClientSession | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         for gateway in gateways:
             self.add(gateway, new=False)
 
@@ -109,10 +112,59 @@ class Poller:
         await self.stop()
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self._session is None:
             self._session = self._new_session()
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._run(), name="poller")
+
+    def start_thread(self) -> None:
+        """Poll from a thread of its own, with its own event loop.
+
+        The console's event loop and thousands of polls a second must not share one scheduler: asyncio
+        has no priorities, so a flood of poll callbacks would hold every keypress back. In a thread,
+        the interpreter's switch interval gives the UI its turn whatever the poller does. Callbacks
+        (on_poll, on_transition) then run in the poller's thread; the controls below may be called
+        from any thread."""
+        started = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self.start())
+            started.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="convos-poller", daemon=True)
+        self._thread.start()
+        started.wait(timeout=10)
+
+    def stop_thread(self, timeout_s: float = 5.0) -> None:
+        """Stop polling and end the thread; quitting never hangs on a busy or stuck poll."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        self.paused = True  # dispatch nothing new while stopping
+        future = asyncio.run_coroutine_threadsafe(self.stop(), loop)
+        try:
+            future.result(timeout=timeout_s)
+        except Exception:  # noqa: BLE001 - timed out or failed: the loop is stopped regardless
+            future.cancel()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=timeout_s)  # a daemon thread: it cannot keep the process alive
+        self._thread = None
+
+    def _threadsafe(self, function: Callable[[], None]) -> None:
+        """Run a control in the poller's own thread when it has one (its heap and events live there)."""
+        loop = self._loop
+        if self._thread is not None and loop is not None and threading.current_thread() is not self._thread:
+            loop.call_soon_threadsafe(function)
+        else:
+            function()
 
     async def stop(self) -> None:
         if self._loop_task is not None:
@@ -152,6 +204,9 @@ class Poller:
     def set_interval(self, seconds: float) -> None:
         """A new refresh interval, applied at once: nothing waits longer than the new interval."""
         self.interval_s = max(MIN_INTERVAL_S, seconds)
+        self._threadsafe(self._reschedule)
+
+    def _reschedule(self) -> None:
         now = time.monotonic()
         for name, slot in self._slots.items():
             if slot.due > now + self.interval_s:
@@ -163,10 +218,13 @@ class Poller:
 
     def resume(self) -> None:
         self.paused = False
-        self._wake.set()
+        self._threadsafe(self._wake.set)
 
     def poll_now(self, name: str | None = None) -> None:
         """Poll one gateway (or all) right away; one in flight is polled again when it ends."""
+        self._threadsafe(lambda: self._poll_now(name))
+
+    def _poll_now(self, name: str | None) -> None:
         names = [name] if name is not None else list(self._slots)
         now = time.monotonic()
         for each in names:

@@ -8,15 +8,17 @@ on in memory and says so in `warning` instead of crashing the console.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import socket
 import sqlite3
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from convos_tui.fleet.state import State, Transition
 
@@ -64,6 +66,7 @@ CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
 """
 
 DAY = 86_400.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,15 @@ def scrub(params: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _locked(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 def who() -> str:
     try:
         user = getpass.getuser()
@@ -103,6 +115,9 @@ class Store:
     """Use `Store.open(path)`; `Store.open(None)` is an in-memory store (tests, the demo)."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path | None, warning: str | None = None) -> None:
+        # The console records transitions from the poller's thread and reads from the UI's: one lock
+        # around the connection keeps SQLite's single connection safe.
+        self._lock = threading.RLock()
         self._db = connection
         self.path = path
         self.warning = warning
@@ -127,12 +142,14 @@ class Store:
         store.prune()
         return store
 
+    @_locked
     def close(self) -> None:
         try:
             self._db.close()
         except sqlite3.Error:
             pass
 
+    @_locked
     def _write(self, sql: str, rows: Iterable[tuple[Any, ...]] | tuple[Any, ...] = (), many: bool = False) -> int | None:
         """One committed write; a failing file store falls back to memory instead of crashing."""
         for attempt in (1, 2):
@@ -167,6 +184,7 @@ class Store:
         if rows:
             self._write("INSERT INTO transitions (gateway, old, new, reason, at) VALUES (?, ?, ?, ?, ?)", rows, many=True)
 
+    @_locked
     def transitions(self, gateway: str | None = None, *, since: float | None = None, limit: int = 500) -> list[Transition]:
         sql = "SELECT gateway, old, new, reason, at FROM transitions WHERE 1=1"
         args: list[Any] = []
@@ -182,6 +200,7 @@ class Store:
             Transition(row[0], _state(row[1]), _state(row[2]), row[3], row[4]) for row in self._db.execute(sql, args)
         ]
 
+    @_locked
     def last_states(self) -> dict[str, Transition]:
         """Each gateway's latest transition: where it stood, and since when."""
         rows = self._db.execute(
@@ -261,6 +280,7 @@ class Store:
             row["params"] = json.loads(row["params"])
         return rows
 
+    @_locked
     def _newest(self, select: str, time_column: str, gateway: str | None, limit: int) -> list[dict[str, Any]]:
         """Rows of `select`, of one gateway or all, newest first, as dicts."""
         args: list[Any] = []
@@ -292,6 +312,7 @@ class Store:
         for sql, args in statements:
             self._write(sql, args)
 
+    @_locked
     def counts(self) -> dict[str, int]:
         return {
             table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
@@ -300,7 +321,7 @@ class Store:
 
 
 def _connect(target: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(target, timeout=2.0, isolation_level="DEFERRED")
+    connection = sqlite3.connect(target, timeout=2.0, isolation_level="DEFERRED", check_same_thread=False)
     connection.execute("PRAGMA busy_timeout = 2000")
     if target != ":memory:":
         connection.execute("PRAGMA journal_mode = WAL")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -65,13 +66,14 @@ class ConvosApp(App[None]):
         poller = self.fleet.poller
         if self.live and poller is not None:
             poller.on_poll = self._polled
-            await poller.start()
+            poller.start_thread()  # never in the UI's event loop: see Poller.start_thread
 
     async def on_unmount(self) -> None:
         if self.live and self.fleet.poller is not None:
-            await self.fleet.poller.stop()
+            await asyncio.to_thread(self.fleet.poller.stop_thread)
 
     def _polled(self, state: GatewayState) -> None:
+        # Runs in the poller's thread: only hand the name over; the screen's tick does the rest.
         self.main_screen.mark_dirty(state.name)
 
     # -- settings --------------------------------------------------------------------------------

@@ -201,3 +201,28 @@ async def test_only_a_gateway_added_while_running_gets_the_start_grace():
         states = await poller.sweep()
     assert states["known"].state == State.UNREACHABLE
     assert states["fresh"].state == State.STARTING and "not answering yet" in states["fresh"].reason
+
+
+async def test_the_poller_runs_in_its_own_thread_and_takes_controls_from_any():
+    import threading
+
+    async with SimFleet([GatewaySpec("a"), GatewaySpec("b")]) as fleet:
+        threads = set()
+        poller = Poller(configs(fleet), interval_s=0.5, on_poll=lambda s: threads.add(threading.current_thread().name))
+        poller.start_thread()
+        try:
+            await wait_for(lambda: poller.polls >= 2)
+            assert threads == {"convos-poller"}
+            poller.pause()
+            await asyncio.sleep(0.3)
+            paused_at = poller.polls
+            await asyncio.sleep(0.8)
+            assert poller.polls == paused_at
+            poller.resume()
+            poller.poll_now("a")
+            await wait_for(lambda: poller.polls > paused_at)
+            poller.set_interval(1.0)
+            assert poller.interval_s == 1.0
+        finally:
+            await asyncio.to_thread(poller.stop_thread)
+    assert not any(thread.name == "convos-poller" for thread in threading.enumerate())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -53,7 +54,9 @@ class MainScreen(Screen[None]):
         self.faults_only = False
         self.marked: set[str] = set()
         self._mark_anchor: str | None = None
-        self._dirty: set[str] = set()
+        # Names of gateways polled since the last tick, appended from the poller's thread
+        # (deque appends and pops are atomic; a set could change size while being read).
+        self._dirty: deque[str] = deque()
         self._message = Text()
         self._summary: Summary | None = None
 
@@ -82,7 +85,15 @@ class MainScreen(Screen[None]):
 
     # -- data ------------------------------------------------------------------------------------
     def mark_dirty(self, name: str) -> None:
-        self._dirty.add(name)
+        self._dirty.append(name)
+
+    def _take_dirty(self) -> set[str]:
+        names: set[str] = set()
+        while True:
+            try:
+                names.add(self._dirty.popleft())
+            except IndexError:
+                return names
 
     def _rows(self) -> list[Row]:
         fleet = self.convos.fleet
@@ -95,12 +106,16 @@ class MainScreen(Screen[None]):
         return not self.filter or self.filter.matches(config, state)
 
     def rebuild(self, *, resort: bool = False) -> None:
-        """Show exactly the rows that match, computing every shown row again (filter, sort, marks changed)."""
-        shown = [row for row in self._rows() if self._matches(row)]
-        names = {config.name for config, _ in shown}
-        removals = self.table.shown - names
-        self.table.apply(shown, removals, now=self.convos.clock(), marked=self.marked, resort=resort)
-        self._dirty.clear()
+        """Show exactly the rows that match (the filter or the sort changed).
+
+        Rows already shown keep their cached lines unless the poller changed them: only rows that
+        enter the filter, and those the poller touched, are computed."""
+        dirty = self._take_dirty()
+        current = self.table.shown
+        wanted = [row for row in self._rows() if self._matches(row)]
+        names = {config.name for config, _ in wanted}
+        upserts = [row for row in wanted if row[0].name not in current or row[0].name in dirty]
+        self.table.apply(upserts, current - names, now=self.convos.clock(), marked=self.marked, resort=resort)
         self.show_summary()
 
     def _tick(self) -> None:
@@ -109,8 +124,8 @@ class MainScreen(Screen[None]):
     def tick(self) -> None:
         """Twice a second: apply what the poller changed since the last tick, and the clock."""
         now = self.convos.clock()
-        if self._dirty:
-            dirty, self._dirty = self._dirty, set()
+        dirty = self._take_dirty()
+        if dirty:
             states = self.convos.fleet.states
             configs = {config.name: config for config in self.convos.fleet.gateways}
             upserts, removals = [], []
