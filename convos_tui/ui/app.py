@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from convos_tui.fleet.actions import Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
@@ -53,6 +54,7 @@ class ConvosApp(App[None]):
         self.live = live  # False: show the fleet as given, never poll (tests, snapshots)
         self._theme_wanted = theme
         self._keymap_wanted = keymap or {}
+        self.actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
         self.main_screen = MainScreen()
 
     async def on_mount(self) -> None:
@@ -141,6 +143,15 @@ class ConvosApp(App[None]):
         yield SystemCommand("Clear marks", "U", main.action_clear_marks)
         yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
         yield SystemCommand("Keys and binding ids", "?", self.action_help)
+        disabled = " — disabled: read-only mode" if self.read_only else ""
+        for action, key, title in (
+            ("create", "c", "Create a conversation"), ("join", "J", "Join a conversation"),
+            ("send", "m", "Send a message"), ("rename", "n", "Rename the agent"),
+            ("lock", "l", "Lock the conversation"), ("unlock", "L", "Unlock the conversation"),
+            ("explode", "X", "Explode the conversation"),
+        ):
+            yield SystemCommand(f"{title}{disabled}", f"{key}, on the gateway under the cursor",
+                                lambda action=action: main.action_act(action))
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
         for column in view.SORTABLE:

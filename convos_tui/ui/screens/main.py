@@ -46,6 +46,13 @@ class MainScreen(Screen[None]):
         Binding("enter", "detail", "Detail", id="detail"),
         Binding("e", "events", "Events", id="events"),
         Binding("escape", "escape", "Clear", id="clear", show=False),
+        Binding("c", "act('create')", "Create", id="create"),
+        Binding("J", "act('join')", "Join", id="join"),
+        Binding("m", "act('send')", "Message", id="send"),
+        Binding("n", "act('rename')", "Rename", id="rename", show=False),
+        Binding("l", "act('lock')", "Lock", id="lock", show=False),
+        Binding("L", "act('unlock')", "Unlock", id="unlock", show=False),
+        Binding("X", "act('explode')", "Explode", id="explode"),
     ]
 
     def __init__(self) -> None:
@@ -377,6 +384,40 @@ class MainScreen(Screen[None]):
 
     def action_events(self) -> None:
         self.convos.show_events()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
+        if action == "act" and self.convos.read_only:
+            return None
+        return True
+
+    def action_act(self, action: str) -> None:
+        """Open the panel of an action on the gateway under the cursor."""
+        from convos_tui.ui.screens import actions as panels
+
+        name = self.table.cursor_name
+        if name is None:
+            return
+        if self.convos.read_only:
+            self.say("read-only mode: actions are refused", "bold red")
+            return
+        config = next(g for g in self.convos.fleet.gateways if g.name == name)
+        state = self.convos.fleet.states.get(name)
+        conversation = state.status.conversation_id if state and state.status else None
+        panel = {
+            "create": lambda: panels.CreatePanel(config),
+            "join": lambda: panels.JoinPanel(config),
+            "send": lambda: panels.SendPanel(config),
+            "rename": lambda: panels.RenamePanel(config),
+            "lock": lambda: panels.LockPanel(config),
+            "unlock": lambda: panels.LockPanel(config, unlock=True),
+            "explode": lambda: panels.ExplodePanel(config, conversation),
+        }[action]()
+        self.app.push_screen(panel, self._acted)
+
+    def _acted(self, result: object) -> None:
+        if result is not None:
+            self.say(f"{result.gateway}: {result.action} {result.outcome}: {result.summary}")  # type: ignore[attr-defined]
 
     def jump_to(self, name: str) -> None:
         """Put the cursor on a gateway, clearing a filter that hides it."""

@@ -323,19 +323,28 @@ class FleetTable(ScrollView, can_focus=True):
             return Strip([Segment(" " * width, base)], width)
         name = self._order[index]
         is_cursor = index == self._cursor
+        # The cache holds a row's cells only; the theme's colours go on at draw time, so a theme
+        # change never shows lines drawn in the old one.
         strip = self._strips.get((name, is_cursor))
         if strip is None:
             cells = self._cells_of(name)
             line = self._line((column, cells[column]) for column in self.columns)
-            strip = Strip(line.render(self.app.console), self._total_width())
-            # The highlight goes under the cells' own colours, and the widget's base under both.
             if is_cursor:
-                strip = strip.apply_style(self.get_component_rich_style("fleet-table--cursor"))
-            elif name in self.marked:
-                strip = strip.apply_style(self.get_component_rich_style("fleet-table--marked"))
-            strip = strip.apply_style(base)
+                # The cells' own colours (yellow, red) would vanish on the cursor's background:
+                # the cursor row is drawn in the cursor's colours alone; the words still say it all.
+                line = Text(line.plain, no_wrap=True)
+            strip = Strip(line.render(self.app.console), self._total_width())
             self._strips[(name, is_cursor)] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # The highlight goes under the cells' own colours, and the widget's base under both.
+        if is_cursor:
+            strip = strip.apply_style(self.get_component_rich_style("fleet-table--cursor"))
+        elif name in self.marked:
+            strip = strip.apply_style(self.get_component_rich_style("fleet-table--marked"))
+        return strip.apply_style(base).crop_extend(scroll_x, scroll_x + width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
 
     def on_resize(self) -> None:
         self._scroll_to_cursor()

@@ -66,7 +66,7 @@ def fleet_text(summary: Summary) -> Text:
     """The right side of the status line: what is shown, marked, and how fresh it is."""
     text = Text()
     shown = f"{summary.shown} of {summary.total}" if summary.shown != summary.total else f"{summary.total}"
-    text.append(f"{shown} gateways")
+    text.append(f"{shown} gateway{'' if summary.total == 1 else 's'}")
     if summary.marked:
         hidden = f", {summary.marked_hidden} hidden by the filter" if summary.marked_hidden else ""
         text.append("  ")
