@@ -1,6 +1,6 @@
 """Polling benchmark: the fleet Poller against N simulated gateways, beside a plain aiohttp reference poller.
 
-    .venv/bin/python benchmarks/poll.py                  # N = 100, 1,000 and 5,000 (about 2 minutes)
+    .venv/bin/python benchmarks/poll.py                  # N = 100, 1,000 and 5,000 (about 2.5 minutes)
     .venv/bin/python benchmarks/poll.py --sizes 1000     # one size
     .venv/bin/python benchmarks/poll.py --sizes 1000 --repeat 15 --seconds 20
 
@@ -119,8 +119,14 @@ def share(part: float | None, whole: float | None) -> float | None:
 
 def load(phases: list[dict[str, Any]]) -> dict[str, float | None]:
     wall = sum(phase["wall"] for phase in phases)
-    total = {key: None if any(p[key] is None for p in phases) else sum(p[key] for p in phases) for key in ("sim", "other")}
-    return {"simulator_cpu_share": share(total["sim"], wall), "other_processes_cpu_share": share(total["other"], wall)}
+    total = {
+        key: None if any(phase[key] is None for phase in phases) else sum(phase[key] for phase in phases)
+        for key in ("sim", "other")
+    }
+    return {
+        "simulator_cpu_share": share(total["sim"], wall),
+        "other_processes_cpu_share": share(total["other"], wall),
+    }
 
 
 # -- the two clients -------------------------------------------------------------------------------
@@ -485,7 +491,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], default=list(DEFAULT_SIZES),
                         help="comma-separated fleet sizes, 1 to 10000 (default: 100,1000,5000)")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=8,
-                        help="warm sweeps per client, rounded up to even (two blocks); the median is reported")  # fmt: skip
+                        help="warm sweeps per client, made even (two blocks); the median is reported")  # fmt: skip
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each sustained run (default 10)")
     parser.add_argument("--interval", type=float, default=0.5, help="poll interval of the sustained run (min 0.5)")
     parser.add_argument("--concurrency", type=int, default=200, help="polls in flight at once (the config default)")
@@ -503,7 +509,8 @@ def main() -> None:
             os._exit(130)
         return
     if not all(1 <= n <= 10_000 for n in args.sizes) or min(args.repeat, args.concurrency) < 1 or args.seconds <= 0:
-        parser.error("--sizes from 1 to 10000 (the simulator's limit), --repeat and --concurrency from 1, --seconds above 0")
+        parser.error("--sizes from 1 to 10000 (the simulator's limit), --repeat and --concurrency from 1, "
+                     "--seconds above 0")  # fmt: skip
     if args.interval < 0.5:
         parser.error("--interval from 0.5 (the Poller's minimum)")
     # SIGTERM unwinds like Ctrl-C, through the finally blocks that end the workers and the simulator.
