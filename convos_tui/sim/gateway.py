@@ -18,6 +18,7 @@ import random
 import re
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -44,6 +45,7 @@ __all__ = ["MARKUP_CONVERSATION_ID", "SimGateway"]
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+REQUEST_LOG_SIZE = 10_000
 NO_PLUGIN_START_WINDOW = 8.0  # simulated seconds of "Plugin runtime is starting" (2026.9.6 took 7-9 s)
 SETUP_TIMEOUT = 600.0  # the onboarding instance stops by itself after 10 minutes
 CONFIG_RELOAD_DELAY = 0.3  # the gateway's config hot-reload debounce
@@ -162,7 +164,9 @@ class SimGateway:
             self.config["poolApiKey"] = key
         self.instructions: str | None = None
         self.sent_messages: list[str] = []  # texts the CLI sent, oldest first
-        self.request_log: list[tuple[str, str, int]] = []  # (method, raw path with query, status)
+        # (method, raw path with query, status) of the latest requests: bounded, because a demo or a
+        # benchmark sends millions and a growing log slowed the simulator down.
+        self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
         self.identities_created = 0
         self.invite_url: str | None = None  # of the last conversation this gateway created
         self.invite_slug: str | None = None

@@ -133,4 +133,4 @@ async def test_the_client_refuses_bad_arguments_before_any_request(start_fleet):
                 await client.create(env="staging")
             with pytest.raises(ValueError, match="permissions"):
                 await client.create(permissions="everyone")
-        assert fleet.gateway("a").request_log == []
+        assert list(fleet.gateway("a").request_log) == []

@@ -226,3 +226,26 @@ async def test_the_poller_runs_in_its_own_thread_and_takes_controls_from_any():
         finally:
             await asyncio.to_thread(poller.stop_thread)
     assert not any(thread.name == "convos-poller" for thread in threading.enumerate())
+
+
+async def test_stop_never_hangs_when_a_wake_up_races_the_cancel():
+    """On Python 3.11 asyncio.wait_for swallowed a cancel arriving as the wake-up event was set,
+    and stop() waited for ever: resume() (or any finished poll) right before stop() did it."""
+    async with SimFleet([GatewaySpec("a")]) as fleet:
+        for _ in range(20):
+            poller = Poller(configs(fleet), interval_s=60)
+            await poller.start()
+            await wait_for(lambda: poller.polls >= 1)  # the next poll is a minute away: the loop waits
+            await asyncio.sleep(0.01)
+            poller.resume()
+            await asyncio.wait_for(poller.stop(), timeout=3)
+
+
+async def test_the_refresh_stays_inside_the_gateways_keep_alive():
+    from convos_tui.fleet.state import GatewayState
+
+    poller = Poller([], interval_s=5.0)
+    delays = [poller._next_delay(GatewayState("x", added_at=0)) for _ in range(200)]
+    assert max(delays) <= 4.5 and min(delays) >= 4.5 * 0.9 - 0.01
+    poller.interval_s = 10.0
+    assert max(poller._next_delay(GatewayState("x", added_at=0)) for _ in range(50)) > 5

@@ -126,4 +126,4 @@ async def test_read_only_greys_out_every_action_in_keys_and_palette():
         assert app.screen is screen
         titles = [c.title for c in app.get_system_commands(screen)]
         assert all("disabled: read-only" in t for t in titles if t.startswith(("Create a", "Explode", "Send a")))
-        assert sim.gateway("a").request_log == [entry for entry in sim.gateway("a").request_log if entry[0] == "GET"]
+        assert all(method == "GET" for method, _, _ in sim.gateway("a").request_log)  # only polls, no action
