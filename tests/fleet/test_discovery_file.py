@@ -28,7 +28,7 @@ def write_config(tmp_path, extra=""):
 
 
 def test_names_from_urls():
-    assert name_from_url("http://10.0.0.5:18789") == "10.0.0.5:18789"
+    assert name_from_url("http://127.0.0.5:18789") == "127.0.0.5:18789"
     assert name_from_url("https://proxy.example/gw/7/") == "proxy.example/gw/7"
 
 
