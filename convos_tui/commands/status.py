@@ -19,7 +19,7 @@ from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.fleet import Fleet, parse_states
 from convos_tui.fleet.paths import data_dir
-from convos_tui.fleet.state import State, describe_duration, iso_time
+from convos_tui.fleet.state import State, describe_duration, iso_time, short_id
 
 SCHEMA = "convos-tui/status/1"
 CSV_COLUMNS = (
@@ -144,12 +144,6 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
 
 def _yes_no(value: Any) -> str:
     return "-" if value is None else ("yes" if value else "no")
-
-
-def short_id(conversation_id: str | None) -> str:
-    if not conversation_id:
-        return "-"
-    return conversation_id if len(conversation_id) <= 13 else conversation_id[:12] + "…"
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

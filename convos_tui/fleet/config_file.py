@@ -20,7 +20,7 @@ from typing import Any
 import tomlkit
 import tomlkit.items
 
-from convos_tui.fleet.inventory import ConfigError, Problem, parse_inventory
+from convos_tui.fleet.inventory import ConfigError, parse_inventory
 from convos_tui.fleet.toml_lines import TomlMap, array_table_spans, scan
 
 BACKUP_SUFFIX = ".bak"
@@ -266,14 +266,3 @@ def atomic_write(path: Path, text: str) -> Path | None:
         os.close(dir_fd)
     return backup
 
-
-__all__ = [
-    "EditError",
-    "Problem",
-    "add_gateway",
-    "atomic_write",
-    "check_editable",
-    "edit_gateway",
-    "read_config",
-    "remove_gateway",
-]

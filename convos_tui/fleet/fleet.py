@@ -68,6 +68,11 @@ class Fleet:
     def _record(self, transition: Transition) -> None:
         self.store.record_transitions([transition])
 
+    def config(self, name: str) -> GatewayConfig | None:
+        """The gateway named `name`, looked up in the poller's table (not a scan of the list)."""
+        assert self.poller is not None
+        return self.poller.config(name)
+
     @property
     def states(self) -> dict[str, GatewayState]:
         assert self.poller is not None

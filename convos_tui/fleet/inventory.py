@@ -150,9 +150,6 @@ class Inventory:
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
 
-    def gateway(self, name: str) -> GatewayConfig | None:
-        return next((g for g in self.gateways if g.name == name), None)
-
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""
         if profile is None:

@@ -74,7 +74,6 @@ class Poller:
         self.states: dict[str, GatewayState] = {}
         self.polls = 0
         self.last_poll_at: float | None = None
-        self.last_sweep_at: float | None = None
         self._slots: dict[str, _Slot] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._wake = asyncio.Event()
@@ -203,8 +202,9 @@ class Poller:
         self._slots.pop(name, None)
         self.states.pop(name, None)
 
-    def config(self, name: str) -> GatewayConfig:
-        return self._slots[name].config
+    def config(self, name: str) -> GatewayConfig | None:
+        slot = self._slots.get(name)
+        return slot.config if slot is not None else None
 
     # -- controls --------------------------------------------------------------------------------
     def set_interval(self, seconds: float) -> None:
@@ -251,7 +251,6 @@ class Poller:
         try:
             targets = [n for n in (names if names is not None else list(self._slots)) if n in self._slots]
             await asyncio.gather(*(self._poll(name, reschedule=False) for name in targets))
-            self.last_sweep_at = self.clock()
             return {name: self.states[name] for name in targets}
         finally:
             if own:

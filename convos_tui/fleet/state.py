@@ -11,7 +11,6 @@ import datetime as dt
 import enum
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +73,13 @@ def iso_time(epoch: float | None) -> str | None:
     if epoch is None:
         return None
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def short_id(conversation_id: str | None) -> str:
+    """A conversation id shortened for a table column."""
+    if not conversation_id:
+        return "-"
+    return conversation_id if len(conversation_id) <= 13 else conversation_id[:12] + "…"
 
 
 def describe_duration(seconds: float) -> str:
@@ -231,5 +237,3 @@ class GatewayState:
             },
         }
 
-
-Clock = Callable[[], float]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from convos_tui.fleet.inventory import GatewayConfig
-from convos_tui.fleet.state import ORDER, GatewayState, State, describe_duration
+from convos_tui.fleet.state import ORDER, GatewayState, State, describe_duration, short_id
 
 # State styles: the word is always shown, so the table reads without colour too.
 STATE_STYLE = {
@@ -63,12 +63,6 @@ def yes_no(value: bool | None) -> Text:
     if value is None:
         return Text("-", style="dim")
     return Text("yes", style="green") if value else Text("no", style="yellow")
-
-
-def short_id(conversation_id: str | None) -> str:
-    if not conversation_id:
-        return "-"
-    return conversation_id if len(conversation_id) <= 13 else conversation_id[:12] + "…"
 
 
 def latency_text(latency_ms: float | None) -> Text:

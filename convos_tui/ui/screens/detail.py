@@ -82,7 +82,7 @@ class DetailScreen(Screen[None]):
     def refresh_detail(self) -> None:
         fleet = self.convos.fleet
         state = fleet.states.get(self.gateway_name)
-        config = next((g for g in fleet.gateways if g.name == self.gateway_name), None)
+        config = fleet.config(self.gateway_name)
         if state is None or config is None:
             self.query_one("#detail-title", Static).update(Text(f"{self.gateway_name}: no longer in the fleet"))
             return

@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from convos_tui.fleet.filter import Filter, FilterError
-from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
@@ -133,14 +132,14 @@ class MainScreen(Screen[None]):
         now = self.convos.clock()
         dirty = self._take_dirty()
         if dirty:
-            states = self.convos.fleet.states
-            configs = {config.name: config for config in self.convos.fleet.gateways}
+            fleet = self.convos.fleet
             upserts, removals = [], []
             for name in dirty:
-                if name not in states or name not in configs:
+                config, state = fleet.config(name), fleet.states.get(name)
+                if config is None or state is None:
                     removals.append(name)
                     continue
-                row = (configs[name], states[name])
+                row = (config, state)
                 if self._matches(row):
                     upserts.append(row)
                 else:
@@ -401,8 +400,10 @@ class MainScreen(Screen[None]):
         if self.convos.read_only:
             self.say("read-only mode: actions are refused", "bold red")
             return
-        config = next(g for g in self.convos.fleet.gateways if g.name == name)
+        config = self.convos.fleet.config(name)
         state = self.convos.fleet.states.get(name)
+        if config is None:
+            return
         conversation = state.status.conversation_id if state and state.status else None
         panel = {
             "create": lambda: panels.CreatePanel(config),
@@ -426,6 +427,3 @@ class MainScreen(Screen[None]):
             self.rebuild()
         self.table.move_to(name)
         self.table.focus()
-
-    def state_of(self, name: str) -> GatewayState | None:
-        return self.convos.fleet.states.get(name)
