@@ -28,7 +28,13 @@ from . import convos_cli as cli
 from . import faults
 from .invites import InviteError, parse_invite
 from .jsjson import JsonSyntaxError, js_trim, parse, property_read_error
-from .modes import DEFAULT_POOL_KEY, DEFAULT_SLOW_LATENCY, GatewaySpec, Mode
+from .modes import (
+    DEFAULT_POOL_KEY,
+    DEFAULT_SLOW_LATENCY,
+    NO_PLUGIN_START_WINDOW,
+    GatewaySpec,
+    Mode,
+)
 from .network import Conversation, JoinVerdict, SimNetwork
 from .qr import qr_data_url
 from .responses import (
@@ -46,7 +52,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 REQUEST_LOG_SIZE = 10_000
-NO_PLUGIN_START_WINDOW = 8.0  # simulated seconds of "Plugin runtime is starting" (2026.9.6 took 7-9 s)
 SETUP_TIMEOUT = 600.0  # the onboarding instance stops by itself after 10 minutes
 CONFIG_RELOAD_DELAY = 0.3  # the gateway's config hot-reload debounce
 JOIN_TIMEOUT = 60  # the plugin always runs `conversations join … --timeout 60`
@@ -210,9 +215,17 @@ class SimGateway:
         return streaming_at(self._stream_profile, elapsed, phase=self._flap_phase)
 
     @property
+    def start_window(self) -> float:
+        """Simulated seconds of "Plugin runtime is starting" after each (re)start (see GatewaySpec)."""
+        if self.spec.start_window is not None:
+            return self.spec.start_window
+        return NO_PLUGIN_START_WINDOW if self.mode is Mode.NO_PLUGIN else 0.0
+
+    @property
     def starting(self) -> bool:
-        """A no-plugin gateway still in its "Plugin runtime is starting" window."""
-        return (time.monotonic() - self._started_at) * self._speed < NO_PLUGIN_START_WINDOW
+        """Still in the "Plugin runtime is starting" window of its last (re)start."""
+        window = self.start_window
+        return window > 0 and (time.monotonic() - self._started_at) * self._speed < window
 
     def __repr__(self) -> str:
         return f"<SimGateway {self.name} {self.mode} {self.url} bound={self.bound!r}>"
@@ -469,6 +482,20 @@ class SimGateway:
             self.setup_joined = True
             self.setup_joiner_inbox_id = joiner_inbox_id
 
+    def wait_for_acceptance(self, conversation_id: str, *, profile_name: str | None = "Convos Agent") -> None:
+        """Where a join to the conversation that nobody accepted leaves this gateway, without the CLI's 60 s
+        wait: the creator lists it as waiting, and the newer shape reports `pending: true` until
+        `accept_pending()`. (The classic shape has no way to say so: it stays unbound.)"""
+        conv = self._network.conversation(conversation_id)
+        if conv is None:
+            raise KeyError(f"no conversation {conversation_id!r} in this simulated network")
+        if self.name not in conv.pending:
+            conv.pending.append(self.name)
+        if self.mode is Mode.NEWER_SHAPE:
+            self.pending = True
+            self._pending_conversation = conversation_id
+            self.profile_name = profile_name
+
     def accept_pending(self) -> bool:
         """The creator approves this gateway's waiting join (newer shape): it becomes bound."""
         conv = self._network.conversation(self._pending_conversation or "")
@@ -524,12 +551,13 @@ class SimGateway:
             return await self._tools_invoke(request, modern)
         if modern and path in ("/health", "/healthz", "/readyz") and request.method in ("GET", "HEAD"):
             return self._health(request, path)
+        if self.starting and path.startswith("/convos/"):
+            # The findings saw this for POSTs of a no-plugin gateway; answering GETs the same way, and any
+            # gateway while its plugin runtime starts, is our inference, so a console polling /convos/status
+            # sees "starting" rather than the Control UI.
+            extra = {"Retry-After": "1", **MODERN_TEXT_HEADERS}
+            return text_response(request, 503, "Plugin runtime is starting", extra)
         if mode is Mode.NO_PLUGIN:
-            if self.starting and path.startswith("/convos/"):
-                # The findings saw this for POSTs; answering GETs the same way is our inference, so a
-                # console polling /convos/status sees "starting" rather than the Control UI.
-                extra = {"Retry-After": "1", **MODERN_TEXT_HEADERS}
-                return text_response(request, 503, "Plugin runtime is starting", extra)
             return control_ui_fallthrough(request, self._core_version)
         route = self._routes().get(path)
         if route is None:
@@ -616,7 +644,7 @@ class SimGateway:
         if path != "/readyz":
             return json_response(request, 200, {"ok": True, "status": "live"}, core=True, extra=extra)
         # Inferred shape beyond the observed keys {ready, failing, uptimeMs, eventLoop}.
-        starting = self.mode is Mode.NO_PLUGIN and self.starting
+        starting = self.starting
         uptime = int((time.monotonic() - self._started_at) * 1000)
         body = {"ready": not starting, "failing": ["plugins"] if starting else [], "uptimeMs": uptime,
                 "eventLoop": {"delayMs": 0, "utilization": 0}}
@@ -762,10 +790,7 @@ class SimGateway:
             if self.name not in conv.pending:
                 conv.pending.append(self.name)
             await self._sleep(JOIN_TIMEOUT)
-            if self.mode is Mode.NEWER_SHAPE:
-                self.pending = True
-                self._pending_conversation = conv.conversation_id
-                self.profile_name = profile_name or None
+            self.wait_for_acceptance(conv.conversation_id, profile_name=profile_name or None)
             return waiting
 
         return await self._cli_call(argv, env, work)

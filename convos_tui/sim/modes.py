@@ -36,6 +36,8 @@ DEFAULT_POOL_KEY = "pool-secret-789"
 DEFAULT_SLOW_LATENCY = 1.0
 # The token the core (not the plugin) checks on /tools/invoke: the one the transcript's gateways used.
 DEFAULT_GATEWAY_TOKEN = "test-gw-token-123"
+# Simulated seconds of "Plugin runtime is starting" of a `no-plugin` gateway (2026.9.6 took 7-9 s).
+NO_PLUGIN_START_WINDOW = 8.0
 
 GARBAGE_KINDS = ("bytes", "json", "shape", "markup")
 
@@ -55,6 +57,8 @@ class GatewaySpec:
     - `garbage_kind`: for mode `garbage`: `bytes`, `json`, `shape` or `markup`.
     - `port`: 0 lets the OS choose a free port.
     - `core_version`: the OpenClaw core release; only its family matters (2026.2.x vs ≥ 2026.3).
+    - `start_window`: simulated seconds after each (re)start during which the /convos/ routes answer
+      `503 Plugin runtime is starting`, in any mode; None: 8 s for `no-plugin` (what 2026.9.6 showed), 0 otherwise.
     """
 
     name: str
@@ -68,6 +72,7 @@ class GatewaySpec:
     garbage_kind: str = "bytes"
     port: int = 0
     core_version: str | None = None
+    start_window: float | None = None
 
     def __post_init__(self) -> None:
         self.mode = Mode(self.mode)
@@ -77,6 +82,8 @@ class GatewaySpec:
             raise ValueError("latency must not be negative")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port out of range: {self.port}")
+        if self.start_window is not None and self.start_window < 0:
+            raise ValueError("start_window must not be negative")
 
     @property
     def effective_pool_key(self) -> str | None:

@@ -14,7 +14,6 @@ from typing import Any
 from aiohttp import web
 
 from .gateway import SimGateway
-from .modes import Mode
 from .server import SimFleet
 
 STATUSES = ("starting", "idle", "claimed", "crashed", "claiming", "dead", "sleeping")
@@ -23,7 +22,7 @@ STATUSES = ("starting", "idle", "claimed", "crashed", "claiming", "dead", "sleep
 def instance_status(gateway: SimGateway) -> str:
     if not gateway.listening:
         return "dead"
-    if gateway.mode is Mode.NO_PLUGIN and gateway.starting:
+    if gateway.starting:
         return "starting"
     return "claimed" if gateway.bound else "idle"
 

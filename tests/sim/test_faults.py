@@ -106,6 +106,19 @@ async def test_no_plugin_answers_starting_then_falls_through(client: httpx.Async
         assert (post.status_code, post.text) == (404, "Not Found")
 
 
+async def test_any_mode_can_have_a_start_window_and_has_it_again_after_a_restart(client: httpx.AsyncClient) -> None:
+    async with SimFleet([GatewaySpec("a", start_window=8), GatewaySpec("b")], speed=20) as fleet:
+        a = fleet.gateway("a")
+        resp = await client.get(a.url + "/convos/status")
+        assert (resp.status_code, resp.text, resp.headers["retry-after"]) == (503, "Plugin runtime is starting", "1")
+        assert not fleet.gateway("b").starting  # no window unless asked, outside no-plugin
+        await wait_for(lambda: not a.starting)
+        assert (await client.get(a.url + "/convos/status")).json() == {"ready": True, "conversation": None,
+                                                                      "streaming": False}
+        await fleet.restart("a")
+        assert (await client.get(a.url + "/convos/status")).status_code == 503
+
+
 async def test_pool_key_mode_uses_the_default_key(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a", Mode.POOL_KEY)], speed=FAST) as fleet:
         url = fleet.gateway("a").url + "/convos/status"

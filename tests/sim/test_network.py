@@ -85,6 +85,19 @@ async def test_newer_shape_joiner_stays_pending_until_approved(client: httpx.Asy
         assert status["pending"] is False and status["conversationId"] == created["conversationId"]
 
 
+async def test_a_join_can_be_left_waiting_without_the_clis_timeout(client: httpx.AsyncClient) -> None:
+    async with SimFleet([GatewaySpec("a", Mode.BOUND, require_approval=True), GatewaySpec("b", Mode.NEWER_SHAPE)],
+                        speed=1) as fleet:
+        a, b = fleet.gateway("a"), fleet.gateway("b")
+        b.wait_for_acceptance(a.bound)
+        assert fleet.network.conversation(a.bound).pending == ["b"]
+        status = (await client.get(b.url + "/convos/status")).json()
+        assert status["pending"] is True and status["conversationId"] is None
+        assert fleet.accept_pending("b")
+        assert (await client.get(b.url + "/convos/status")).json()["conversationId"] == a.bound
+        assert fleet.network.conversation(a.bound).members == ["b"]
+
+
 async def test_unknown_or_malformed_invites_fail_fast(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a"), GatewaySpec("b")], speed=FAST) as fleet:
         b = fleet.gateway("b")
