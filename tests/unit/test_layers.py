@@ -7,12 +7,15 @@ import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "convos_tui"
 HEADLESS_LAYERS = ("api", "fleet", "sim")
+HEADLESS_MODULES = ("qr.py", "clipboard.py")  # pure modules beside the layers, shared by the UI and the CLI
 
 
 def headless_modules():
     for layer in HEADLESS_LAYERS:
         for path in sorted((PACKAGE / layer).rglob("*.py")):
             yield path
+    for name in HEADLESS_MODULES:
+        yield PACKAGE / name
 
 
 def test_no_headless_source_names_textual():

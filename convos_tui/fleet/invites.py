@@ -1,0 +1,113 @@
+"""Which invite belongs to a gateway's conversation, and whether it still works.
+
+A gateway tells its invite once, in the answer to the create; the store keeps it. Nothing here makes
+an invite up: for a conversation this console did not create, the answer says so and where the invite
+can be found (the store of the console that created it). A lock or unlock rotates the invite, so a
+revoked one is returned as revoked, never as usable.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from convos_tui.fleet.state import iso_time, short_id
+from convos_tui.fleet.store import Store
+
+__all__ = ["StoredInvite", "find_invite"]
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
+@dataclass(frozen=True)
+class StoredInvite:
+    gateway: str
+    conversation_id: str | None = None
+    name: str | None = None  # the conversation's name, as given to the create
+    env: str | None = None
+    url: str | None = None
+    created_at: float | None = None
+    revoked_at: float | None = None
+    exploded_at: float | None = None
+    problem: str = ""  # why there is no usable invite, and what to do; empty when usable
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.url) and not self.problem
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "gateway": self.gateway,
+            "conversation_id": self.conversation_id,
+            "name": self.name,
+            "env": self.env,
+            "invite_url": self.url,
+            "usable": self.usable,
+            "created_at": iso_time(self.created_at),
+            "revoked_at": iso_time(self.revoked_at),
+            "exploded_at": iso_time(self.exploded_at),
+            "problem": self.problem or None,
+        }
+
+
+def find_invite(
+    store: Store,
+    gateway: str,
+    *,
+    conversation_id: str | None = None,
+    bound_conversation: str | None = None,
+    invite_url: str | None = None,
+) -> StoredInvite:
+    """The invite of `conversation_id` (else of the conversation the gateway is bound to, else of its newest
+    conversation that was not exploded). `invite_url` is a create's answer, used as is."""
+    records = store.conversations(gateway, limit=50)
+    wanted = conversation_id or bound_conversation
+    if wanted:
+        record = next((r for r in records if r["conversation_id"] == wanted), None)
+    else:
+        record = next((r for r in records if not r["exploded_at"]), None)
+
+    if record is None:
+        if invite_url:
+            return StoredInvite(gateway, conversation_id, url=invite_url)
+        return StoredInvite(gateway, wanted, problem=_missing(gateway, wanted))
+
+    found = StoredInvite(
+        gateway,
+        record["conversation_id"],
+        name=record["name"],
+        env=record["env"],
+        url=invite_url or record["invite_url"],
+        created_at=record["created_at"],
+        revoked_at=record["invite_revoked_at"],
+        exploded_at=record["exploded_at"],
+    )
+    short = short_id(found.conversation_id)
+    if found.exploded_at:
+        problem = (f"conversation {short} was exploded on {_when(found.exploded_at)}: its invite is dead. "
+                   f"Create a new conversation (c in the console, or `convos-tui create {gateway}`).")
+    elif found.revoked_at:
+        problem = (f"this invite no longer works: a lock or unlock on {_when(found.revoked_at)} rotated it, and "
+                   "the gateway does not give out the new one. A member can share a fresh invite from the Convos "
+                   "app, or create a new conversation.")
+    elif not found.url:
+        problem = (f"{gateway} joined conversation {short} with someone else's invite; it holds none of its own. "
+                   "The conversation's creator has it (`convos-tui invite GATEWAY` on the machine whose console "
+                   "created it), or a member can share one from the Convos app.")
+    else:
+        problem = ""
+    return replace(found, problem=problem)
+
+
+def _missing(gateway: str, conversation_id: str | None) -> str:
+    if conversation_id:
+        return (f"{gateway} holds conversation {short_id(conversation_id)}, which was not created from this "
+                "console, and a gateway never tells an invite again. The invite is in the store of the console "
+                f"that created it: run `convos-tui invite {gateway}` on that machine, or ask a member to share "
+                "one from the Convos app.")
+    return (f"no invite stored for {gateway}: no conversation was created on it from this machine. Create one "
+            f"(c in the console, or `convos-tui create {gateway}`); if it was created elsewhere, run "
+            f"`convos-tui invite {gateway}` on that machine.")
