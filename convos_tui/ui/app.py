@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from convos_tui.fleet.actions import Actions
 from convos_tui.fleet.fleet import Fleet
+from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
@@ -20,6 +21,8 @@ from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.help import HelpScreen
 from convos_tui.ui.screens.main import INTERVALS, MainScreen
+from convos_tui.ui.screens.presentation import PresentationScreen
+from convos_tui.ui.screens.qr import QRPanel
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -29,7 +32,7 @@ STYLES = Path(__file__).resolve().parents[2] / "styles"  # the repository's styl
 
 class ConvosApp(App[None]):
     TITLE = "convos-tui"
-    CSS_PATH = [STYLES / "app.tcss"]
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "qr.tcss"]
     COMMANDS = App.COMMANDS | {GatewayCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -105,6 +108,7 @@ class ConvosApp(App[None]):
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding) and binding.id:
                     ids.add(binding.id)
+        ids |= {binding.id for binding in QRPanel.BINDINGS + PresentationScreen.BINDINGS if binding.id}
         return ids
 
     def set_refresh(self, seconds: float) -> None:
@@ -125,6 +129,25 @@ class ConvosApp(App[None]):
     def show_events(self) -> None:
         self.push_screen(EventsScreen())
 
+    def show_invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> None:
+        """The invite panel of a gateway: the invite a create just returned, else the stored one."""
+        self.push_screen(QRPanel(self._invite(name, invite_url, conversation_id), env=self._env(name)))
+
+    def present(self) -> None:
+        """Presentation mode, starting from the invite of the gateway under the cursor if it has one."""
+        name = self.main_screen.table.cursor_name
+        self.push_screen(PresentationScreen(self._invite(name) if name else None))
+
+    def _invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> StoredInvite:
+        state = self.fleet.states.get(name)
+        bound = state.status.conversation_id if state is not None and state.status is not None else None
+        return find_invite(self.fleet.store, name, conversation_id=conversation_id, bound_conversation=bound,
+                           invite_url=invite_url)
+
+    def _env(self, name: str) -> str | None:
+        config = self.fleet.config(name)
+        return config.env if config is not None else None
+
     def jump_to(self, name: str) -> None:
         while self.screen is not self.main_screen and len(self.screen_stack) > 1:
             self.pop_screen()
@@ -142,6 +165,8 @@ class ConvosApp(App[None]):
         yield SystemCommand("Mark every gateway shown", "*", main.action_mark_all)
         yield SystemCommand("Clear marks", "U", main.action_clear_marks)
         yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
+        yield SystemCommand("Invite QR code of the gateway under the cursor", "i", main.action_invite)
+        yield SystemCommand("Presentation mode: big invite code, n for the next conversation", "P", self.present)
         yield SystemCommand("Keys and binding ids", "?", self.action_help)
         disabled = " — disabled: read-only mode" if self.read_only else ""
         for action, key, title in (

@@ -44,6 +44,8 @@ class MainScreen(Screen[None]):
         Binding("minus", "faster", "Interval -", id="interval-down", show=False),
         Binding("enter", "detail", "Detail", id="detail"),
         Binding("e", "events", "Events", id="events"),
+        Binding("i", "invite", "Invite QR", id="invite"),
+        Binding("P", "present", "Present", id="present", show=False),
         Binding("escape", "escape", "Clear", id="clear", show=False),
         Binding("c", "act('create')", "Create", id="create"),
         Binding("J", "act('join')", "Join", id="join"),
@@ -383,6 +385,14 @@ class MainScreen(Screen[None]):
 
     def action_events(self) -> None:
         self.convos.show_events()
+
+    def action_invite(self) -> None:
+        name = self.table.cursor_name
+        if name is not None:
+            self.convos.show_invite(name)
+
+    def action_present(self) -> None:
+        self.convos.present()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.

@@ -1,0 +1,160 @@
+"""Presentation mode, for a demo booth: a big title, the invite's code as large as the screen allows, the URL
+and the gateway. `n` creates a fresh conversation on the next idle gateway and shows its code.
+
+The create goes through the action service like every other (read-only refuses it, the audit and the
+store record it), and is never retried: a failed one is shown, and the next `n` tries the next gateway.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widgets import Static
+
+from convos_tui.fleet.inventory import GatewayConfig
+from convos_tui.fleet.invites import StoredInvite, find_invite
+from convos_tui.fleet.state import State
+from convos_tui.qr import QR, make_qr
+from convos_tui.ui.screens.qr import (
+    copy_invite,
+    details_text,
+    save_invite,
+    show_code,
+    url_text,
+)
+from convos_tui.ui.widgets.qr import QRCodeView
+
+if TYPE_CHECKING:
+    from convos_tui.ui.app import ConvosApp
+
+# Cells around the code, in step with styles/qr.tcss: info column 44 + gap 2 + margins 2 across,
+# title 3 + key line 1 down.
+PRESENT_CHROME = (48, 4)
+
+
+class PresentationScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,q", "leave", "Leave", id="present-leave"),
+        Binding("n", "next", "Next conversation", id="present-next"),
+        Binding("z", "zoom", "Zoom", id="present-zoom"),
+        Binding("c", "copy", "Copy URL", id="present-copy"),
+        Binding("s", "save", "Save SVG/PNG", id="present-save"),
+    ]
+
+    def __init__(self, invite: StoredInvite | None = None) -> None:
+        super().__init__(id="presentation")
+        self.invite = invite if invite is not None and invite.usable else None
+        self.code: QR | None = None
+        self.zoom_wanted = True  # a phone at arm's length reads big modules best
+        self.busy = False
+        self.tried: set[str] = set()  # gateways this session created on (or failed to): not idle any more
+
+    @property
+    def convos(self) -> ConvosApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="present-title")
+        with Horizontal(id="present-body"):
+            yield QRCodeView(id="present-code")
+            yield Static(id="present-notice", classes="code-notice")
+            with Vertical(id="present-info"):
+                yield Static(id="present-details")
+                yield Static(id="present-url")
+                yield Static(id="present-message")
+        yield Static(Text("n next conversation · z zoom · c copy the URL · s save SVG and PNG · q leave", style="dim"),
+                     id="present-keys")
+
+    def on_mount(self) -> None:
+        self.show_invite(self.invite)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.lay_out(event.size)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def show_invite(self, invite: StoredInvite | None) -> None:
+        self.invite = invite
+        self.code = make_qr(invite.url) if invite is not None and invite.url else None
+        title = Text("Scan to join", style="bold")
+        if invite is not None and invite.name:
+            title.append(f" — {invite.name}")
+        self.query_one("#present-title", Static).update(title)
+        env = self._env(invite.gateway) if invite is not None else None
+        self.query_one("#present-details", Static).update(details_text(invite, env) if invite else Text())
+        self.query_one("#present-url", Static).update(url_text(invite) if invite else Text())
+        self.lay_out(self.app.size)
+
+    def _env(self, gateway: str) -> str | None:
+        config = self.convos.fleet.config(gateway)
+        return config.env if config is not None else None
+
+    def lay_out(self, space: Size) -> None:
+        show_code(self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=Text(
+            "No invite yet: press n to create a conversation on the next idle gateway.", style="bold"))
+
+    def say(self, text: str, style: str = "") -> None:
+        self.query_one("#present-message", Static).update(Text(text, style=style))
+
+    # -- keys ------------------------------------------------------------------------------------
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+    def action_zoom(self) -> None:
+        self.zoom_wanted = not self.zoom_wanted
+        self.lay_out(self.app.size)
+
+    def action_copy(self) -> None:
+        self.query_one("#present-message", Static).update(copy_invite(self.convos, self.invite))
+
+    def action_save(self) -> None:
+        self.query_one("#present-message", Static).update(save_invite(self.invite, self.code))
+
+    def next_idle(self) -> GatewayConfig | None:
+        fleet = self.convos.fleet
+        for gateway in fleet.gateways:
+            state = fleet.states.get(gateway.name)
+            if state is not None and state.state == State.IDLE and gateway.name not in self.tried:
+                return gateway
+        return None
+
+    def action_next(self) -> None:
+        if self.busy:
+            self.say("already creating one: wait for it", "yellow")
+            return
+        gateway = self.next_idle()
+        if gateway is None:
+            self.say("no idle gateway left to create on: explode a used one, or add gateways", "bold yellow")
+            return
+        self.create_on(gateway)
+
+    @work(exclusive=True)
+    async def create_on(self, gateway: GatewayConfig) -> None:
+        self.busy = True
+        self.tried.add(gateway.name)
+        started = time.monotonic()
+        progress = lambda: self.say(
+            f"creating a conversation on {gateway.name}… {time.monotonic() - started:.0f} s (2-5 s)", "bold")
+        progress()
+        timer = self.set_interval(0.5, progress)
+        try:
+            result = await self.convos.actions.create(gateway)
+        finally:
+            timer.stop()
+            self.busy = False
+        if not result.ok:
+            hint = f" {result.hint}" if result.hint else ""
+            self.say(f"{gateway.name}: {result.outcome}: {result.summary}.{hint}", "bold red")
+            return
+        self.show_invite(find_invite(
+            self.convos.fleet.store, gateway.name,
+            conversation_id=result.data.get("conversation_id"), invite_url=result.data.get("invite_url"),
+        ))
+        self.say(f"created on {gateway.name} in {result.elapsed_s:.1f} s", "green")

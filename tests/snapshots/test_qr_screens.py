@@ -1,0 +1,55 @@
+"""What a person sees of invites, pinned: the QR panel, its too-small message, presentation mode, a revoked
+invite and one provisioned elsewhere, at 120×40 and 80×24, dark and light, on fixed data and fixed invites.
+
+Regenerate after an intended change with `pytest tests/snapshots --snapshot-update`, and look at them.
+"""
+
+import pytest
+
+from tests.invite_samples import SHORT
+from tests.ui_fixtures import NOW, cid, make_app
+
+SIZES = {"wide": (120, 40), "narrow": (80, 24)}  # at 80×24 no invite fits: the too-small message
+THEMES = ["textual-dark", "textual-light"]
+
+
+def app_with_invite(theme="textual-dark"):
+    app = make_app(theme=theme)
+    store = app.fleet.store
+    # A real-shaped invite for the booth's conversation (the fixture's own is a placeholder slug).
+    store.add_conversation(gateway="eu-booth-1", gateway_url="http://127.0.0.1:18801", conversation_id=cid(1),
+                           origin="create", name="Booth", env="dev", invite_url=SHORT, at=NOW - 10)
+    store.add_conversation(gateway="us-slow", gateway_url="http://127.0.0.1:18812", conversation_id=cid(5),
+                           origin="create", name="[bold]Slow[/bold]", env="production", invite_url=SHORT, at=NOW - 100)
+    store.mark_invite_revoked("us-slow", cid(5), at=NOW - 50)
+    return app
+
+
+def on(name, *keys):
+    async def run_before(pilot):
+        pilot.app.main_screen.table.move_to(name)
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", ["wide", "narrow"])
+def test_qr_panel(snap_compare, theme, size):
+    assert snap_compare(app_with_invite(theme), run_before=on("eu-booth-1", "i"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", ["wide", "narrow"])
+def test_presentation(snap_compare, theme, size):
+    assert snap_compare(app_with_invite(theme), run_before=on("eu-booth-1", "P"), terminal_size=SIZES[size])
+
+
+def test_revoked_invite(snap_compare):
+    assert snap_compare(app_with_invite(), run_before=on("us-slow", "i"), terminal_size=SIZES["wide"])
+
+
+def test_conversation_provisioned_elsewhere(snap_compare):
+    assert snap_compare(app_with_invite(), run_before=on("eu-booth-2", "i"), terminal_size=SIZES["wide"])
