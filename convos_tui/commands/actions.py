@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import click
 
 from convos_tui.commands.context import Context, pass_context
+from convos_tui.commands.invite import echo_qr
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.inventory import GatewayConfig
@@ -63,9 +64,14 @@ def _report(result: ActionResult, as_json: bool) -> int:
     return EXIT[result.outcome]
 
 
-def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, GatewayConfig], Awaitable[ActionResult]]) -> None:
+def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, GatewayConfig], Awaitable[ActionResult]],
+            after: Callable[[ActionResult], None] | None = None) -> None:
     async def work(fleet: Fleet, actions: Actions) -> int:
-        return _report(await run(actions, _find(fleet, name)), as_json)
+        result = await run(actions, _find(fleet, name))
+        code = _report(result, as_json)
+        if after is not None:
+            after(result)
+        return code
 
     sys.exit(asyncio.run(_with_fleet(ctx, work)))
 
@@ -78,14 +84,22 @@ def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, Gate
 @click.option("--description", help="The conversation's description.")
 @click.option("--permissions", type=click.Choice(["all-members", "admin-only"]), help="Who may add members.")
 @click.option("--instructions", help="Operator directives the gateway writes to its INSTRUCTIONS.md.")
+@click.option("--qr", is_flag=True, help="Then print the invite's QR code, black on white (to stderr with --json).")
 @json_option
 @pass_context
 def create(ctx: Context, gateway: str, name: str | None, env: str | None, profile_name: str | None,
-           description: str | None, permissions: str | None, instructions: str | None, as_json: bool) -> None:
+           description: str | None, permissions: str | None, instructions: str | None, qr: bool,
+           as_json: bool) -> None:
     """Create a conversation on GATEWAY and print its invite (kept in the store, too)."""
+
+    def print_qr(result: ActionResult) -> None:
+        # With --json the code goes to stderr: stdout stays one JSON document, a person still sees it.
+        if qr and result.ok and result.data.get("invite_url"):
+            echo_qr(result.data["invite_url"], err=as_json)
+
     _single(ctx, gateway, as_json, lambda actions, gw: actions.create(
         gw, name=name, env=env, profile_name=profile_name, description=description, permissions=permissions,
-        instructions=instructions))
+        instructions=instructions), after=print_qr)
 
 
 @click.command()
