@@ -59,6 +59,14 @@ class ActionResult:
 ClientFactory = Callable[[Endpoint], GatewayClient]
 
 
+def tally(results: Sequence[ActionResult]) -> str:
+    """"3 ok, 1 failed": the outcomes of a bulk run, always in the same order."""
+    counts = {outcome: 0 for outcome in (OK, FAILED, UNKNOWN, REFUSED)}
+    for result in results:
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+
+
 class Actions:
     def __init__(
         self,

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from convos_tui.fleet.actions import Actions
+from convos_tui.clipboard import copy_text
+from convos_tui.fleet.actions import ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
+from convos_tui.ui.screens.actions import ActionPanel
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
+from convos_tui.ui.screens.gallery import InviteGallery
 from convos_tui.ui.screens.help import HelpScreen
 from convos_tui.ui.screens.main import INTERVALS, MainScreen
 from convos_tui.ui.screens.presentation import PresentationScreen
@@ -104,7 +108,7 @@ class ConvosApp(App[None]):
 
     def binding_ids(self) -> set[str]:
         ids = set()
-        for owner in (self, MainScreen, DetailScreen, EventsScreen):
+        for owner in (self, MainScreen, DetailScreen, EventsScreen, ActionPanel, InviteGallery):
             for binding in owner.BINDINGS:
                 if isinstance(binding, Binding) and binding.id:
                     ids.add(binding.id)
@@ -118,6 +122,11 @@ class ConvosApp(App[None]):
             self.main_screen.say(f"polling every {seconds:g} s")
             self.main_screen.show_summary()
 
+    def copy_text(self, text: str, *, what: str = "it") -> Text:
+        """Copy per the config's clipboard mode (OSC 52 first: works over SSH); a line saying what happened."""
+        outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
+        return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
+
     # -- navigation ------------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -128,6 +137,10 @@ class ConvosApp(App[None]):
 
     def show_events(self) -> None:
         self.push_screen(EventsScreen())
+
+    def show_gallery(self, results: Sequence[ActionResult]) -> None:
+        """The invites a provisioning run made, with their QR codes."""
+        self.push_screen(InviteGallery(results))
 
     def show_invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> None:
         """The invite panel of a gateway: the invite a create just returned, else the stored one."""
@@ -175,8 +188,10 @@ class ConvosApp(App[None]):
             ("lock", "l", "Lock the conversation"), ("unlock", "L", "Unlock the conversation"),
             ("explode", "X", "Explode the conversation"),
         ):
-            yield SystemCommand(f"{title}{disabled}", f"{key}, on the gateway under the cursor",
+            yield SystemCommand(f"{title}{disabled}", f"{key}, on the marked gateways or the one under the cursor",
                                 lambda action=action: main.action_act(action))
+        yield SystemCommand(f"Provision: create conversations on idle gateways{disabled}",
+                            "N, on the marked idle gateways or the first idle ones shown", main.action_provision)
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
         for column in view.SORTABLE:

@@ -12,11 +12,12 @@ from convos_tui.fleet.store import Store
 from convos_tui.sim import GatewaySpec, Mode, SimFleet
 from convos_tui.ui.app import ConvosApp
 from convos_tui.ui.screens import actions as panels
+from convos_tui.ui.screens.qr import QRPanel
 
 
 @contextlib.asynccontextmanager
-async def console(*specs, read_only=False):
-    async with SimFleet(list(specs), speed=500) as sim:
+async def console(*specs, read_only=False, speed=500):
+    async with SimFleet(list(specs), speed=speed) as sim:
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
         await poller.sweep()
@@ -59,6 +60,9 @@ async def test_create_from_the_panel_stores_and_shows_the_invite():
         assert sim.gateway("a").instructions == "Be brief."
         assert str(panel.query_one("#go", Button).label) == "Close"
         await pilot.press("ctrl+s")
+        # The invite opens at once, as a QR code: the gateway will never tell it again.
+        assert isinstance(app.screen, QRPanel) and app.screen.invite.url == result.data["invite_url"]
+        await pilot.press("escape")
         assert app.screen is app.main_screen
 
 
@@ -92,7 +96,8 @@ async def test_explode_needs_the_gateways_name_and_cancel_has_the_focus():
         assert panel.focused is panel.query_one("#cancel", Button)
         assert str(panel.query_one("#go", Button).label) == "Explode"
         assert panel.query_one("#go", Button).disabled
-        assert sim.gateway("doomed").bound in panel.query_one(Static).render().plain or True
+        warning = " ".join(w.render().plain for w in panel.query(Static))
+        assert sim.gateway("doomed").bound in warning and "Type the gateway's name, doomed" in warning
         panel.query_one("#confirm", Input).value = "doome"
         await pilot.pause()
         assert panel.query_one("#go", Button).disabled
@@ -109,9 +114,8 @@ async def test_lock_warns_that_earlier_invites_stop_working():
         await move_to(app, pilot, "g")
         await pilot.press("l")
         panel = app.screen
-        assert "every earlier invite of this conversation stops working" in panel.query_one(Static, ).render().plain or any(
-            "every earlier invite" in w.render().plain for w in panel.query(Static)
-        )
+        assert any("every earlier invite of this conversation stops working" in w.render().plain
+                   for w in panel.query(Static))
         assert panel.focused is panel.query_one("#cancel", Button)
         await pilot.press("ctrl+s")
         assert (await finish(pilot, panel)).ok and sim.gateway("g").locked

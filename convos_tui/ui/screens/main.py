@@ -13,7 +13,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from convos_tui.fleet.actions import ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
+from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
@@ -54,6 +56,7 @@ class MainScreen(Screen[None]):
         Binding("l", "act('lock')", "Lock", id="lock", show=False),
         Binding("L", "act('unlock')", "Unlock", id="unlock", show=False),
         Binding("X", "act('explode')", "Explode", id="explode"),
+        Binding("N", "provision", "Provision", id="provision", show=False),
     ]
 
     def __init__(self) -> None:
@@ -396,39 +399,67 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
-        if action == "act" and self.convos.read_only:
+        if action in ("act", "provision") and self.convos.read_only:
             return None
         return True
 
     def action_act(self, action: str) -> None:
-        """Open the panel of an action on the gateway under the cursor."""
+        """Open the panel of an action: on the marked gateways if any are marked, else the one under the cursor."""
         from convos_tui.ui.screens import actions as panels
 
-        name = self.table.cursor_name
-        if name is None:
-            return
         if self.convos.read_only:
             self.say("read-only mode: actions are refused", "bold red")
             return
-        config = self.convos.fleet.config(name)
-        state = self.convos.fleet.states.get(name)
-        if config is None:
+        fleet = self.convos.fleet
+        gateways = [config for name in self.targets() if (config := fleet.config(name)) is not None]
+        if not gateways:
             return
+        state = fleet.states.get(gateways[0].name)
         conversation = state.status.conversation_id if state and state.status else None
         panel = {
-            "create": lambda: panels.CreatePanel(config),
-            "join": lambda: panels.JoinPanel(config),
-            "send": lambda: panels.SendPanel(config),
-            "rename": lambda: panels.RenamePanel(config),
-            "lock": lambda: panels.LockPanel(config),
-            "unlock": lambda: panels.LockPanel(config, unlock=True),
-            "explode": lambda: panels.ExplodePanel(config, conversation),
+            "create": lambda: panels.CreatePanel(gateways),
+            "join": lambda: panels.JoinPanel(gateways),
+            "send": lambda: panels.SendPanel(gateways),
+            "rename": lambda: panels.RenamePanel(gateways),
+            "lock": lambda: panels.LockPanel(gateways),
+            "unlock": lambda: panels.LockPanel(gateways, unlock=True),
+            "explode": lambda: panels.ExplodePanel(gateways, conversation),
         }[action]()
         self.app.push_screen(panel, self._acted)
 
-    def _acted(self, result: object) -> None:
-        if result is not None:
-            self.say(f"{result.gateway}: {result.action} {result.outcome}: {result.summary}")  # type: ignore[attr-defined]
+    def action_provision(self) -> None:
+        """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
+        from convos_tui.ui.screens.actions import ProvisionPanel
+
+        if self.convos.read_only:
+            self.say("read-only mode: actions are refused", "bold red")
+            return
+        fleet = self.convos.fleet
+        names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
+        idle = [config for n in names
+                if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
+        if not idle:
+            where = "marked" if self.marked else "shown"
+            self.say(f"no idle gateway {where}: provisioning needs gateways without a conversation", "bold yellow")
+            return
+        self.app.push_screen(ProvisionPanel(idle, len(idle) if self.marked else 1), self._acted)
+
+    def _acted(self, outcome: ActionResult | list[ActionResult] | None) -> None:
+        """A panel closed: say what happened; a new invite opens at once (one) or in the gallery (many)."""
+        if outcome is None:
+            return
+        results = outcome if isinstance(outcome, list) else [outcome]
+        if len(results) == 1:
+            result = results[0]
+            self.say(f"{result.gateway}: {result.action} {result.outcome}: {result.summary}")
+        else:
+            self.say(f"{results[0].action} on {len(results)} gateways: {tally(results)}")
+        created = [r for r in results if r.ok and r.action == "create" and r.data.get("invite_url")]
+        if len(created) == 1:
+            self.convos.show_invite(created[0].gateway, created[0].data["invite_url"],
+                                    created[0].data.get("conversation_id"))
+        elif created:
+            self.convos.show_gallery(created)
 
     def jump_to(self, name: str) -> None:
         """Put the cursor on a gateway, clearing a filter that hides it."""

@@ -1,0 +1,25 @@
+"""Lists an operator takes away (bulk results, new invites) as CSV and JSON files side by side."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def write_csv_and_json(rows: Sequence[dict[str, Any]], fields: Sequence[str], folder: Path, name: str, *,
+                       now: float) -> list[Path]:
+    """`<name>-<UTC time>.csv` and `.json` in `folder`. An existing file is never overwritten (a second save
+    in the same second fails with FileExistsError, an OSError the caller reports)."""
+    stem = folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}"
+    csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
+    with csv_path.open("x", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(fields), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    with json_path.open("x", encoding="utf-8") as out:
+        json.dump(list(rows), out, ensure_ascii=False, indent=2)
+    return [csv_path, json_path]
