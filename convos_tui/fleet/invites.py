@@ -59,10 +59,12 @@ def find_invite(
     *,
     conversation_id: str | None = None,
     bound_conversation: str | None = None,
+    holds_none: bool = False,
     invite_url: str | None = None,
 ) -> StoredInvite:
     """The invite of `conversation_id` (else of the conversation the gateway is bound to, else of its newest
-    conversation that was not exploded). `invite_url` is a create's answer, used as is."""
+    conversation that was not exploded). `holds_none`: the gateway's status says it holds no conversation.
+    `invite_url` is a create's answer, used as is."""
     records = store.conversations(gateway, limit=50)
     wanted = conversation_id or bound_conversation
     if wanted:
@@ -93,6 +95,11 @@ def find_invite(
         problem = (f"this invite no longer works: a lock or unlock on {_when(found.revoked_at)} rotated it, and "
                    "the gateway does not give out the new one. A member can share a fresh invite from the Convos "
                    "app, or create a new conversation.")
+    elif holds_none and not invite_url:
+        # Joins are accepted by the creator's gateway: one that no longer holds the conversation accepts none.
+        problem = (f"{gateway} holds no conversation now, so conversation {short} takes no joins through it: "
+                   f"this invite no longer works. Create a new conversation (c in the console, or "
+                   f"`convos-tui create {gateway}`).")
     elif not found.url:
         problem = (f"{gateway} joined conversation {short} with someone else's invite; it holds none of its own. "
                    "The conversation's creator has it (`convos-tui invite GATEWAY` on the machine whose console "

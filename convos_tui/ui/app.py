@@ -16,7 +16,7 @@ from convos_tui.clipboard import copy_text
 from convos_tui.fleet.actions import ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
-from convos_tui.fleet.state import GatewayState
+from convos_tui.fleet.state import GatewayState, State
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
 from convos_tui.ui.screens.actions import ActionPanel
@@ -154,8 +154,9 @@ class ConvosApp(App[None]):
     def _invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> StoredInvite:
         state = self.fleet.states.get(name)
         bound = state.status.conversation_id if state is not None and state.status is not None else None
+        holds_none = state is not None and state.state == State.IDLE
         return find_invite(self.fleet.store, name, conversation_id=conversation_id, bound_conversation=bound,
-                           invite_url=invite_url)
+                           holds_none=holds_none, invite_url=invite_url)
 
     def _env(self, name: str) -> str | None:
         config = self.fleet.config(name)

@@ -59,3 +59,11 @@ def test_nothing_stored():
 def test_a_create_answer_is_used_as_is():
     found = find_invite(Store.open(None), "gw", conversation_id="c9", invite_url=URL_2)
     assert found.usable and (found.conversation_id, found.url) == ("c9", URL_2)
+
+
+def test_a_gateway_that_holds_no_conversation_any_more_takes_no_joins():
+    store = store_with(("c1", "create", URL_1))
+    found = find_invite(store, "gw", holds_none=True)
+    assert found.url == URL_1 and not found.usable and "holds no conversation now" in found.problem
+    # Right after a create the status has not caught up yet: the create's answer is trusted.
+    assert find_invite(store, "gw", conversation_id="c1", holds_none=True, invite_url=URL_1).usable

@@ -73,7 +73,7 @@ async def test_n_creates_on_the_next_idle_gateway_and_shows_a_code_that_scans():
 
 
 async def test_the_code_is_zoomed_when_the_screen_allows_it():
-    async with console(GatewaySpec("a"), size=(200, 80)) as (sim, app, pilot):
+    async with console(GatewaySpec("a"), size=(200, 80)) as (_sim, app, pilot):
         await pilot.press("P", "n")
         screen = app.screen
         await until(pilot, lambda: not screen.busy)

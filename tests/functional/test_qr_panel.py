@@ -178,12 +178,26 @@ async def test_a_revoked_invite_is_not_drawn_and_says_it_no_longer_works(monkeyp
 
 
 async def test_show_invite_with_a_create_answer_and_the_palette_and_keymap_know_the_keys():
-    app = app_with_invites(keymap={"qr-zoom": "Z", "invite": "I"})
+    app = app_with_invites(keymap={"invite": "I"})
     async with app.run_test(size=(120, 40)) as pilot:
         assert {"invite", "present", "qr-zoom", "qr-copy", "qr-save", "qr-close", "present-next"} <= app.binding_ids()
+        app.main_screen.table.move_to("eu-booth-1")
+        await pilot.press("I")
+        assert isinstance(app.screen, QRPanel)
+        await pilot.press("escape")
         app.show_invite("eu-pool-2", SHORT, "cd" * 16)
         await pilot.pause()
         assert app.screen.invite.url == SHORT and app.screen.invite.conversation_id == "cd" * 16
         titles = [command.title for command in app.get_system_commands(app.main_screen)]
         assert any(title.startswith("Invite QR code") for title in titles)
         assert any(title.startswith("Presentation mode") for title in titles)
+
+
+async def test_an_idle_gateway_with_an_old_stored_invite_does_not_offer_it():
+    app = app_with_invites()
+    app.fleet.store.add_conversation(gateway="eu-pool-1", gateway_url="http://127.0.0.1:18803",
+                                     conversation_id=cid(9), origin="create", invite_url=SHORT, at=NOW - 900)
+    async with app.run_test(size=(200, 60)) as pilot:
+        panel = await open_panel(app, pilot, "eu-pool-1")
+        assert panel.code is None and not panel.query_one(QRCodeView).display
+        assert "holds no conversation now" in text_of(panel, "#qr-notice").replace("\n", " ")
