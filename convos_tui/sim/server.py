@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -20,13 +20,13 @@ from .gateway import SimGateway
 from .modes import GatewaySpec, Mode
 from .network import SimNetwork
 
-__all__ = ["POOL_KEY_ENV", "RESTART_DOWNTIME", "SimFleet", "serve"]
+__all__ = ["POOL_KEY_ENV", "RESTART_DOWNTIME", "SimFleet", "serve", "stop_signals", "toml_string"]
 
 POOL_KEY_ENV = "CONVOS_SIM_POOL_KEY"
 RESTART_DOWNTIME = 2.0  # simulated seconds a restarting gateway refuses connections (2026.2.x binds in ~2 s)
 
 
-def _toml_string(value: str) -> str:
+def toml_string(value: str) -> str:
     """A TOML basic string (JSON escapes are valid TOML; DEL must be escaped as well)."""
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
@@ -121,11 +121,29 @@ class SimFleet:
         for key, env_name in env_for_key.items():
             lines.append(f"# The pool-key gateways need their key in the environment: export {env_name}={key}")
         for gw in self.gateways:
-            lines += ["", "[[gateways]]", f"name = {_toml_string(gw.name)}", f"url = {_toml_string(gw.url)}",
-                      f"env = {_toml_string(gw.spec.env)}", f'tags = ["sim", {_toml_string(str(gw.mode))}]']
+            lines += ["", "[[gateways]]", f"name = {toml_string(gw.name)}", f"url = {toml_string(gw.url)}",
+                      f"env = {toml_string(gw.spec.env)}", f'tags = ["sim", {toml_string(str(gw.mode))}]']
             if (key := gw.pool_key) is not None:
-                lines.append(f"token_env = {_toml_string(env_for_key[key])}")
+                lines.append(f"token_env = {toml_string(env_for_key[key])}")
         return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event that SIGINT or SIGTERM sets while the block runs (in the running loop's thread, which must
+    be the main one); the handlers go when it ends. Enter it first, so a signal during start-up stops cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        yield stop
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0,
@@ -136,14 +154,7 @@ async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int =
     The config TOML is announced, or written to `write_config` (and its path announced). With `pool`,
     a simulated pool manager lists the gateways and the config is one [[sources]] entry pointing at it."""
     fleet = SimFleet(specs, speed=speed, seed=seed, host=host)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-    try:
+    with stop_signals() as stop:
         async with fleet, contextlib.AsyncExitStack() as stack:
             toml = fleet.config_toml()
             if pool:
@@ -153,7 +164,7 @@ async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int =
                 env = specs[0].env if specs else "dev"
                 toml = (
                     f"# convos-tui simulated pool manager: {len(fleet.gateways)} gateways, seed {seed}, speed {speed:g}\n\n"
-                    f'[[sources]]\ntype = "pool"\nurl = {_toml_string(manager.url)}\nenv = {_toml_string(env)}\n'
+                    f'[[sources]]\ntype = "pool"\nurl = {toml_string(manager.url)}\nenv = {toml_string(env)}\n'
                 )
             if write_config is not None:
                 write_config.write_text(toml, encoding="utf-8")
@@ -163,6 +174,3 @@ async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int =
             # A TOML comment, so `convos-tui simulate > fleet.toml` still gives a valid config.
             announce("# Serving until Ctrl-C.")
             await stop.wait()
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
