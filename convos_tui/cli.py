@@ -14,6 +14,7 @@ from convos_tui import __version__
 from convos_tui.commands.actions import COMMANDS as ACTION_COMMANDS
 from convos_tui.commands.config import config
 from convos_tui.commands.context import Context
+from convos_tui.commands.demo import demo
 from convos_tui.commands.invite import invite
 from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
@@ -45,6 +46,7 @@ def main(ctx: click.Context, config_file: Path | None, profile: str | None, read
         run_console(ctx.obj, read_only=read_only)
 
 
+main.add_command(demo)
 main.add_command(simulate)
 main.add_command(config)
 main.add_command(status)

@@ -1,0 +1,147 @@
+"""`convos-tui demo --serve-only` as a person runs it: a real process, the headless commands on its config,
+then Ctrl-C, after which neither the process nor its temporary directory is left."""
+
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+from convos_tui.fleet.state import State
+from convos_tui.sim.demo import Role, demo_plan
+
+EXPECTED = {State.LIVE, State.IDLE, State.PENDING, State.FLAPPING, State.STALLED, State.STARTING,
+            State.UNAUTHORIZED, State.NO_PLUGIN, State.UNREACHABLE}
+
+
+def environment(tmp_path):
+    """A TMPDIR of the test's own, and XDG dirs no real user has."""
+    dirs = {name: tmp_path / name for name in ("tmp", "config", "data")}
+    for path in dirs.values():
+        path.mkdir()
+    return dirs, {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(dirs["tmp"]),
+                  "XDG_CONFIG_HOME": str(dirs["config"]), "XDG_DATA_HOME": str(dirs["data"])}
+
+
+def cli(env, *args, timeout=30):
+    return subprocess.run([sys.executable, "-m", "convos_tui", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def start_demo(env, *args):
+    return subprocess.Popen([sys.executable, "-m", "convos_tui", "demo", "--serve-only", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def read_notes(process, deadline_s=30.0):
+    """The human notes on stderr, up to the line that says it serves."""
+    lines = []
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Serving until Ctrl-C"):
+            return "".join(lines)
+    raise AssertionError("the demo did not say it serves:\n" + "".join(lines))
+
+
+def test_serve_only_serves_the_headless_commands_and_leaves_nothing(tmp_path):
+    dirs, env = environment(tmp_path)
+    process = start_demo(env, "--speed", "10")
+    try:
+        notes = read_notes(process)
+        config_file = next(line.split(": ", 1)[1] for line in notes.splitlines() if line.startswith("config: "))
+        root = os.path.dirname(config_file)
+        assert os.path.dirname(root) == str(dirs["tmp"])
+        with open(config_file, encoding="utf-8") as file:
+            config_text = file.read()
+        config = tomllib.loads(config_text)
+        assert len(config["gateways"]) == 24
+        # Keep the commands' history with the demo, as the notes say.
+        env = {**env, "XDG_DATA_HOME": os.path.join(root, "data")}
+        assert f"export XDG_DATA_HOME={env['XDG_DATA_HOME']}" in notes
+
+        # Watch the fleet until every state the demo is there to show has been seen.
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "convos_tui", "--config", config_file, "status", "--watch", "--jsonl",
+             "--interval", "0.5"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        seen: dict[str, set[str]] = {}
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and not {str(s) for s in EXPECTED} <= set(seen):
+                row = json.loads(watch.stdout.readline())
+                seen.setdefault(row["state"], set()).add(row["name"])
+        finally:
+            watch.send_signal(signal.SIGINT)
+            watch.wait(timeout=10)
+        assert {str(s) for s in EXPECTED} <= set(seen), sorted(seen)
+        assert len(seen["idle"]) >= 6
+
+        # Create on one idle gateway and join it from another, headless.
+        first, second = sorted(seen["idle"])[:2]
+        created = cli(env, "--config", config_file, "create", first, "--json")
+        assert created.returncode == 0, created.stderr
+        invite = json.loads(created.stdout)["invite_url"]
+        joined = cli(env, "--config", config_file, "join", second, invite, "--json")
+        assert joined.returncode == 0, joined.stderr
+        assert json.loads(joined.stdout)["status"] == "joined"
+        assert json.loads(joined.stdout)["conversation_id"] == json.loads(created.stdout)["conversation_id"]
+        assert os.listdir(os.path.join(root, "data", "convos-tui"))  # the commands' store, in the demo's dir
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        # stdout is the config alone, so `convos-tui demo --serve-only > fleet.toml` gives a usable file.
+        assert process.stdout.read() == config_text
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert list(dirs["tmp"].iterdir()) == []
+    assert list(dirs["data"].iterdir()) == [] and list(dirs["config"].iterdir()) == []
+
+
+def test_sigterm_stops_it_cleanly_too(tmp_path):
+    dirs, env = environment(tmp_path)
+    process = start_demo(env, "--count", "6")
+    try:
+        read_notes(process)
+        assert len(list(dirs["tmp"].iterdir())) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert list(dirs["tmp"].iterdir()) == []
+
+
+def test_demo_help_and_bad_count():
+    result = subprocess.run([sys.executable, "-m", "convos_tui", "demo", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "--serve-only" in result.stdout and "--seed" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "convos_tui", "demo", "--count", "0"], capture_output=True,
+                            text=True)
+    assert result.returncode == 2 and "Invalid value for '--count'" in result.stderr
+
+
+def test_the_readme_says_how_to_start_it_and_describes_the_seed_0_fleet():
+    text = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert re.search(r"<!-- demo-command -->\s*```sh\n\.venv/bin/convos-tui demo\n```", text)
+    assert text.index("<!-- demo-command -->") < text.index("## Configuration")
+    table = text.split("**What the demo shows**", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split(" | ")[0].strip("| ") for line in table.splitlines()[2:]]
+    order = [Role.IDLE, Role.LIVE, Role.APPROVER, Role.PENDING, Role.APPROVED, Role.FLAPPING, Role.STALLED,
+             Role.OFFLINE, Role.BOOTING, Role.NO_PLUGIN, Role.UNAUTHORIZED, Role.UNREACHABLE, Role.SLOW]
+    plan = demo_plan(24, seed=0)
+    assert [sorted(re.findall(r"`([^`]+)`", row)) for row in rows] == [
+        sorted(g.name for g in plan if g.role is role) for role in order
+    ]
+    slow = next(g for g in plan if g.role is Role.SLOW)
+    assert f"every answer takes {slow.spec.latency:g} s" in table
