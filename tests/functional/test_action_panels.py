@@ -131,3 +131,17 @@ async def test_read_only_greys_out_every_action_in_keys_and_palette():
         titles = [c.title for c in app.get_system_commands(screen)]
         assert all("disabled: read-only" in t for t in titles if t.startswith(("Create a", "Explode", "Send a")))
         assert all(method == "GET" for method, _, _ in sim.gateway("a").request_log)  # only polls, no action
+
+
+async def test_a_panel_opens_with_its_first_field_focused_so_a_paste_lands_in_it():
+    async with console(GatewaySpec("a")) as (sim, app, pilot):
+        await move_to(app, pilot, "a")
+        await pilot.press("J")
+        panel = app.screen
+        assert isinstance(panel, panels.JoinPanel)
+        await pilot.press(*"abc")
+        assert panel.query_one("#invite", Input).value == "abc"
+        await pilot.press("ctrl+s")  # not an invite: refused in the panel, and the focus leaves the field
+        result = await finish(pilot, panel)
+        assert result.outcome == "refused"
+        assert panel.focused is panel.query_one("#cancel", Button)

@@ -48,6 +48,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         Binding("y", "copy_results", "Copy results", id="panel-copy", show=False),
         Binding("w", "save_results", "Save results", id="panel-save", show=False),
     ]
+    AUTO_FOCUS = "Input, TextArea"  # the first field: a paste right after the key lands in it
     ACTION = ""
     TITLE = ""
     BUTTON = "Go"
@@ -179,6 +180,8 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
             self.query_one("#go", Button).disabled = False
         self.result = result
         self.show_result(result)
+        # Out of the field, so `d` (the full answer) works; enter then closes, or cancels after a failure.
+        self.query_one("#go" if result.ok else "#cancel", Button).focus()
 
     async def _run_bulk(self, values: dict[str, Any], started: float) -> None:
         what = self.bulk_what()  # as confirmed: the states it counts change during the run
