@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from pathlib import Path
 
 import click
 
@@ -19,13 +20,21 @@ from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED
               help="Simulated seconds per real second (create, join, stream restarts).")
 @click.option("--serve-only", is_flag=True,
               help="No console: print the config (stdout) and serve the fleet to other commands until Ctrl-C.")
-def demo(count: int, seed: int, speed: float, serve_only: bool) -> None:
+@click.option("--screenshots", "screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="No console: save the README's screenshots (SVG) of the seeded demo into this folder.")
+def demo(count: int, seed: int, speed: float, serve_only: bool, screenshots: Path | None) -> None:
     """Try the console on a simulated fleet: live, idle, pending, flapping, stalled, starting, broken.
 
     Everything works on it: create, join one gateway to another's invite, send, lock, explode.
     Its config and history live in a temporary directory, removed when the demo ends; your own
     config and history are neither read nor written.
     """
+    if screenshots is not None:
+        from convos_tui.ui.screenshots import take_screenshots
+
+        for path in asyncio.run(take_screenshots(screenshots, seed=seed)):
+            click.echo(path)
+        return
     try:
         asyncio.run(_serve(count, seed, speed) if serve_only else _console(count, seed, speed))
     except KeyboardInterrupt:
