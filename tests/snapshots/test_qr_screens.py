@@ -7,10 +7,8 @@ Regenerate after an intended change with `pytest tests/snapshots --snapshot-upda
 import pytest
 
 from tests.invite_samples import SHORT
+from tests.snapshots.grid import SIZES, THEMES, on
 from tests.ui_fixtures import NOW, cid, make_app
-
-SIZES = {"wide": (120, 40), "narrow": (80, 24)}  # at 80×24 no invite fits: the too-small message
-THEMES = ["textual-dark", "textual-light"]
 
 
 def app_with_invite(theme="textual-dark"):
@@ -25,19 +23,10 @@ def app_with_invite(theme="textual-dark"):
     return app
 
 
-def on(name, *keys):
-    async def run_before(pilot):
-        pilot.app.main_screen.table.move_to(name)
-        await pilot.pause()
-        await pilot.press(*keys)
-        await pilot.pause()
-
-    return run_before
-
-
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", ["wide", "narrow"])
 def test_qr_panel(snap_compare, theme, size):
+    # At 80×24 no real invite fits: that snapshot pins the too-small message.
     assert snap_compare(app_with_invite(theme), run_before=on("eu-booth-1", "i"), terminal_size=SIZES[size])
 
 
