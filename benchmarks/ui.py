@@ -2,16 +2,22 @@
 
     .venv/bin/python benchmarks/ui.py                    # N = 1,000 and 5,000, polled every 2 s
     .venv/bin/python benchmarks/ui.py --sizes 5000 --presses 100
+    .venv/bin/python benchmarks/ui.py --sizes 5000 --poller thread   # the poller in a thread, to compare
 
 For each N, simulated gateways (`convos-tui simulate`) serve in their own process on 127.0.0.1, and the
 console runs headless (Textual's `run_test`) in this process, polling all of them every `--interval`
-seconds, exactly as `convos-tui` would. Once every gateway has answered, it measures, while polling
-goes on:
+seconds, exactly as `convos-tui` would (the poller in a process of its own, unless `--poller thread`).
+Once every gateway has answered, it measures, while polling goes on:
 
-- keypress-to-screen latency: the time from sending a key to the screen having processed it and
-  refreshed (Pilot's press, then pause), for cursor moves, filter keystrokes and sort changes;
+- keypress-to-screen latency: the time from sending a key to the screen having processed it, every
+  refresh it caused, and the paint of the result (rendered to the escape sequences a terminal would
+  get, as run_test has no terminal), for cursor moves, filter keystrokes and sort changes; beside it,
+  the CPU time the console's thread spent on each key;
+- whether polling kept its pace meanwhile: the polls per second needed (N / interval) and achieved,
+  and the CPU share of each party (console thread, poller, simulator, the rest of the machine);
+- the collector's pauses in the console's process while the keys were timed;
 - the cost of one refresh tick: the work the screen does twice a second for the gateways the poller
-  changed, measured with every gateway changed (the worst case) and as it happens during the run.
+  changed, as it happens during the run, and with every gateway changed (the worst case).
 
 Figures are printed as one JSON document on stdout; progress goes to stderr. Nothing is asserted.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -28,11 +35,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from textual import events
+from textual._compositor import CompositorUpdate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,7 +61,8 @@ def log(message: str) -> None:
 
 @contextmanager
 def simulated_fleet(count: int):
-    """`convos-tui simulate` in its own process group, stopped (or killed) whatever happens."""
+    """`convos-tui simulate` in its own process group, stopped (or killed) whatever happens.
+    Yields the config it wrote and its process id."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "fleet.toml"
         proc = subprocess.Popen(
@@ -68,7 +78,7 @@ def simulated_fleet(count: int):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}")
                 time.sleep(0.1)
-            yield config
+            yield config, proc.pid
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGINT)
@@ -77,6 +87,103 @@ def simulated_fleet(count: int):
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+
+
+# -- what the machine did meanwhile ------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_s(stat_path: str) -> float | None:
+    """CPU seconds (user + system) of a process or thread, from /proc; None where it cannot be read."""
+    try:
+        with open(stat_path) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _busy_s() -> float | None:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        return (sum(values) - values[3] - values[4]) / TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuShares:
+    """Cores used by each party between start() and stop(): the console's main thread, its other
+    threads, the poller's process, the simulator, and everything else on the machine."""
+
+    def __init__(self, simulator: int, poller: int | None) -> None:
+        self.pids = {"simulator": simulator, "poller_process": poller}
+
+    def _sample(self) -> dict[str, float | None]:
+        sample: dict[str, float | None] = {"busy": _busy_s(), "at": time.monotonic()}
+        me = os.getpid()
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        others = 0.0
+        for tid in os.listdir(f"/proc/{me}/task") if os.path.isdir(f"/proc/{me}/task") else ():
+            used = _cpu_s(f"/proc/{me}/task/{tid}/stat") or 0.0
+            if int(tid) == me:
+                sample["console_main_thread"] = used
+            else:
+                sample[f"thread:{names.get(int(tid), tid)}"] = used
+                others += used
+        sample["console_other_threads"] = others
+        for label, pid in self.pids.items():
+            sample[label] = _cpu_s(f"/proc/{pid}/stat") if pid else None
+        return sample
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float | None]:
+        after = self._sample()
+        elapsed = after["at"] - self.before["at"]  # type: ignore[operator]
+
+        def share(key: str) -> float | None:
+            a, b = self.before.get(key), after.get(key)
+            return None if a is None or b is None else round((b - a) / elapsed, 2)
+
+        shares = {key: share(key) for key in after if key not in ("at", "busy") and not key.startswith("thread:")}
+        shares.update({key: share(key) for key in after if key.startswith("thread:") and (share(key) or 0) >= 0.01})
+        busy = share("busy")
+        ours = sum(v for k, v in shares.items() if v is not None and not k.startswith("thread:"))
+        shares["rest_of_machine"] = None if busy is None else round(max(0.0, busy - ours), 2)
+        shares["cores"] = os.cpu_count()
+        return shares
+
+
+class GcPauses:
+    """The collector's pauses in this process while recording: count, total and longest, per generation."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+        self.recording = False
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if not self.recording:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def summary(self) -> dict[str, dict[str, float | int]]:
+        out = {}
+        for generation in (0, 1, 2):
+            times = [t for g, t in self.pauses if g == generation]
+            out[f"gen{generation}"] = {
+                "count": len(times),
+                "total_ms": round(sum(times) * 1000, 1),
+                "max_ms": round(max(times, default=0.0) * 1000, 1),
+            }
+        return out
 
 
 def stats_ms(samples: list[float]) -> dict[str, float | int]:
@@ -90,42 +197,87 @@ def stats_ms(samples: list[float]) -> dict[str, float | int]:
     }
 
 
-async def timed_presses(pilot, keys: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
-    """Time each key from its event reaching the app to every message it caused being processed.
+class Painter:
+    """Tells when the app has painted its screen, and does what a terminal driver would do with each
+    paint (run_test has no terminal): render it to escape sequences."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.painted = asyncio.Event()
+        original = app._display
+
+        def display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+            original(screen, renderable)
+            if renderable is not None and app.is_headless:
+                if isinstance(renderable, CompositorUpdate):
+                    renderable.render_segments(app.console)
+                else:
+                    app.console._render_buffer(app.console.render(renderable))
+            self.painted.set()
+
+        app._display = display
+
+    @staticmethod
+    def pending(screen) -> bool:  # type: ignore[no-untyped-def]
+        return bool(
+            screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets
+        )
+
+
+async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    """Time each key from its event reaching the app to the screen showing its effect: every message
+    it caused processed, then the paint of what it changed. Also the console thread's CPU per key.
 
     Pilot's own `press` also waits for the process to be idle, which never happens while the poller
-    works: here the key is sent as the terminal driver would, then the screen and every widget on it
-    are drained twice (the second time for the refreshes the key's handlers queued)."""
-    samples = []
+    works: here the key is sent as the terminal driver would, the screen and every widget on it are
+    drained twice (the second time for the refreshes the key's handlers queued), and if a paint is
+    still due (Textual paints on a timer, up to 60 times a second), its end is awaited too."""
+    wall, cpu = [], []
     app = pilot.app
     for key in keys:
         char = key if len(key) == 1 else None
         event = events.Key(key, char)
         event.set_sender(app)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         app._driver.send_message(event)
         await pilot._wait_for_screen()
         await pilot._wait_for_screen()
-        samples.append(time.perf_counter() - started)
-    return samples
+        if painter.pending(app.screen):
+            painter.painted.clear()
+            await asyncio.wait_for(painter.painted.wait(), timeout=30)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - started_cpu)
+    return wall, cpu
 
 
 async def measure(count: int, args: argparse.Namespace) -> dict:
-    with simulated_fleet(count) as config_path:
+    with simulated_fleet(count) as (config_path, simulator_pid):
         inventory = parse_inventory(config_path.read_text(), config_path, environ={})
         fleet = await Fleet.load(inventory, data_dir=None)
-        assert fleet.poller is not None
-        fleet.poller.set_interval(args.interval)
+        poller = fleet.poller
+        assert poller is not None
+        poller.set_interval(args.interval)
+        if args.poller == "thread":
+            poller.start_process = poller.start_thread  # type: ignore[method-assign]
         app = ConvosApp(fleet)
         async with app.run_test(size=(160, 48)) as pilot:
             screen = app.main_screen
+            painter = Painter(app)
+            remote = getattr(poller, "_remote", None)
+            cpu = CpuShares(simulator_pid, remote.process.pid if remote is not None else None)
             deadline = time.monotonic() + START_TIMEOUT_S
             while any(s.state == State.UNKNOWN for s in fleet.states.values()):
                 if time.monotonic() > deadline:
                     raise RuntimeError("not every gateway answered in time")
                 await asyncio.sleep(0.2)
             log(f"  {count}: every gateway answered; warming up")
-            await asyncio.sleep(2 * args.interval)
+            await asyncio.sleep(args.interval)
+            polls_before, clock_before = poller.polls, time.monotonic()
+            cpu.start()
+            await asyncio.sleep(args.interval)
+            idle = {
+                "polls_per_s": round((poller.polls - polls_before) / (time.monotonic() - clock_before), 1),
+                "cpu_cores": cpu.stop(),
+            }
 
             # Record the ticks as they happen while polling goes on.
             natural: list[float] = []
@@ -139,18 +291,25 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
 
             screen.ticker.stop()
             recorder = screen.set_interval(0.5, recorded_tick)
-            polls_before, clock_before = fleet.poller.polls, time.monotonic()
+            pauses = GcPauses()
+            gc.callbacks.append(pauses)
+            pauses.recording = True
+            cpu.start()
+            polls_before, clock_before = poller.polls, time.monotonic()
 
             presses = args.presses
-            cursor = await timed_presses(pilot, ["down"] * presses)
-            await timed_presses(pilot, ["slash"])
+            cursor, cursor_cpu = await timed_presses(pilot, ["down"] * presses, painter)
+            await timed_presses(pilot, ["slash"], painter)
             word = "sim-1"
             typing = [ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]]
-            filter_keys = await timed_presses(pilot, typing)
-            await timed_presses(pilot, ["escape"])
-            sort = await timed_presses(pilot, ["s"] * max(10, presses // 5))
+            filter_keys, filter_cpu = await timed_presses(pilot, typing, painter)
+            await timed_presses(pilot, ["escape"], painter)
+            sort, sort_cpu = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter)
             elapsed = time.monotonic() - clock_before
-            polls = fleet.poller.polls - polls_before
+            polls = poller.polls - polls_before
+            shares = cpu.stop()
+            pauses.recording = False
+            gc.callbacks.remove(pauses)
             recorder.stop()
 
             # Worst case: every gateway changed since the last tick.
@@ -162,17 +321,30 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
                 full.append(time.perf_counter() - started)
             rows = screen.query_one(FleetTable).row_count
 
+        needed = count / args.interval
         return {
             "gateways": count,
             "rows_shown": rows,
+            "poller": "process" if remote is not None else "thread",
             "poll_interval_s": args.interval,
+            "polls_per_s_needed": round(needed, 1),
             "polls_per_s_during_keys": round(polls / elapsed, 1),
+            "polling_kept_up_during_keys": polls / elapsed >= 0.95 * needed,
             "key_latency": {
                 "cursor_down": stats_ms(cursor),
                 "filter_keystroke": stats_ms(filter_keys),
                 "sort": stats_ms(sort),
                 "all": stats_ms(cursor + filter_keys + sort),
             },
+            "console_cpu_per_key": {
+                "cursor_down": stats_ms(cursor_cpu),
+                "filter_keystroke": stats_ms(filter_cpu),
+                "sort": stats_ms(sort_cpu),
+                "all": stats_ms(cursor_cpu + filter_cpu + sort_cpu),
+            },
+            "cpu_cores_during_keys": shares,
+            "gc_pauses_during_keys": pauses.summary(),
+            "before_the_keys": idle,
             "refresh_tick": {
                 "during_run": stats_ms(natural) if natural else None,
                 "dirty_rows_per_tick_median": int(statistics.median(dirty_sizes)) if dirty_sizes else 0,
@@ -187,7 +359,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0, help="poll interval, seconds (default 2)")
     parser.add_argument("--presses", type=int, default=60, help="cursor presses per size (default 60)")
     parser.add_argument("--full-ticks", type=int, default=5, help="all-dirty refresh ticks to time (default 5)")
+    parser.add_argument("--poller", choices=("process", "thread"), default="process",
+                        help="where the console polls from: its own process (the default, as convos-tui does) "
+                        "or a thread of the console's process (as before), to compare")
     args = parser.parse_args()
+    load_at_start = [round(v, 2) for v in os.getloadavg()]
     results = []
     for count in args.sizes:
         log(f"N = {count}: starting the simulated fleet")
@@ -195,7 +371,12 @@ def main() -> None:
         log(f"  {count}: done")
     document = {
         "benchmark": "convos-tui console",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": load_at_start,
+        },
         "results": results,
     }
     print(json.dumps(document, indent=2))

@@ -8,18 +8,33 @@ the same whichever path fetched it.
 Rules: never more than one poll of a gateway in flight; a slow gateway only holds its own slot until
 its timeout; a failing gateway backs off exponentially (up to a cap) and is polled at its normal pace
 again as soon as it answers.
+
+Where it runs: in the caller's event loop (`async with`, `sweep()`: the headless commands), in a thread
+(`start_thread`), or, for the console, in a process of its own (`start_process`) that sends what each
+poll observed back to the console's process, where the same `states` are updated in place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import heapq
+import os
+import pickle
 import random
+import socket
 import ssl
+import struct
+import subprocess
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import yarl
@@ -34,6 +49,10 @@ JITTER = 0.1  # ±10 % of the interval, so a fleet added at once does not stay i
 BACKOFF_CAP_S = 60.0
 GATEWAY_KEEPALIVE_S = 5.0  # the gateway's (Node's) Keep-Alive: timeout=5
 MIN_INTERVAL_S = 0.5
+# In a process of its own (start_process), the poller sends what it observed in batches this often,
+# and runs this much nicer than the console, so that a keypress gets the CPU first when both want it.
+FLUSH_S = 0.05
+PROCESS_NICE = 10
 
 
 @dataclass
@@ -83,6 +102,7 @@ class Poller:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._remote: _Remote | None = None
         for gateway in gateways:
             self.add(gateway, new=False)
 
@@ -148,7 +168,8 @@ class Poller:
         started.wait(timeout=10)
 
     def stop_thread(self, timeout_s: float = 5.0) -> None:
-        """Stop polling and end the thread; quitting never hangs on a busy or stuck poll."""
+        """Stop polling and end the thread (or the process); quitting never hangs on a busy or stuck poll."""
+        self._stop_remote(timeout_s)
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
@@ -161,6 +182,40 @@ class Poller:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=timeout_s)  # a daemon thread: it cannot keep the process alive
         self._thread = None
+
+    def start_process(self) -> None:
+        """Poll from a process of its own, so that polling uses another core than the console.
+
+        Measured at 5,000 gateways polled every 2 s (benchmarks/ui.py): in a thread, the poller and the
+        console share one interpreter lock, so while keys come in the poller falls to a tenth of the
+        polls it needs, and its allocations make the console's process run collections that hold every
+        key back by up to 0.2 s. In a process, the poller sends each poll's outcome here in batches;
+        a thread of this process applies them to `states` (the same objects, updated in place) and
+        calls on_transition and on_poll, as the poller's thread did. The controls (pause, resume,
+        poll_now, set_interval, add, remove, and a state's mark_pending) are sent to the process.
+        Falls back to a thread if the process cannot be started."""
+        try:
+            self._remote = _Remote.start(self)
+        except OSError:
+            self.start_thread()
+            return
+        for state in self.states.values():
+            _mirror(state, self._remote)
+
+    def stop_process(self, timeout_s: float = 5.0) -> None:
+        """Stop the polling process (or the thread it fell back to); quitting never hangs on it: a
+        process that does not stop in time is killed."""
+        self.stop_thread(timeout_s)
+
+    def _stop_remote(self, timeout_s: float) -> None:
+        remote, self._remote = self._remote, None
+        if remote is not None:
+            remote.stop(timeout_s)
+
+    @property
+    def in_process(self) -> bool:
+        """True while a process of its own polls for this poller."""
+        return self._remote is not None
 
     def _threadsafe(self, function: Callable[[], None]) -> None:
         """Run a control in the poller's own thread when it has one (its heap and events live there)."""
@@ -195,12 +250,19 @@ class Poller:
             ssl=None if gateway.tls_verify else False,
         )
         now = self.clock()
-        self.states[gateway.name] = GatewayState(gateway.name, added_at=now if new else now - self.start_grace_s)
+        state = GatewayState(gateway.name, added_at=now if new else now - self.start_grace_s)
+        self.states[gateway.name] = state
+        if self._remote is not None:
+            self._remote.send(("add", gateway, state))
+            _mirror(state, self._remote)
+            return
         self._schedule(gateway.name, time.monotonic())
 
     def remove(self, name: str) -> None:
         self._slots.pop(name, None)
         self.states.pop(name, None)
+        if self._remote is not None:
+            self._remote.send(("remove", name))
 
     def config(self, name: str) -> GatewayConfig | None:
         slot = self._slots.get(name)
@@ -210,6 +272,9 @@ class Poller:
     def set_interval(self, seconds: float) -> None:
         """A new refresh interval, applied at once: nothing waits longer than the new interval."""
         self.interval_s = max(MIN_INTERVAL_S, seconds)
+        if self._remote is not None:
+            self._remote.send(("set_interval", self.interval_s))
+            return
         self._threadsafe(self._reschedule)
 
     def _reschedule(self) -> None:
@@ -221,13 +286,21 @@ class Poller:
 
     def pause(self) -> None:
         self.paused = True
+        if self._remote is not None:
+            self._remote.send(("pause",))
 
     def resume(self) -> None:
         self.paused = False
+        if self._remote is not None:
+            self._remote.send(("resume",))
+            return
         self._threadsafe(self._wake.set)
 
     def poll_now(self, name: str | None = None) -> None:
         """Poll one gateway (or all) right away; one in flight is polled again when it ends."""
+        if self._remote is not None:
+            self._remote.send(("poll_now", name))
+            return
         self._threadsafe(lambda: self._poll_now(name))
 
     def _poll_now(self, name: str | None) -> None:
@@ -386,6 +459,306 @@ class Poller:
             location=headers.get("Location"),
         )
         return interpret.parse_status(value, "status")
+
+
+# -- polling from a process of its own -----------------------------------------------------------------
+#
+# The console's process and the poller's talk over a socket pair, in frames of a 4-byte length and a
+# pickle. To the poller's process go the gateways, the settings and the states to start from, then the
+# controls; back come batches of records, one per poll (or per state a control changed): the fields the
+# poll set, with the status and the error replaced by ... when they equal the last ones sent, and the
+# latency only when the poll measured one.
+
+_HEADER = struct.Struct("!I")
+_CHILD_CODE = "import sys; from convos_tui.fleet.poller import _child_main; _child_main(int(sys.argv[1]))"
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding convos_tui/
+
+
+def _frame(message: object) -> bytes:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(payload)) + payload
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        count = sock.recv_into(view[got:])
+        if not count:
+            raise EOFError
+        got += count
+    return bytes(buffer)
+
+
+def _recv_frame(sock: socket.socket) -> object:
+    (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
+    return pickle.loads(_recv_exactly(sock, size))
+
+
+class _RemoteState(GatewayState):
+    """A gateway's state mirrored from the polling process: marking it pending tells that process too,
+    or its next poll would undo the mark."""
+
+    _remote: _Remote | None
+
+    def mark_pending(self, now: float) -> Transition | None:
+        transition = super().mark_pending(now)
+        remote = getattr(self, "_remote", None)
+        if remote is not None:
+            remote.send(("mark_pending", self.name, now))
+        return transition
+
+
+def _mirror(state: GatewayState, remote: _Remote) -> None:
+    state.__class__ = _RemoteState  # the same object: whoever holds it sees every update
+    state._remote = remote  # type: ignore[attr-defined]
+
+
+class _Remote:
+    """The console's side of a polling process: sends the controls, applies the records it sends back."""
+
+    def __init__(self, poller: Poller, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
+        self.poller = poller
+        self.process = process
+        self.sock = sock
+        self.failure: str | None = None
+        self._send_lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, name="convos-poller-link", daemon=True)
+
+    @classmethod
+    def start(cls, poller: Poller) -> _Remote:
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_SOURCE_ROOT), env.get("PYTHONPATH"))))
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD_CODE, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # never onto the console's screen; a failure comes back as a message
+                start_new_session=True,  # the terminal's signals are the console's; the process ends with the socket
+                env=env,
+            )
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        remote = cls(poller, process, ours)
+        settings = {
+            "interval_s": poller.interval_s,
+            "concurrency": poller.concurrency,
+            "grace_s": poller.grace_s,
+            "start_grace_s": poller.start_grace_s,
+            "paused": poller.paused,
+            "nice": PROCESS_NICE,
+        }
+        configs = [slot.config for slot in poller._slots.values()]
+        remote.send(("init", settings, configs, dict(poller.states)))
+        remote._reader.start()
+        return remote
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        data = _frame(message)
+        with self._send_lock:
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                pass  # the process has ended; the reader has seen it
+
+    def _read(self) -> None:
+        try:
+            while True:
+                message = _recv_frame(self.sock)
+                kind = message[0]  # type: ignore[index]
+                if kind == "polled":
+                    self._apply(*message[1:])  # type: ignore[index]
+                elif kind == "failed":
+                    self.failure = message[1]  # type: ignore[index]
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return
+
+    def _apply(self, polls: int, last_poll_at: float | None, records: list[tuple[Any, ...]]) -> None:
+        poller = self.poller
+        states, on_poll, on_transition = poller.states, poller.on_poll, poller.on_transition
+        for (
+            name, state_name, reason, since, status, error, latency, failures,
+            last_success, last_poll, stream_down_since, pending_join, transition,
+        ) in records:  # fmt: skip
+            state = states.get(name)
+            if state is None:
+                continue
+            if status is not ...:
+                state.status = status
+            if error is not ...:
+                state.error = error
+            if latency is not None:
+                state.latency_ms = latency
+                state.latencies.append(latency)
+            state.failures, state.last_success, state.last_poll = failures, last_success, last_poll
+            state.stream_down_since, state.pending_join = stream_down_since, pending_join
+            state.reason, state.since, state.state = reason, since, state_name
+            if transition is not None and on_transition is not None:
+                on_transition(transition)
+            if on_poll is not None:
+                on_poll(state)
+        poller.polls, poller.last_poll_at = polls, last_poll_at
+
+    def stop(self, timeout_s: float) -> None:
+        self.send(("stop",))
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._reader.join(timeout=timeout_s)
+        self.sock.close()
+
+
+def _same_status(a: object, b: object) -> bool:
+    return a is b or (a is not None and b is not None and a == b and a.raw == b.raw)  # type: ignore[attr-defined]
+
+
+def _same_error(a: object, b: object) -> bool:
+    return a is b or (
+        a is not None and b is not None and type(a) is type(b) and a.args == b.args and a.__dict__ == b.__dict__  # type: ignore[attr-defined]
+    )
+
+
+class _Child:
+    """The polling process's side: runs a Poller, applies the controls, sends what each poll observed."""
+
+    def __init__(self, poller: Poller, writer: asyncio.StreamWriter) -> None:
+        self.poller = poller
+        self.writer = writer
+        self.records: list[tuple[Any, ...]] = []
+        self._transitions: dict[str, Transition] = {}
+        # What was last sent per gateway: (status, error, latency object); the latency is compared by
+        # identity, as each poll that measures one appends a new float.
+        self._sent: dict[str, tuple[object, object, object]] = {}
+        for state in poller.states.values():
+            self._remember(state)
+        poller.on_transition = self.transitioned
+        poller.on_poll = self.polled
+
+    def _remember(self, state: GatewayState) -> None:
+        self._sent[state.name] = (state.status, state.error, state.latencies[-1] if state.latencies else None)
+
+    def transitioned(self, transition: Transition) -> None:
+        self._transitions[transition.gateway] = transition  # on_poll for the same gateway follows at once
+
+    def polled(self, state: GatewayState) -> None:
+        sent_status, sent_error, sent_latency = self._sent.get(state.name, (None, None, None))
+        status = ... if _same_status(state.status, sent_status) else state.status
+        error = ... if _same_error(state.error, sent_error) else state.error
+        latency = state.latencies[-1] if state.latencies else None
+        self._sent[state.name] = (
+            state.status if status is not ... else sent_status,
+            state.error if error is not ... else sent_error,
+            latency,
+        )
+        self.records.append((
+            state.name, state.state, state.reason, state.since, status, error,
+            latency if latency is not sent_latency else None, state.failures,
+            state.last_success, state.last_poll, state.stream_down_since, state.pending_join,
+            self._transitions.pop(state.name, None),
+        ))  # fmt: skip
+
+    async def flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self.records:
+            records, self.records = self.records, []
+            self.writer.write(_frame(("polled", self.poller.polls, self.poller.last_poll_at, records)))
+            await self.writer.drain()
+
+    def control(self, message: tuple[Any, ...]) -> bool:
+        """Apply one control; False for stop."""
+        poller, kind = self.poller, message[0]
+        if kind == "stop":
+            return False
+        if kind == "pause":
+            poller.pause()
+        elif kind == "resume":
+            poller.resume()
+        elif kind == "poll_now":
+            poller.poll_now(message[1])
+        elif kind == "set_interval":
+            poller.set_interval(message[1])
+        elif kind == "add":
+            _, config, state = message
+            poller.add(config)
+            poller.states[config.name] = state
+            self._remember(state)
+        elif kind == "remove":
+            poller.remove(message[1])
+            self._sent.pop(message[1], None)
+        elif kind == "mark_pending":
+            _, name, now = message
+            state = poller.states.get(name)
+            if state is not None:
+                state.mark_pending(now)
+                self.polled(state)
+        return True
+
+
+async def _read_message(reader: asyncio.StreamReader) -> Any:
+    (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+    return pickle.loads(await reader.readexactly(size))
+
+
+async def _serve_child(sock: socket.socket) -> None:
+    reader, writer = await asyncio.open_unix_connection(sock=sock)
+    try:
+        _, settings, configs, states = await _read_message(reader)
+        nice, paused = settings.pop("nice"), settings.pop("paused")
+        if nice:
+            os.nice(nice)
+        poller = Poller(configs, **settings)
+        poller.paused = paused
+        for name, state in states.items():
+            if name in poller.states:
+                poller.states[name] = state
+        child = _Child(poller, writer)
+        # Every object made so far lives as long as the process: the collector need not scan them again.
+        gc.collect()
+        gc.freeze()
+        await poller.start()
+        flusher = asyncio.create_task(child.flush_forever())
+        try:
+            while True:
+                try:
+                    message = await _read_message(reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break  # the console has gone
+                if not child.control(message):
+                    break
+        finally:
+            flusher.cancel()
+            await poller.stop()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.write(_frame(("failed", traceback.format_exc())))
+            await writer.drain()
+        raise
+    finally:
+        writer.close()
+
+
+def _child_main(fd: int) -> None:
+    """The polling process: `python -c` runs this with its end of the socket pair."""
+    try:
+        asyncio.run(_serve_child(socket.socket(fileno=fd)))
+    except KeyboardInterrupt:
+        pass
 
 
 def _parsed(url: str) -> yarl.URL | str:

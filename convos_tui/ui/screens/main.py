@@ -106,73 +106,82 @@ class MainScreen(Screen[None]):
             except IndexError:
                 return names
 
-    def _rows(self) -> list[Row]:
-        fleet = self.convos.fleet
-        return [(config, fleet.states[config.name]) for config in fleet.gateways if config.name in fleet.states]
-
-    def _matches(self, row: Row) -> bool:
-        config, state = row
-        if self.faults_only and not state.state.is_fault:
-            return False
-        return not self.filter or self.filter.matches(config, state)
+    def _rows(self, dirty: set[str]) -> tuple[list[Row], list[str]]:
+        """The rows the table must take (new to it, or changed since it took them) and the names it
+        must drop (gone from the fleet)."""
+        fleet, held = self.convos.fleet, self.table.rows
+        states = fleet.states
+        if not dirty and held.keys() == states.keys():
+            return [], []  # the common case on a keystroke: nothing to scan
+        rows = [
+            (config, states[config.name])
+            for config in fleet.gateways
+            if config.name in states and (config.name not in held or config.name in dirty)
+        ]
+        return rows, [name for name in held if name not in states]
 
     def rebuild(self, *, resort: bool = False) -> None:
-        """Show exactly the rows that match (the filter or the sort changed).
+        """Show exactly the rows that match (the filter changed, or the table needs every row).
 
-        Rows already shown keep their cached lines unless the poller changed them: only rows that
-        enter the filter, and those the poller touched, are computed."""
-        dirty = self._take_dirty()
-        current = self.table.shown
-        wanted = [row for row in self._rows() if self._matches(row)]
-        names = {config.name for config, _ in wanted}
-        upserts = [row for row in wanted if row[0].name not in current or row[0].name in dirty]
-        self.table.apply(upserts, current - names, now=self.convos.clock(), marked=self.marked, resort=resort)
+        The table keeps every row and its order itself: here only the rows it lacks or that the poller
+        changed are given to it, and the filter chooses which are shown. (`resort` is for the callers
+        that change the sort: the table sorts again by itself when its sort changes.)"""
+        rows, gone = self._rows(self._take_dirty())
+        table = self.table
+        table.update(rows, gone, now=self.convos.clock(), marked=self.marked)
+        table.set_filter(view.RowFilter(self.filter, self.faults_only))
         self.show_summary()
 
     def _tick(self) -> None:
         self.tick()
 
     def tick(self) -> None:
-        """Twice a second: apply what the poller changed since the last tick, and the clock."""
+        """Twice a second: apply what the poller changed since the last tick, and the clock.
+
+        Only what a row shows counts: a row polled again that looks the same is not drawn again, and a
+        changed row is drawn again only if it is on screen. The filter and the order follow the rows
+        that changed; nothing is rebuilt."""
         now = self.convos.clock()
         dirty = self._take_dirty()
+        fleet = self.convos.fleet
         if dirty:
-            fleet = self.convos.fleet
-            upserts, removals = [], []
+            rows, gone = [], []
             for name in dirty:
                 config, state = fleet.config(name), fleet.states.get(name)
                 if config is None or state is None:
-                    removals.append(name)
-                    continue
-                row = (config, state)
-                if self._matches(row):
-                    upserts.append(row)
+                    gone.append(name)
                 else:
-                    removals.append(name)
-            self.table.apply(upserts, removals, now=now, marked=self.marked)
-        self.table.refresh_since(self.convos.fleet.states, now=now)
+                    rows.append((config, state))
+            self.table.update(rows, gone, now=now, marked=self.marked)
+        self.table.refresh_since(fleet.states, now=now)
         self.show_summary()
 
     def show_summary(self) -> None:
         fleet = self.convos.fleet
         poller = fleet.poller
-        counts: dict = {}
-        for state in fleet.states.values():
-            counts[state.state] = counts.get(state.state, 0) + 1
+        table = self.table
+        every = [state.state for state in fleet.states.values()]
+        counts = {state: every.count(state) for state in set(every)}  # a few states: one count in C each
         swept = poller.last_poll_at if poller is not None else None
         self._summary = Summary(
                 counts=counts,
                 total=len(fleet.states),
-                shown=self.table.row_count,
+                shown=table.row_count,
                 marked=len(self.marked),
-                marked_hidden=len(self.marked - self.table.shown),
+                marked_hidden=sum(1 for name in self.marked if not table.is_shown(name)),
                 swept_ago_s=None if swept is None else max(0.0, self.convos.clock() - swept),
                 interval_s=poller.interval_s if poller is not None else 0,
                 paused=bool(poller and poller.paused),
                 profile=fleet.profile,
                 read_only=self.convos.read_only,
         )
-        self.query_one(SummaryBar).show(self._summary)
+        # The header shows the counts and the badges only: drawn again (a layout of the whole screen)
+        # only when one of them changed, not twice a second.
+        header = (tuple(sorted(counts.items())), self._summary.total, self._summary.paused,
+                  self._summary.read_only, self.app.size.width)
+        if header != getattr(self, "_header_shown", None):
+            self._header_shown = header
+            self.query_one(SummaryBar).show(self._summary)
         self._show_status()
 
     def say(self, message: str, style: str = "") -> None:

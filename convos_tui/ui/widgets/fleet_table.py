@@ -2,10 +2,12 @@
 
 Measured first with Textual's DataTable at 5,000 gateways: narrowing a filter removed rows one at a
 time at O(n) each (82 s), adding rows cost 0.15 ms each and computing every row's cells 0.47 s, so a
-filter keystroke or a sort took seconds. Here the table is an ordered list of gateway names: a filter
-or a sort rebuilds that list (milliseconds), each row's rendered line is cached per gateway and dropped
-only when that gateway's data changed, and only the lines on screen are ever drawn. The cursor is held
-by gateway name, so it stays on its gateway across refreshes, filters and sorts.
+filter keystroke or a sort took seconds. Here the table holds every gateway's row, shown or not, and
+an ordered list of the names shown: a filter only chooses names (each row's search text is made once
+per change of the row), a sort compares one plain value per row, each row's rendered line is cached
+and dropped only when what it shows changed, and only the lines on screen are ever drawn, or drawn
+again. The cursor is held by gateway name, so it stays on its gateway across refreshes, filters and
+sorts.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ FIXED_WIDTHS = {"mark": 1, "state": 14, "ready": 5, "streaming": 6, "conversatio
 GROWING = ("name", "url", "tags")
 MAX_WIDTH = {"name": 40, "url": 48, "tags": 30}
 SEPARATOR = 2
+# Rows whose cells and drawn lines are kept: a few screens' worth. Kept for every row a session ever
+# showed, they would be hundreds of thousands of long-lived objects (each Strip holds seven caches)
+# for the collector to scan on every full collection.
+CACHED_ROWS = 400
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -72,10 +78,15 @@ class FleetTable(ScrollView, can_focus=True):
         self.columns: tuple[str, ...] = ()
         self.now = 0.0
         self.marked: set[str] = set()
-        self._rows: dict[str, Row] = {}
-        self._keys: dict[str, tuple[object, ...]] = {}
-        self._order: list[str] = []
-        self._index: dict[str, int] = {}
+        self._rows: dict[str, Row] = {}  # every gateway's row, shown or not
+        self._texts: dict[str, str] = {}  # each row's search text (rows.search_text)
+        self._looks: dict[str, tuple[object, ...]] = {}  # what each row shows (rows.look)
+        self._values: dict[str, object] = {}  # each row's sort value for sort_column
+        self._filter: view.RowFilter | None = None
+        self._shown: set[str] | None = None  # the names the filter lets through; None: all
+        self._by_name: list[str] | None = None  # every row by name, in the sort's direction (None: to make)
+        self._sorted: list[str] | None = None  # every row in sort order (None: to make)
+        self._order: list[str] = []  # the rows shown, in sort order
         self._cursor_name: str | None = None
         self._cursor = 0
         self._widths: dict[str, int] = {}
@@ -99,10 +110,14 @@ class FleetTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._resize_virtual()
 
-    def _grow(self, widths: dict[str, int], config: GatewayConfig) -> None:
+    def _grow(self, widths: dict[str, int], config: GatewayConfig) -> bool:
+        """Widen the columns this gateway's values need; True if one grew."""
+        grew = False
         for key, value in (("name", config.name), ("url", config.display_url), ("tags", ",".join(config.tags))):
-            if len(value) > widths[key]:
+            if len(value) > widths[key] and widths[key] < MAX_WIDTH[key]:
                 widths[key] = min(MAX_WIDTH[key], len(value))
+                grew = True
+        return grew
 
     def _total_width(self) -> int:
         return 1 + sum(self._widths[c] + SEPARATOR for c in self.columns)
@@ -128,7 +143,21 @@ class FleetTable(ScrollView, can_focus=True):
 
     @property
     def shown(self) -> set[str]:
-        return set(self._rows)
+        """The names shown (a copy)."""
+        return set(self._rows) if self._shown is None else set(self._shown)
+
+    def is_shown(self, name: str) -> bool:
+        return name in self._rows if self._shown is None else name in self._shown
+
+    @property
+    def rows(self) -> dict[str, Row]:
+        """Every row the table holds, shown or not (do not change it)."""
+        return self._rows
+
+    @property
+    def search_texts(self) -> dict[str, str]:
+        """Each row's search text (rows.search_text), made when the row last changed (do not change it)."""
+        return self._texts
 
     @property
     def cursor_name(self) -> str | None:
@@ -142,74 +171,144 @@ class FleetTable(ScrollView, can_focus=True):
 
     # -- updates ---------------------------------------------------------------------------------
     def set_sort(self, column: str, reverse: bool) -> None:
+        if (column, reverse) == (self.sort_column, self.sort_reverse):
+            return
+        if reverse != self.sort_reverse:
+            self._by_name = None
+        if column != self.sort_column:
+            self._values = {name: view.sort_value(column, *row) for name, row in self._rows.items()}
         self.sort_column, self.sort_reverse = column, reverse
-        self.refresh()
+        self._sorted = None
+        self._reorder()
 
-    def apply(
-        self,
-        upserts: Iterable[Row],
-        removals: Iterable[str] = (),
-        *,
-        now: float,
-        marked: set[str],
-        resort: bool = False,
-    ) -> None:
-        """Add or update the rows in `upserts` and drop those named in `removals`. Only these rows'
-        cached lines are dropped; the order is rebuilt only if a row came, went or changed its sort key."""
+    def update(self, rows: Iterable[Row], removals: Iterable[str] = (), *, now: float, marked: set[str]) -> None:
+        """Take the rows in `rows` (new, or polled again) and drop those named in `removals`.
+
+        A row whose look did not change is not drawn again; one that changed is drawn again only if it
+        is on screen; the order is made again only if a row came or went, changed its sort value or
+        entered or left the filter."""
         self.now, self.marked = now, marked
-        reorder = resort
-        widths_changed = False
+        held, texts, looks, values = self._rows, self._texts, self._looks, self._values
+        shown, row_filter = self._shown, self._filter
+        column = self.sort_column
+        reorder = grown = False
+        changed: list[str] = []
         for name in removals:
-            if self._rows.pop(name, None) is not None:
-                self._keys.pop(name, None)
+            if held.pop(name, None) is not None:
+                for cache in (texts, looks, values):
+                    cache.pop(name, None)
+                if shown is not None:
+                    shown.discard(name)
                 self._forget(name)
+                self._by_name = self._sorted = None
                 reorder = True
-        for config, state in upserts:
+        for row in rows:
+            config, state = row
             name = config.name
-            if name not in self._rows:
+            old = held.get(name)
+            if old is None:
+                grown = self._grow(self._widths, config) or grown
+                self._by_name = self._sorted = None
                 reorder = True
-                before = dict(self._widths)
-                self._grow(self._widths, config)
-                widths_changed = widths_changed or before != self._widths
-            self._rows[name] = (config, state)
-            self._forget(name)
-            key = view.sort_key(self.sort_column, config, state) if not resort else None
-            if key is not None and self._keys.get(name) != key:
-                self._keys[name] = key
+            if old is None or old[1] is not state or old[0] is not config:
+                held[name] = row
+            if row_filter is None:
+                texts.pop(name, None)  # made again when a filter needs it
+            else:
+                text = texts[name] = view.search_text(config, state)
+                wanted = row_filter.matches(config, state, text)
+                if wanted != (name in shown):  # type: ignore[operator]
+                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]
+                    reorder = True
+            look = view.look(config, state)
+            if looks.get(name) != look:
+                looks[name] = look
+                self._forget(name)
+                changed.append(name)
+            value = view.sort_value(column, config, state)
+            if values.get(name, values) != value:
+                values[name] = value
+                self._sorted = None
                 reorder = True
-        if resort:
-            self._keys = {name: view.sort_key(self.sort_column, *row) for name, row in self._rows.items()}
+        if grown:
+            self._strips.clear()
+            self._resize_virtual()
         if reorder:
             self._reorder()
-        if widths_changed:
-            self._strips.clear()
-        if reorder or widths_changed:
-            self._resize_virtual()
         else:
-            self.refresh()
+            self._refresh_rows(changed)
+
+    def set_filter(self, row_filter: view.RowFilter | None) -> None:
+        """Show only the rows this filter lets through (None: every row), now and as rows change."""
+        row_filter = row_filter if row_filter is not None and row_filter.active else None
+        old = self._filter
+        if (row_filter is None and old is None) or (row_filter is not None and old is not None and row_filter.same_as(old)):
+            return  # the rows that changed since were filtered as they came
+        self._filter = row_filter
+        if row_filter is None:
+            self._shown = None
+        else:
+            texts = self._texts
+            if len(texts) != len(self._rows):
+                for name, (config, state) in self._rows.items():
+                    if name not in texts:
+                        texts[name] = view.search_text(config, state)
+            self._shown = row_filter.names(self._rows, texts)
+        self._reorder()
 
     def invalidate(self, names: Iterable[str]) -> None:
         """Redraw these rows (marks changed)."""
+        names = list(names)
         for name in names:
             self._forget(name)
-        self.refresh()
+        self._refresh_rows(names)
 
     def _forget(self, name: str) -> None:
         self._cells.pop(name, None)
         self._strips.pop((name, False), None)
         self._strips.pop((name, True), None)
 
+    def _refresh_rows(self, names: Iterable[str]) -> None:
+        """Draw these rows again, if they are on screen."""
+        top = int(self.scroll_y)
+        on_screen = {name: index for index, name in enumerate(self._order[top : top + max(0, self.size.height - 1)], top)}
+        for name in names:
+            index = on_screen.get(name)
+            if index is not None:
+                self.refresh_line(index + 1)  # line 0 is the header
+
     def _reorder(self) -> None:
-        keys = self._keys
-        self._order = sorted(self._rows, key=keys.__getitem__, reverse=self.sort_reverse)
-        self._index = {name: index for index, name in enumerate(self._order)}
+        """Make the order of the rows shown again, after rows came or went, changed their sort values,
+        or the filter or the sort changed. Sorted by name, then stably by the sort value, both in the
+        sort's direction: the same order as sorting by (value, name), at a fraction of the cost."""
+        reverse = self.sort_reverse
+        if self._sorted is None:
+            if self._by_name is None:
+                names = {name: view.name_value(row[0]) for name, row in self._rows.items()}
+                self._by_name = sorted(names, key=names.__getitem__, reverse=reverse)
+            self._sorted = sorted(self._by_name, key=self._values.__getitem__, reverse=reverse)
+        shown = self._shown
+        order = self._sorted if shown is None else [name for name in self._sorted if name in shown]
+        top = int(self.scroll_y)
+        window = max(1, self.size.height - 1)
+        on_screen = self._order[top : top + window]
+        size_changed = len(order) != len(self._order)
+        self._order = order
         self._restore_cursor()
+        if size_changed:
+            self._resize_virtual()
+        elif self._order[top : top + window] != on_screen or int(self.scroll_y) != top:
+            self.refresh()
 
     def _restore_cursor(self) -> None:
-        if self._cursor_name in self._index:
-            self._cursor = self._index[self._cursor_name]
-        else:
-            self._cursor = min(self._cursor, max(0, len(self._order) - 1))
+        order = self._order
+        name = self._cursor_name
+        if name is not None and 0 <= self._cursor < len(order) and order[self._cursor] == name:
+            return  # still where it was: the common case
+        try:
+            self._cursor = order.index(name) if name is not None else 0
+        except ValueError:
+            self._cursor = min(self._cursor, max(0, len(order) - 1))
             self._cursor_name = self.cursor_name
         self._scroll_to_cursor()
 
@@ -219,30 +318,39 @@ class FleetTable(ScrollView, can_focus=True):
         if "since" not in self.columns:
             return
         top = int(self.scroll_y)
+        changed = []
         for name in self._order[top : top + self.size.height]:
             cells = self._cells.get(name)
             state = states.get(name)
             if cells is not None and state is not None and cells["since"] != view.since_text(state, now):
                 self._forget(name)
-        self.refresh()
+                changed.append(name)
+        self._refresh_rows(changed)
 
     # -- cursor ----------------------------------------------------------------------------------
     def move_to(self, name: str) -> bool:
-        if name not in self._index:
+        try:
+            index = self._order.index(name)
+        except ValueError:
             return False
-        self._set_cursor(self._index[name])
+        self._set_cursor(index)
         return True
 
     def _set_cursor(self, index: int) -> None:
         if not self._order:
             return
-        old = self.cursor_name
+        old, old_index = self.cursor_name, self._cursor
         self._cursor = max(0, min(len(self._order) - 1, index))
         self._cursor_name = self.cursor_name
         if old is not None:
             self._strips.pop((old, True), None)
+        top = int(self.scroll_y)
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_y) != top:
+            self.refresh()
+        else:  # only the two rows the cursor left and reached
+            self.refresh_line(old_index + 1)
+            self.refresh_line(self._cursor + 1)
 
     def _scroll_to_cursor(self) -> None:
         visible = max(1, self.size.height - 1)  # the header takes one line
@@ -289,6 +397,7 @@ class FleetTable(ScrollView, can_focus=True):
         if cells is None:
             config, state = self._rows[name]
             cells = self._cells[name] = view.cells(config, state, now=self.now, marked=name in self.marked)
+            _bound(self._cells)
         return cells
 
     def _line(self, texts: Iterable[tuple[str, Text]]) -> Text:
@@ -335,6 +444,7 @@ class FleetTable(ScrollView, can_focus=True):
                 line = Text(line.plain, no_wrap=True)
             strip = Strip(line.render(self.app.console), self._total_width())
             self._strips[(name, is_cursor)] = strip
+            _bound(self._strips)
         # The highlight goes under the cells' own colours, and the widget's base under both.
         if is_cursor:
             strip = strip.apply_style(self.get_component_rich_style("fleet-table--cursor"))
@@ -350,3 +460,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._scroll_to_cursor()
 
 
+def _bound(cache: dict[object, object]) -> None:
+    """Drop the oldest entries of a cache past CACHED_ROWS (dicts keep their order of insertion)."""
+    while len(cache) > CACHED_ROWS:
+        del cache[next(iter(cache))]
