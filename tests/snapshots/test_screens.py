@@ -1,4 +1,4 @@
-"""What a person sees, pinned: the console's screens at fixed sizes, dark and light, on fixed data.
+"""What a person sees, pinned: the console's screens at 120×40 and 80×24, dark and light, on fixed data.
 
 Regenerate after an intended change with `pytest tests/snapshots --snapshot-update` and look at the
 report (`snapshot_report.html`) before committing the new SVGs.
@@ -6,45 +6,60 @@ report (`snapshot_report.html`) before committing the new SVGs.
 
 import pytest
 
+from tests.snapshots.grid import SIZES, THEMES
 from tests.ui_fixtures import make_app
 
-SIZES = {"wide": (120, 40), "narrow": (80, 24)}
+every_size_and_theme = [
+    pytest.mark.parametrize("theme", THEMES),
+    pytest.mark.parametrize("size", SIZES),
+]
 
 
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-@pytest.mark.parametrize("size", ["wide", "narrow"])
+def on_grid(test):
+    for mark in every_size_and_theme:
+        test = mark(test)
+    return test
+
+
+@on_grid
 def test_main_screen(snap_compare, theme, size):
     assert snap_compare(make_app(theme=theme), terminal_size=SIZES[size])
 
 
-def test_filtered_and_marked(snap_compare):
+@on_grid
+def test_filtered_and_marked(snap_compare, theme, size):
     keys = ["slash", *"state:faults", "enter", "space", "space"]
-    assert snap_compare(make_app(), press=keys, terminal_size=SIZES["wide"])
+    assert snap_compare(make_app(theme=theme), press=keys, terminal_size=SIZES[size])
 
 
-def test_read_only_and_paused(snap_compare):
-    assert snap_compare(make_app(read_only=True), press=["p"], terminal_size=SIZES["narrow"])
+@on_grid
+def test_read_only_and_paused(snap_compare, theme, size):
+    assert snap_compare(make_app(read_only=True, theme=theme), press=["p"], terminal_size=SIZES[size])
 
 
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-def test_detail(snap_compare, theme):
+@on_grid
+def test_detail(snap_compare, theme, size):
     # The table opens sorted faults first; the booth gateway with a stored invite is 7th.
     keys = ["down"] * 6 + ["enter"]
-    assert snap_compare(make_app(theme=theme), press=keys, terminal_size=SIZES["wide"])
+    assert snap_compare(make_app(theme=theme), press=keys, terminal_size=SIZES[size])
 
 
-def test_detail_of_a_failing_gateway_with_its_full_error(snap_compare):
+@on_grid
+def test_detail_of_a_failing_gateway_with_its_full_error(snap_compare, theme, size):
     keys = ["down"] * 3 + ["enter", "d"]
-    assert snap_compare(make_app(), press=keys, terminal_size=SIZES["wide"])
+    assert snap_compare(make_app(theme=theme), press=keys, terminal_size=SIZES[size])
 
 
-def test_events(snap_compare):
-    assert snap_compare(make_app(), press=["e"], terminal_size=SIZES["wide"])
+@on_grid
+def test_events(snap_compare, theme, size):
+    assert snap_compare(make_app(theme=theme), press=["e"], terminal_size=SIZES[size])
 
 
-def test_help(snap_compare):
-    assert snap_compare(make_app(), press=["question_mark"], terminal_size=SIZES["wide"])
+@on_grid
+def test_help(snap_compare, theme, size):
+    assert snap_compare(make_app(theme=theme), press=["question_mark"], terminal_size=SIZES[size])
 
 
-def test_too_small(snap_compare):
-    assert snap_compare(make_app(), terminal_size=(50, 10))
+@pytest.mark.parametrize("theme", THEMES)
+def test_too_small(snap_compare, theme):
+    assert snap_compare(make_app(theme=theme), terminal_size=(50, 10))
