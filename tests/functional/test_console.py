@@ -264,3 +264,22 @@ async def test_the_palette_offers_every_action():
                    "Mark every", "Clear marks", "Events", "Keys and binding ids", "Sort by latency", "Poll every 2 s",
                    "Light theme"):
         assert any(title.startswith(wanted) for title in titles), wanted
+
+
+async def test_long_tags_end_in_an_ellipsis_instead_of_making_the_table_scroll_sideways():
+    from tests.ui_fixtures import SPEC, build_fleet
+
+    tagged = [(*row[:6], ("eu", "pool-a", "booth", "hall-3", "golden", "canary"), row[7]) for row in SPEC]
+    app = make_app(fleet=build_fleet(tagged))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.main_screen.table
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.get_cell("eu-pool-1", "tags").plain == "eu,pool-a,booth,hall-3,golden,canary"
+        narrow = "".join(segment.text for segment in table.render_line(2)).rstrip()
+        assert narrow.endswith("…")
+        await pilot.resize_terminal(180, 40)
+        await pilot.pause()
+        wide = "".join(segment.text for segment in table.render_line(2)).rstrip()
+        # With room, the column takes its natural width again (at most 30 cells).
+        assert wide.endswith("eu,pool-a,booth,hall-3,golden…") and len(wide) > len(narrow)

@@ -89,9 +89,11 @@ class FleetTable(ScrollView, can_focus=True):
         self._order: list[str] = []  # the rows shown, in sort order
         self._cursor_name: str | None = None
         self._cursor = 0
-        self._widths: dict[str, int] = {}
+        self._widths: dict[str, int] = {}  # as drawn
+        self._natural: dict[str, int] = {}  # as the values would like
         self._cells: dict[str, dict[str, Text]] = {}  # computed lazily, for rows that get drawn
         self._strips: dict[tuple[str, bool], Strip] = {}
+        self._sized: tuple[Size, Size, Size] | None = None
 
     # -- columns ---------------------------------------------------------------------------------
     def set_columns(self, compact: bool) -> None:
@@ -106,9 +108,23 @@ class FleetTable(ScrollView, can_focus=True):
             widths[key] = len(label) + 2
         for config, _ in self._rows.values():
             self._grow(widths, config)
-        self._widths = widths
-        self._strips.clear()
-        self._resize_virtual()
+        self._natural = widths
+        self._fit(force=True)
+
+    def _fit(self, force: bool = False) -> None:
+        """The widths drawn: the last column (tags) gives up what the screen lacks, down to its label,
+        so the table does not scroll sideways for the sake of a few tags (they end in an ellipsis)."""
+        widths = dict(self._natural)
+        last = self.columns[-1] if self.columns else None
+        space = self.scrollable_content_region.width
+        if last in GROWING and space > 0:
+            others = 1 + sum(widths[c] + SEPARATOR for c in self.columns) - widths[last]
+            label = next(c.label for c in view.COLUMNS if c.key == last)
+            widths[last] = max(len(label) + 2, min(widths[last], space - others))
+        if force or widths != self._widths:
+            self._widths = widths
+            self._strips.clear()
+            self._resize_virtual()
 
     def _grow(self, widths: dict[str, int], config: GatewayConfig) -> bool:
         """Widen the columns this gateway's values need; True if one grew."""
@@ -207,7 +223,7 @@ class FleetTable(ScrollView, can_focus=True):
             name = config.name
             old = held.get(name)
             if old is None:
-                grown = self._grow(self._widths, config) or grown
+                grown = self._grow(self._natural, config) or grown
                 self._by_name = self._sorted = None
                 reorder = True
             if old is None or old[1] is not state or old[0] is not config:
@@ -231,8 +247,7 @@ class FleetTable(ScrollView, can_focus=True):
                 self._sorted = None
                 reorder = True
         if grown:
-            self._strips.clear()
-            self._resize_virtual()
+            self._fit(force=True)
         if reorder:
             self._reorder()
         else:
@@ -452,11 +467,24 @@ class FleetTable(ScrollView, can_focus=True):
             strip = strip.apply_style(self.get_component_rich_style("fleet-table--marked"))
         return strip.apply_style(base).crop_extend(scroll_x, scroll_x + width, base)
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # ScrollView compares the size the layout gives with the table's own virtual size (rows by
+        # columns), which always differ, so every layout of the screen (each update of the status
+        # line is one) made it refresh the scroll bars, painted a frame later: a second frame, 16 ms,
+        # after every filter keystroke and sort. Measured with benchmarks/ui.py. Nothing to do when
+        # nothing it depends on changed.
+        seen = (size, self.virtual_size, container_size)
+        if seen == self._sized:
+            return False
+        self._sized = seen
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
 
     def on_resize(self) -> None:
+        self._fit()
         self._scroll_to_cursor()
 
 
