@@ -134,8 +134,10 @@ async def test_provision_creates_on_the_first_idle_gateways_shown_then_the_galle
         assert isinstance(panel, panels.ProvisionPanel)
         assert [g.name for g in panel.candidates] == ["a", "c", "d"]
         panel.query_one("#count", Input).value = "9"
+        panel.query_one("#bulk-confirm", Input).value = "CREATE"
         await pilot.pause()
         assert "type a number from 1 to 3" in result_text(panel)
+        assert panel.query_one("#go", Button).disabled  # the word does not override a wrong count
         panel.query_one("#count", Input).value = "2"
         panel.query_one("#bulk-confirm", Input).value = "CREATE"
         await pilot.pause()

@@ -369,6 +369,12 @@ class ProvisionPanel(CreatePanel):
         super().__init__(list(candidates)[: max(1, count)])
         self.candidates = list(candidates)
         self.bulk = True  # even for one: the summary, the typed word, the results and the gallery
+        self.count_ok = True
+
+    def update_go(self) -> None:
+        super().update_go()
+        if not self.count_ok:  # the word alone does not start a run of an impossible size
+            self.query_one("#go", Button).disabled = True
 
     def form(self) -> ComposeResult:
         yield Label(f"How many conversations (1-{len(self.candidates)}: one per idle gateway)")
@@ -384,7 +390,8 @@ class ProvisionPanel(CreatePanel):
             count = int(event.value)
         except ValueError:
             count = 0
-        if not 1 <= count <= len(self.candidates):
+        self.count_ok = 1 <= count <= len(self.candidates)
+        if not self.count_ok:
             self.say(f"type a number from 1 to {len(self.candidates)}", "bold yellow")
             self.query_one("#go", Button).disabled = True
             return
