@@ -36,6 +36,14 @@ class DemoApp(ConvosApp):
         self._signals: list[signal.Signals] = []
 
     async def on_mount(self) -> None:
+        self.notify(
+            f"{len(self.fleet.gateways)} simulated gateways on 127.0.0.1, in every state a real fleet shows. "
+            "Try: f faults only, enter a gateway's detail, c create on an idle one (its QR code follows), "
+            "J join it from another, N provision several, P present, ? every key, q quit.",
+            title="convos-tui demo",
+            timeout=20,
+            markup=False,
+        )
         loop = asyncio.get_running_loop()
         for sig in EXIT_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

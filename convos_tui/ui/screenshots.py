@@ -39,6 +39,7 @@ async def take_screenshots(folder: Path, *, seed: int = 0, speed: float = 4.0, s
                 saved.append(Path(app.save_screenshot(f"{name}.svg", str(folder))))
 
             await asyncio.sleep(settle_s)  # every gateway answers; flapping and starting have time to show
+            app.clear_notifications()  # the demo's welcome is for a person, not for the README
             idle = [n for n in demo.names(Role.IDLE) if app.fleet.states[n].state is State.IDLE]
             live = demo.names(Role.LIVE)
             await shot("main")

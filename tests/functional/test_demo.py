@@ -42,6 +42,9 @@ async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monk
         async with app.run_test(size=(160, 48)) as pilot:
             table = app.main_screen.query_one(FleetTable)
             assert "convos-demo-fleet" in {t.name for t in our_threads()}
+            # Someone who has never seen the tool is told what they are looking at and what to try.
+            welcome = [n.message for n in app._notifications if n.title == "convos-tui demo"]
+            assert welcome and "simulated gateways" in welcome[0] and "? every key" in welcome[0]
             shown: set[str] = set()
             deadline = time.monotonic() + 30
             while not {str(s) for s in EXPECTED} <= shown and time.monotonic() < deadline:
