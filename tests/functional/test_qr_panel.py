@@ -52,6 +52,16 @@ async def test_i_opens_the_stored_invite_and_escape_closes_it():
         assert app.screen is app.main_screen
 
 
+async def test_a_toast_never_covers_the_code():
+    app = app_with_invites()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify("a long toast in the corner where the code is drawn", timeout=30)
+        await pilot.pause()
+        assert app._notifications
+        await open_panel(app, pilot, "eu-booth-1")
+        assert not app._notifications
+
+
 async def test_too_small_for_a_long_invite_says_so_and_the_size_it_needs():
     app = app_with_invites()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -80,6 +80,7 @@ class InviteGallery(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.app.clear_notifications()  # a toast over the code would stop a phone reading it
         table = self.query_one("#gallery-list", DataTable)
         table.add_columns("gateway", "conversation")
         for invite in self.invites:

@@ -74,6 +74,7 @@ class PresentationScreen(Screen[None]):
                      id="present-keys")
 
     def on_mount(self) -> None:
+        self.app.clear_notifications()  # a toast over the code would stop a phone reading it
         self.show_invite(self.invite)
 
     def on_resize(self, event: events.Resize) -> None:

@@ -161,6 +161,7 @@ class QRPanel(ModalScreen[None]):
                                  id="qr-keys")
 
     def on_mount(self) -> None:
+        self.app.clear_notifications()  # a toast over the code would stop a phone reading it
         self.lay_out(self.app.size)
 
     def on_resize(self, event: events.Resize) -> None:
