@@ -56,7 +56,8 @@ def _lookup(gateway: str) -> StoredInvite:
             click.echo(f"warning: {store.warning}", err=True)
         found = find_invite(store, gateway)
         if not found.usable and found.conversation_id is None:
-            others = sorted({r["gateway"] for r in store.conversations(limit=500) if r["invite_url"]})
+            others = sorted({r["gateway"] for r in store.conversations(limit=500)
+                             if r["invite_url"] and not r["exploded_at"] and not r["invite_revoked_at"]})
             if others:
                 shown = ", ".join(others[:20]) + (" …" if len(others) > 20 else "")
                 found = StoredInvite(gateway, problem=f"{found.problem} Stored invites here: {shown}.")

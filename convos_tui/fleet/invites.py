@@ -70,7 +70,8 @@ def find_invite(
     if wanted:
         record = next((r for r in records if r["conversation_id"] == wanted), None)
     else:
-        record = next((r for r in records if not r["exploded_at"]), None)
+        # The newest conversation still alive; else the newest of all, so the answer can say it was exploded.
+        record = next((r for r in records if not r["exploded_at"]), records[0] if records else None)
 
     if record is None:
         if invite_url:

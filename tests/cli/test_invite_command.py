@@ -82,7 +82,9 @@ def test_an_exploded_conversation_is_not_offered(fleet):
     fleet("create", "a")
     assert fleet("explode", "a", "--yes").exit_code == 0
     result = fleet("invite", "a")
-    assert result.exit_code == 1 and "no invite stored for a" in result.stderr
+    assert result.exit_code == 1 and "was exploded on" in result.stderr and "its invite is dead" in result.stderr
+    other = fleet("invite", "bound")
+    assert "Stored invites here" not in other.stderr  # a dead invite is not offered as stored
 
 
 def test_a_gateway_without_a_stored_invite_lists_those_that_have_one(fleet):

@@ -23,6 +23,15 @@ def test_the_newest_conversation_that_was_not_exploded():
     assert found.as_dict()["usable"] is True and found.as_dict()["problem"] is None
 
 
+def test_when_every_conversation_was_exploded_the_answer_says_so():
+    store = store_with(("c1", "create", URL_1), ("c2", "create", URL_2))
+    store.mark_exploded("gw", "c1", at=2000)
+    store.mark_exploded("gw", "c2", at=2001)
+    found = find_invite(store, "gw")
+    assert not found.usable and found.conversation_id == "c2" and "was exploded" in found.problem
+    assert "no conversation was created" not in found.problem
+
+
 def test_the_bound_conversation_wins_and_an_exploded_one_is_dead():
     store = store_with(("c1", "create", URL_1), ("c2", "create", URL_2))
     assert find_invite(store, "gw", bound_conversation="c1").url == URL_1
