@@ -103,6 +103,7 @@ class Poller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._remote: _Remote | None = None
+        self.failure: str | None = None  # why polling left its process for a thread, if it did
         for gateway in gateways:
             self.add(gateway, new=False)
 
@@ -211,6 +212,20 @@ class Poller:
         remote, self._remote = self._remote, None
         if remote is not None:
             remote.stop(timeout_s)
+
+    def _lost(self, remote: _Remote) -> None:
+        """The polling process ended by itself: poll from a thread instead."""
+        if self._remote is not remote:
+            return
+        self._remote = None
+        try:
+            code = remote.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:  # alive, but no longer talking: end it
+            remote.process.kill()
+            code = remote.process.wait()
+        self.failure = remote.failure or f"the polling process ended (exit code {code})"
+        remote.sock.close()
+        self.start_thread()
 
     @property
     def in_process(self) -> bool:
@@ -521,7 +536,8 @@ class _Remote:
         self.poller = poller
         self.process = process
         self.sock = sock
-        self.failure: str | None = None
+        self.failure: str | None = None  # what went wrong there, if anything did
+        self.stopping = False
         self._send_lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="convos-poller-link", daemon=True)
 
@@ -577,7 +593,11 @@ class _Remote:
                 elif kind == "failed":
                     self.failure = message[1]  # type: ignore[index]
         except (EOFError, OSError, pickle.UnpicklingError):
-            return
+            pass
+        if not self.stopping:
+            # The process died (or could not even start polling): polling goes on in a thread here,
+            # rather than the console showing states that silently stop changing.
+            self.poller._lost(self)
 
     def _apply(self, polls: int, last_poll_at: float | None, records: list[tuple[Any, ...]]) -> None:
         poller = self.poller
@@ -599,13 +619,17 @@ class _Remote:
             state.failures, state.last_success, state.last_poll = failures, last_success, last_poll
             state.stream_down_since, state.pending_join = stream_down_since, pending_join
             state.reason, state.since, state.state = reason, since, state_name
-            if transition is not None and on_transition is not None:
-                on_transition(transition)
-            if on_poll is not None:
-                on_poll(state)
+            try:
+                if transition is not None and on_transition is not None:
+                    on_transition(transition)
+                if on_poll is not None:
+                    on_poll(state)
+            except Exception as exc:  # noqa: BLE001 - a failing callback must not end the updates
+                self.failure = f"{type(exc).__name__}: {exc}"
         poller.polls, poller.last_poll_at = polls, last_poll_at
 
     def stop(self, timeout_s: float) -> None:
+        self.stopping = True
         self.send(("stop",))
         try:
             self.process.wait(timeout=timeout_s)

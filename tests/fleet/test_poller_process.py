@@ -140,3 +140,33 @@ async def test_a_process_that_cannot_start_falls_back_to_a_thread(monkeypatch):
         finally:
             poller.stop_process()
     assert poller._thread is None
+
+
+async def test_a_polling_process_that_dies_is_replaced_by_a_thread(monkeypatch):
+    import convos_tui.fleet.poller as poller_module
+
+    monkeypatch.setattr(poller_module, "_CHILD_CODE", "import sys; sys.exit(3)")  # dies before polling
+    async with SimFleet([GatewaySpec("a")]) as fleet:
+        poller = Poller(configs(fleet), interval_s=0.5)
+        poller.start_process()
+        try:
+            await wait_for(lambda: poller._thread is not None, seconds=5)
+            assert not poller.in_process and "exit code 3" in poller.failure
+            await wait_for(lambda: poller.states["a"].state == State.IDLE)
+        finally:
+            poller.stop_process()
+    assert poller._thread is None
+
+
+async def test_a_failing_callback_does_not_stop_the_updates():
+    def fail(state):
+        raise RuntimeError("the console's handler broke")
+
+    async with SimFleet([GatewaySpec("a")]) as fleet:
+        poller = Poller(configs(fleet), interval_s=0.5, on_poll=fail)
+        poller.start_process()
+        try:
+            await wait_for(lambda: poller.polls >= 3, seconds=5)
+            assert poller.in_process and "handler broke" in poller._remote.failure
+        finally:
+            poller.stop_process()

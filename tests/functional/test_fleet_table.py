@@ -13,7 +13,7 @@ from convos_tui.fleet.state import ORDER, GatewayState, State
 from convos_tui.ui import rows as view
 from convos_tui.ui.widgets import fleet_table
 from convos_tui.ui.widgets.fleet_table import FleetTable
-from tests.ui_fixtures import make_app
+from tests.ui_fixtures import build_fleet, make_app
 
 _RANK = {state: index for index, state in enumerate(ORDER)}
 
@@ -160,3 +160,66 @@ async def test_the_drawn_lines_kept_are_bounded(monkeypatch):
             await pilot.press("down")
         assert len(table._cells) <= 5 and len(table._strips) <= 5
         assert len(table.names_in_order()) == 12  # drawn again when needed, never missing
+
+
+def screen_text(app) -> str:
+    """What the screen shows, from the lines its widgets last drew (a line not drawn again stays old)."""
+    return "\n".join("".join(chop.text for chop in line) for line in app.screen._compositor.render_full_update().strips)
+
+
+async def test_the_header_shows_the_new_sort_even_when_no_row_moves():
+    rows = [(GatewayConfig(name=f"gw-{i:02d}", url=f"http://127.0.0.1:{18801 + i}"), GatewayState(f"gw-{i:02d}", 1.0))
+            for i in range(30)]
+    for _, state in rows:
+        state.state = State.IDLE  # by state, then by name: the same order as by name
+    async with TableApp().run_test(size=(160, 20)) as pilot:
+        table = pilot.app.query_one(FleetTable)
+        table.update(rows, now=5000.0, marked=set())
+        await pilot.pause()
+        order = table.names_in_order()
+        assert "STATE ▲" in screen_text(pilot.app)
+        table.set_sort("name", False)
+        await pilot.pause()
+        assert table.names_in_order() == order
+        assert "NAME ▲" in screen_text(pilot.app) and "STATE ▲" not in screen_text(pilot.app)
+
+
+async def test_a_sort_or_a_filter_keystroke_is_painted_in_one_frame():
+    """The status line's update lays the screen out again; the table's scroll bars must not ask for a
+    frame of their own after it (16 ms more for every such key)."""
+    spec = [(f"gw-{i:03d}", State.IDLE, None, False, 2.0 + i, 60, ("eu",), None) for i in range(100)]
+    app = make_app(fleet=build_fleet(spec))  # more rows than lines: the table has a scroll bar
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.main_screen
+        frames: list[set[str]] = []
+        paint = screen._compositor_refresh
+
+        def recorded() -> None:
+            frames.append({type(widget).__name__ for widget in screen._dirty_widgets})
+            paint()
+
+        screen._compositor_refresh = recorded
+        await pilot.press("s", "s", "slash", "e", "u", "enter")
+        await pilot.pause(0.1)
+        assert frames and not any(frame <= {"ScrollBar"} for frame in frames), frames
+
+
+async def test_a_tick_applies_many_polls_a_step_at_a_time():
+    spec = [(f"gw-{i:04d}", State.IDLE, None, False, 2.0, 60, ("eu",), None) for i in range(1200)]
+    app = make_app(fleet=build_fleet(spec))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen, table = app.main_screen, app.main_screen.table
+        for name, state in app.fleet.states.items():
+            state.latency_ms = 42.0
+            screen.mark_dirty(name)
+        steps = []
+        tick = screen.tick
+        screen.tick = lambda **kwargs: (steps.append(len(screen._dirty)), tick(**kwargs))
+        screen._tick()  # what the timer calls
+        applied = sum(1 for name in app.fleet.states if table._looks[name][5] == ("42 ms", ""))
+        assert applied == 500  # one step: the rest waits for the next events
+        await pilot.pause()
+        assert steps == [1200, 700, 200]
+        assert all(table._looks[name][5] == ("42 ms", "") for name in app.fleet.states)

@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -196,6 +196,7 @@ class FleetTable(ScrollView, can_focus=True):
         self.sort_column, self.sort_reverse = column, reverse
         self._sorted = None
         self._reorder()
+        self.refresh(Region(0, 0, self.size.width, 1))  # the header's arrow, even if no row moved
 
     def update(self, rows: Iterable[Row], removals: Iterable[str] = (), *, now: float, marked: set[str]) -> None:
         """Take the rows in `rows` (new, or polled again) and drop those named in `removals`.
