@@ -103,6 +103,7 @@ class Poller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._remote: _Remote | None = None
+        self._switching = threading.Lock()  # stopping, or replacing a dead polling process by a thread
         self.failure: str | None = None  # why polling left its process for a thread, if it did
         for gateway in gateways:
             self.add(gateway, new=False)
@@ -170,6 +171,10 @@ class Poller:
 
     def stop_thread(self, timeout_s: float = 5.0) -> None:
         """Stop polling and end the thread (or the process); quitting never hangs on a busy or stuck poll."""
+        with self._switching:  # not while a dead process is being replaced by a thread (_lost)
+            self._stop_background(timeout_s)
+
+    def _stop_background(self, timeout_s: float) -> None:
         self._stop_remote(timeout_s)
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
@@ -214,9 +219,17 @@ class Poller:
             remote.stop(timeout_s)
 
     def _lost(self, remote: _Remote) -> None:
-        """The polling process ended by itself: poll from a thread instead."""
-        if self._remote is not remote:
+        """The polling process ended by itself: poll from a thread instead. (Called from the thread that
+        read its batches; if a stop holds the lock, that stop ends everything and there is nothing to do.)"""
+        if not self._switching.acquire(blocking=False):
             return
+        try:
+            if self._remote is remote:
+                self._replace(remote)
+        finally:
+            self._switching.release()
+
+    def _replace(self, remote: _Remote) -> None:
         self._remote = None
         try:
             code = remote.process.wait(timeout=2)
