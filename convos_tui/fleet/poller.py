@@ -202,7 +202,8 @@ class Poller:
         Falls back to a thread if the process cannot be started."""
         try:
             self._remote = _Remote.start(self)
-        except OSError:
+        except OSError as exc:
+            self.failure = f"the polling process could not start ({exc.strerror or exc})"
             self.start_thread()
             return
         for state in self.states.values():

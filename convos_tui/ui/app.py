@@ -77,6 +77,9 @@ class ConvosApp(App[None]):
         if self.live and poller is not None:
             poller.on_poll = self._polled
             poller.start_process()  # on another core than the console's: see Poller.start_process
+            if poller.failure:  # it polls from a thread instead: slower at thousands of gateways, not wrong
+                self.notify(f"polling from a thread, not a process of its own: {poller.failure}",
+                            title="poller", severity="warning", timeout=15, markup=False)
             # The widgets and thousands of gateways' configs and states live as long as the console: the
             # collector need not scan them on each full collection (measured at 5,000 gateways: pauses of
             # up to 0.2 s during keys before, a quarter of that after; benchmarks/ui.py).

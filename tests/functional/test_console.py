@@ -283,3 +283,33 @@ async def test_long_tags_end_in_an_ellipsis_instead_of_making_the_table_scroll_s
         wide = "".join(segment.text for segment in table.render_line(2)).rstrip()
         # With room, the column takes its natural width again (at most 30 cells).
         assert wide.endswith("eu,pool-a,booth,hall-3,golden…") and len(wide) > len(narrow)
+
+
+async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(monkeypatch):
+    import subprocess
+
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import GatewayConfig, Inventory
+    from convos_tui.fleet.poller import Poller
+    from convos_tui.fleet.store import Store
+    from convos_tui.sim import GatewaySpec, SimFleet
+    from convos_tui.ui.app import ConvosApp
+
+    def refuse(*args, **kwargs):
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    async with SimFleet([GatewaySpec("a")], speed=500) as sim:
+        gateways = [GatewayConfig(name="a", url=sim.gateways[0].url, env="dev")]
+        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]
+                      poller=Poller(gateways, interval_s=0.5))
+        app = ConvosApp(fleet)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            warnings = [n.message for n in app._notifications if n.title == "poller"]
+            assert warnings and "no more processes" in warnings[0]
+            for _ in range(50):  # and it polls all the same
+                if fleet.states["a"].state is State.IDLE:
+                    break
+                await pilot.pause(0.1)
+            assert fleet.states["a"].state is State.IDLE
