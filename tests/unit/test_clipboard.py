@@ -7,7 +7,7 @@ from convos_tui import clipboard
 from convos_tui.clipboard import copy_text, osc52_sequence
 
 LOCAL = {}
-SSH = {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22"}
+SSH = {"SSH_CONNECTION": "127.0.0.1 5000 127.0.0.1 22"}
 
 
 class Recorder:
