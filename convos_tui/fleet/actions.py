@@ -225,9 +225,9 @@ class Actions:
     # -- the common path -------------------------------------------------------------------------
     def _conversation_id(self, gateway: GatewayConfig) -> str | None:
         if self.poller is not None and gateway.name in self.poller.states:
-            status = self.poller.states[gateway.name].status
-            if status is not None and status.conversation_id:
-                return status.conversation_id
+            bound = self.poller.states[gateway.name].conversation_id
+            if bound:
+                return bound
         records = self.store.conversations(gateway.name, limit=1)
         return records[0]["conversation_id"] if records and not records[0]["exploded_at"] else None
 

@@ -120,6 +120,11 @@ class GatewayState:
         if not self.since:
             self.since = self.added_at
 
+    @property
+    def conversation_id(self) -> str | None:
+        """The conversation the gateway said it holds at its last answer, if any."""
+        return self.status.conversation_id if self.status is not None else None
+
     # -- observations --------------------------------------------------------------------------
     def observe_status(
         self, status: GatewayStatus, latency_s: float, now: float, *, grace_s: float = DEFAULT_GRACE_S

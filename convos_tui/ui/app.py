@@ -163,7 +163,7 @@ class ConvosApp(App[None]):
 
     def _invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> StoredInvite:
         state = self.fleet.states.get(name)
-        bound = state.status.conversation_id if state is not None and state.status is not None else None
+        bound = state.conversation_id if state is not None else None
         holds_none = state is not None and state.state == State.IDLE
         return find_invite(self.fleet.store, name, conversation_id=conversation_id, bound_conversation=bound,
                            holds_none=holds_none, invite_url=invite_url)

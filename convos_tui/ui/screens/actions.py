@@ -121,7 +121,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
 
     def holding_conversations(self) -> int:
         states = self.convos.fleet.states
-        return sum(1 for g in self.gateways if (s := states.get(g.name)) and s.status and s.status.conversation_id)
+        return sum(1 for g in self.gateways if (s := states.get(g.name)) and s.conversation_id)
 
     @on(Input.Changed, "#bulk-confirm")
     def update_go(self) -> None:

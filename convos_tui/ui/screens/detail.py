@@ -162,7 +162,7 @@ class DetailScreen(Screen[None]):
         text = Text()
         text.append("Conversation and invite\n", style="bold")
         records = self.convos.fleet.store.conversations(self.gateway_name, limit=5)
-        current = state.status.conversation_id if state.status else None
+        current = state.conversation_id
         if not records:
             if current:
                 text.append(

@@ -434,7 +434,7 @@ class MainScreen(Screen[None]):
         if not gateways:
             return
         state = fleet.states.get(gateways[0].name)
-        conversation = state.status.conversation_id if state and state.status else None
+        conversation = state.conversation_id if state else None
         panel = {
             "create": lambda: panels.CreatePanel(gateways),
             "join": lambda: panels.JoinPanel(gateways),

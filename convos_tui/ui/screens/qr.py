@@ -19,7 +19,6 @@ from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from convos_tui.clipboard import copy_text
 from convos_tui.fleet.invites import StoredInvite
 from convos_tui.qr import QR, invite_file_stem, make_qr
 from convos_tui.ui.widgets.qr import QRCodeView
@@ -106,8 +105,7 @@ def copy_invite(app: ConvosApp, invite: StoredInvite | None) -> Text:
     """Copy the invite's URL per the config's clipboard mode; the outcome in words (never raises)."""
     if invite is None or not invite.usable or not invite.url:
         return Text("nothing copied: there is no working invite here", style="yellow")
-    outcome = copy_text(invite.url, app.fleet.inventory.settings.clipboard, osc52=app.copy_to_clipboard)
-    return Text(outcome.message, style="green" if outcome.copied else "yellow")
+    return app.copy_text(invite.url, what="the invite URL")
 
 
 def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | None = None) -> Text:
