@@ -16,9 +16,10 @@ from typing import Any, Literal
 from convos_tui.api.endpoint import Timeouts
 from convos_tui.fleet.toml_lines import KeyPath, TomlMap
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$")
-TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Whole-text patterns (`\Z`, not `$`, which also matches before a final newline): `.match` is a full match.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}\Z")
+TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}\Z")
+ENV_VAR_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 TIMEOUT_KEYS = tuple(f.name for f in fields(Timeouts))

@@ -153,3 +153,9 @@ def test_the_console_refuses_an_empty_fleet_with_what_to_do(cli):
     result = cli()
     assert result.exit_code == 1
     assert "no gateways" in result.output and "convos-tui config add NAME URL" in result.output
+
+
+def test_a_name_with_a_final_newline_is_refused(cli):
+    result = cli("config", "add", "gw-1\n", "http://127.0.0.1:1")
+    assert result.exit_code == 2 and "Invalid value for NAME" in result.output
+    assert not cli.path.exists()

@@ -141,3 +141,19 @@ def test_lenient_env_turns_a_missing_token_into_a_warning():
     inventory = parse(GOOD + 'token_env = "NOPE"\n', PATH, environ={}, lenient_env=True)
     assert [w.severity for w in inventory.warnings] == ["warning"]
     assert inventory.gateways[0].token is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ('name = "gw-1\\n"', "name 'gw-1\\n' is not a valid name"),
+        ('tags = ["eu\\n"]', "tag 'eu\\n' is not a valid tag"),
+        ('token_env = "GW_KEY\\n"', "token_env 'GW_KEY\\n' is not an environment variable name"),
+    ],
+)
+def test_a_final_newline_does_not_pass_for_a_valid_name(entry, words):
+    # `$` matches before a final newline: "gw-1\n" would split the rows of `status` and `--csv`.
+    text = '[[gateways]]\nurl = "http://127.0.0.1:1"\n' + entry + "\n"
+    if not entry.startswith("name"):
+        text += 'name = "a"\n'
+    assert words in only(text)
