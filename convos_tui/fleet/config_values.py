@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from convos_tui.api.endpoint import Timeouts
+from convos_tui.api.interpret import clean_text
 from convos_tui.fleet.toml_lines import KeyPath, TomlMap
 
 # Whole-text patterns (`\Z`, not `$`, which also matches before a final newline): `.match` is a full match.
@@ -92,6 +93,31 @@ class ValueReader:
 
     def warn(self, where: KeyPath, message: str, fix: str) -> None:
         self.add(where, message, fix, "warning")
+
+    def neutralise(self, value: Any, where: KeyPath = ()) -> Any:
+        """`value` (the parsed TOML) with every key and string passed through the neutraliser that cleans
+        what gateways send, so nothing from the config reaches a terminal raw: not in the console, not in
+        a command's output, not in an error message. A control character in a note is shown as � (a
+        warning); anywhere else (names, URLs, paths, settings) it is an error. Inline tokens are secrets
+        and never shown: they are left as they are."""
+        if isinstance(value, dict):
+            cleaned = {}
+            for key, item in value.items():
+                if clean_text(key) != key:
+                    self.add(where + (key,), f"the key {key!r} holds control characters", "Remove them")
+                cleaned[clean_text(key)] = self.neutralise(item, where + (key,))
+            return cleaned
+        if isinstance(value, list):
+            return [self.neutralise(item, where + (index,)) for index, item in enumerate(value)]
+        if not isinstance(value, str) or where[-1:] == ("token",) or clean_text(value) == value:
+            return value
+        key = next((part for part in reversed(where) if isinstance(part, str)), "")
+        message = f"{key} holds control characters (a terminal escape, say)"
+        if key == "note":
+            self.warn(where, message + ", shown as \N{REPLACEMENT CHARACTER}", "Remove them from the note")
+        else:
+            self.add(where, message, "Remove them: names, URLs, paths and settings are plain text")
+        return clean_text(value)
 
     # -- generic readers ---------------------------------------------------------------------
     def table(self, value: Any, where: KeyPath, label: str) -> dict[str, Any]:

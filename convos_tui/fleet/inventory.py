@@ -195,7 +195,7 @@ def parse_inventory(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [_syntax_problem(exc)]) from None
     checker = _Checker(path, scan(text), environ)
-    inventory = checker.inventory(data)
+    inventory = checker.inventory(checker.neutralise(data))
     if inventory.gateways and mode is not None and mode & 0o077 and any(
         g.token and not g.token_env for g in inventory.gateways
     ):

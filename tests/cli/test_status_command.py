@@ -144,3 +144,19 @@ def test_status_never_imports_textual(fleet_config):
         "assert not [m for m in sys.modules if m.split('.')[0] == 'textual']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_no_raw_escape_from_the_config_reaches_the_terminal(tmp_path, monkeypatch):
+    from tests.fleet.test_config_errors import ESCAPED, raw_controls
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "fleet.toml"
+    path.write_text(f'[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:9/{ESCAPED}"\nnote = "{ESCAPED}"\n')
+    result = run(path, "--no-history")
+    assert result.exit_code == 2 and f"{path}:3: url holds control characters" in result.output
+    assert "warning: note holds control characters" in result.output
+    assert not raw_controls(result.output)
+    path.write_text(f'[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:9"\nnote = "{ESCAPED}"\n')
+    for args in ((), ("--csv",), ("--json",)):
+        result = run(path, "--no-history", *args)
+        assert result.exit_code == 0 and not raw_controls(result.output), result.output

@@ -157,3 +157,57 @@ def test_a_final_newline_does_not_pass_for_a_valid_name(entry, words):
     if not entry.startswith("name"):
         text += 'name = "a"\n'
     assert words in only(text)
+
+
+HOSTILE = "\u001b]52;c;cHduZWQ=\u0007\u001b[2J\u001b[31mRED \u202eRTL"  # issue 12: OSC 52, clear, colour, RTL
+
+
+ESCAPED = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in HOSTILE)  # as TOML escapes
+
+
+def raw_controls(text):
+    """The characters of `text` that the neutraliser (the one gateway answers go through) would change."""
+    from convos_tui.api.interpret import clean_text
+
+    return [ch for ch in text if clean_text(ch) != ch]
+
+
+def test_a_note_reaches_the_program_neutralised_with_a_warning():
+    # Cleaned where the config is read, the one place every string of it comes in: the detail view, the
+    # exports, `config list` and every message after it get clean text without each having to remember.
+    inventory = parse_inventory(GOOD + f'note = "{ESCAPED}"\n', PATH, environ={})
+    note = inventory.gateways[0].note
+    assert "\x1b" not in note and "\x07" not in note and not raw_controls(note)
+    assert "RED" in note and note.endswith("RTL")  # the text itself is kept
+    [warning] = [w.render(PATH) for w in inventory.warnings]
+    assert warning.startswith(f"{PATH}:4: warning: note holds control characters")
+    assert not raw_controls(warning)
+
+
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'[[gateways]]\nname = "a{ESCAPED}"\nurl = "http://127.0.0.1:1"\n',
+        f'[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:1/{ESCAPED}"\n',
+        GOOD + f'tags = ["eu{ESCAPED}"]\n',
+        GOOD + f'env = "dev{ESCAPED}"\n',
+        GOOD + f'token_env = "K{ESCAPED}"\n',
+        GOOD + f'"x{ESCAPED}" = 1\n',
+        f'theme = "{ESCAPED}"\n' + GOOD,
+        f'clipboard = "{ESCAPED}"\n' + GOOD,
+        f'[keymap]\npoll-now = "r,{ESCAPED}"\n' + GOOD,
+        f'[keymap]\n"poll{ESCAPED}" = "r"\n' + GOOD,
+        GOOD + f'[profiles."eu{ESCAPED}"]\ngateways = ["a"]\n',
+        GOOD + f'[profiles.eu]\ngateways = ["a{ESCAPED}"]\n',
+        GOOD + f'[[sources]]\ntype = "file"\npath = "gw{ESCAPED}.txt"\n',
+        GOOD + f'[[sources]]\ntype = "pool"\nurl = "http://127.0.0.1:2/{ESCAPED}"\n',
+    ],
+    ids=["name", "url", "tag", "env", "token_env", "key", "theme", "clipboard", "keymap-keys", "keymap-id",
+         "profile-name", "profile-member", "source-path", "source-url"],
+)
+def test_control_characters_anywhere_else_are_refused_and_never_echoed(text):
+    found = problems(text)
+    assert any("holds control characters" in message for message in found), found
+    assert not [message for message in found if raw_controls(message)], found
