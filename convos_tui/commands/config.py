@@ -11,7 +11,7 @@ import click
 from convos_tui.api.endpoint import url_problem
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet import config_file
-from convos_tui.fleet.inventory import ENV_VAR_RE, ENVS, NAME_RE, TAG_RE, ConfigError, parse_inventory
+from convos_tui.fleet.inventory import ENV_VAR_RE, ENVS, NAME_RE, TAG_RE, parse_inventory
 
 
 def starter_text() -> str:
@@ -68,7 +68,7 @@ def list_gateways(ctx: Context, as_json: bool, discover: bool) -> None:
 
     from convos_tui.fleet.discovery import discover as run_discovery
 
-    inventory = ctx.inventory(lenient_env=True)
+    inventory = ctx.inventory()
     gateways = _select(ctx, inventory)
     if discover:
         found = asyncio.run(run_discovery(inventory))
@@ -157,12 +157,8 @@ def _apply(ctx: Context, edit: Any, done: str) -> None:
         raise click.ClickException(str(exc)) from None
     backup = config_file.atomic_write(target, result)
     click.echo(f"{done} in {target}" + (f" (previous version: {backup})" if backup else ""))
-    try:
-        parse_inventory(result, target)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            if problem.severity == "environment":
-                click.echo(problem.render(target), err=True)
+    for warning in parse_inventory(result, target).warnings:  # check_editable let no error through
+        click.echo(warning.render(target), err=True)
 
 
 @config.command()

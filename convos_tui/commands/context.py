@@ -25,15 +25,12 @@ class Context:
         self,
         *,
         required: bool = False,
-        lenient_env: bool = False,
         refusal: str = "nothing was started",
         exit_code: int = 1,
     ) -> Inventory:
         """The loaded config, or exit 1 with every problem listed (file:line: what. fix)."""
         try:
-            inventory = load_inventory(
-                self.path, required=required or self.config_file is not None, lenient_env=lenient_env
-            )
+            inventory = load_inventory(self.path, required=required or self.config_file is not None)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem.render(exc.path), err=True)

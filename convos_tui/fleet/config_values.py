@@ -25,7 +25,7 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 TIMEOUT_KEYS = tuple(f.name for f in fields(Timeouts))
 
-Severity = Literal["error", "environment", "warning"]
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,10 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
-def nearest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+def nearest(word: str, choices: tuple[str, ...] | list[str], what: str = "valid keys") -> str:
+    """`did you mean 'x'?` for a close choice, else the choices (`what: a, b, c`)."""
     match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else "valid keys: " + ", ".join(choices)
+    return f"did you mean {match[0]!r}?" if match else f"{what}: " + ", ".join(choices)
 
 
 class ValueReader:
@@ -191,11 +192,12 @@ class ValueReader:
             return None, None
         value = self.environ.get(name, "")
         if not value:
-            self.add(
+            # One rule for every command: the file is right, its environment lacks a key. Nothing refuses
+            # to start over it; a gateway that wants the key shows unauthorized.
+            self.warn(
                 where + (key,),
-                f"{label} reads its key from ${name}, which is not set",
+                f"{label} reads its key from ${name}, which is not set, so no key is sent",
                 f"Export it before starting (export {name}=…), or remove {key}",
-                "environment",
             )
             return name, None
         return name, value

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url, url_problem
 from convos_tui.fleet.config_values import (
@@ -27,6 +28,7 @@ from convos_tui.fleet.config_values import (
     nearest,
     parse_duration,
 )
+from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.toml_lines import KeyPath, scan
 
 __all__ = [
@@ -147,13 +149,10 @@ class Inventory:
 # --- loading ----------------------------------------------------------------------------------
 
 
-def load_inventory(
-    path: Path, *, environ: Mapping[str, str] | None = None, required: bool = False, lenient_env: bool = False
-) -> Inventory:
+def load_inventory(path: Path, *, environ: Mapping[str, str] | None = None, required: bool = False) -> Inventory:
     """The inventory in `path`. A missing file gives an empty inventory unless `required`.
 
-    Raises ConfigError listing every problem (with lines) when the file cannot be used. With
-    `lenient_env`, an unset token variable is only a warning (for listing, not for connecting).
+    Raises ConfigError listing every problem (with lines) when the file cannot be used.
     """
     environ = os.environ if environ is None else environ
     try:
@@ -171,7 +170,7 @@ def load_inventory(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(path, [Problem((), "not valid UTF-8", "Save the file as UTF-8", line=line)]) from None
-    return parse_inventory(text, path, environ=environ, mode=_file_mode(path), lenient_env=lenient_env)
+    return parse_inventory(text, path, environ=environ, mode=_file_mode(path))
 
 
 def _file_mode(path: Path) -> int | None:
@@ -187,7 +186,6 @@ def parse_inventory(
     *,
     environ: Mapping[str, str] | None = None,
     mode: int | None = None,
-    lenient_env: bool = False,
 ) -> Inventory:
     environ = os.environ if environ is None else environ
     try:
@@ -205,11 +203,25 @@ def parse_inventory(
             f"Run `chmod 600 {path}`, or move the tokens to environment variables with token_env",
         )
         inventory = replace(inventory, warnings=tuple(checker.warnings))
-    blocking = [p for p in checker.problems if not (lenient_env and p.severity == "environment")]
-    if blocking:
-        raise ConfigError(path, blocking + checker.warnings)
-    lenient = [replace(p, severity="warning") for p in checker.problems]
-    return replace(inventory, warnings=tuple(lenient + checker.warnings)) if lenient else inventory
+    if checker.problems:
+        raise ConfigError(path, checker.problems + checker.warnings)
+    return inventory
+
+
+def _same_url(url: str) -> str:
+    """What two URLs that reach the same gateway have in common: scheme and host in any case, a final /."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def _gateway_hint(name: str, names: list[str], shown: int = 10) -> str:
+    if not names:
+        return "Add the gateway first (`convos-tui config add NAME URL`)"
+    match = nearest(name, names, "")
+    if match.startswith("did you mean"):
+        return match.capitalize()
+    more = f" and {len(names) - shown} more (`convos-tui config list` shows them)" if len(names) > shown else ""
+    return "Gateways in the config: " + ", ".join(names[:shown]) + more
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
@@ -228,7 +240,9 @@ class _Checker(ValueReader):
         self.unknown_keys(data, (), SETTING_KEYS, "the config")
         settings = self.settings(data)
         gateways = self.gateways(data.get("gateways", []), settings)
-        profiles = self.profiles(data.get("profiles", {}), gateways)
+        entries = data.get("gateways", []) if isinstance(data.get("gateways"), list) else []
+        names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
+        profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
         return Inventory(
             path=self.path,
@@ -247,7 +261,13 @@ class _Checker(ValueReader):
             concurrency = defaults.poll_concurrency
         keymap = self.table(data.get("keymap", {}), ("keymap",), "keymap")
         for binding, keys in keymap.items():
-            if not isinstance(keys, str) or not keys.strip():
+            if binding not in BINDING_IDS:
+                self.add(
+                    ("keymap", binding),
+                    f"keymap {binding!r} is not a binding id of the console",
+                    nearest(binding, BINDING_IDS, "binding ids").capitalize() + " (`?` in the console lists the ids)",
+                )
+            elif not isinstance(keys, str) or not keys.strip():
                 self.add(("keymap", binding), f"keymap {binding} should be keys as a string, not {keys!r}", 'Write e.g. poll-now = "r,f5"')
         refresh = self.duration(data, "refresh", (), "the", defaults.refresh)
         if refresh < 0.5:
@@ -257,33 +277,52 @@ class _Checker(ValueReader):
             poll_concurrency=concurrency,
             streaming_grace=self.duration(data, "streaming_grace", (), "the", defaults.streaming_grace),
             read_only=self.boolean(data, "read_only", (), "the", False),
-            theme=self.string(data, "theme", (), "the", defaults.theme) or defaults.theme,
+            theme=self.theme(data, defaults.theme),
             clipboard=self.choice(data, "clipboard", (), "the", CLIPBOARD_MODES, defaults.clipboard),
             timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
             keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
         )
+
+    def theme(self, data: dict[str, Any], default: str) -> str:
+        theme = self.string(data, "theme", (), "the", default) or default
+        if theme in THEMES:
+            return theme
+        self.add(("theme",), f"theme {theme!r} is not a theme of the console", nearest(theme, THEMES, "themes").capitalize())
+        return default
 
     def gateways(self, value: Any, settings: Settings) -> list[GatewayConfig]:
         if not isinstance(value, list):
             self.add(("gateways",), "gateways should be an array of tables", "Write each gateway under its own [[gateways]] header")
             return []
         seen: dict[str, KeyPath] = {}
+        urls: dict[str, tuple[str, KeyPath]] = {}
         result = []
         for index, entry in enumerate(value):
             where: KeyPath = ("gateways", index)
-            gateway = self.gateway(entry, where, settings)
-            if gateway is None:
-                continue
-            key = gateway.name.lower()
-            if key in seen:
-                first = self.map.line_of(seen[key] + ("name",))
+            name = entry.get("name") if isinstance(entry, dict) else None
+            duplicate = isinstance(name, str) and name.lower() in seen  # said even when the entry has other errors
+            if duplicate:
+                first = self.map.line_of(seen[name.lower()] + ("name",))
                 self.add(
                     where + ("name",),
-                    f"duplicate gateway name {gateway.name!r}" + (f" (first on line {first})" if first else ""),
+                    f"duplicate gateway name {name!r}" + (f" (first on line {first})" if first else ""),
                     "Give each gateway its own name",
                 )
+            elif isinstance(name, str):
+                seen[name.lower()] = where
+            gateway = self.gateway(entry, where, settings)
+            if gateway is None or duplicate:
                 continue
-            seen[key] = where
+            if _same_url(gateway.url) in urls:
+                other, other_where = urls[_same_url(gateway.url)]
+                line = self.map.line_of(other_where + ("url",))
+                self.warn(
+                    where + ("url",),
+                    f"gateway {gateway.name!r} has the URL of gateway {other!r}" + (f" (line {line})" if line else "")
+                    + ": both poll the same gateway",
+                    "Remove one, or correct its URL",
+                )
+            urls.setdefault(_same_url(gateway.url), (gateway.name, where))
             result.append(gateway)
         return result
 
@@ -335,9 +374,9 @@ class _Checker(ValueReader):
         errors = [p for p in self.problems[problems_before:] if p.severity == "error"]
         return None if errors else gateway
 
-    def profiles(self, value: Any, gateways: list[GatewayConfig]) -> dict[str, Profile]:
+    def profiles(self, value: Any, names: list[str]) -> dict[str, Profile]:
+        """The profiles; `names` are the names of every gateway entry, an entry with an error among them."""
         table = self.table(value, ("profiles",), "profiles")
-        names = [g.name for g in gateways]
         result = {}
         for profile_name, entry in table.items():
             where: KeyPath = ("profiles", profile_name)
@@ -353,7 +392,7 @@ class _Checker(ValueReader):
                     self.add(
                         where + ("gateways", index),
                         f"{label} names gateway {member!r}, which is not in the config",
-                        nearest(str(member), names).capitalize() if names else "Add the gateway first",
+                        _gateway_hint(str(member), names),
                     )
             result[profile_name] = Profile(
                 profile_name,

@@ -160,3 +160,13 @@ def test_no_raw_escape_from_the_config_reaches_the_terminal(tmp_path, monkeypatc
     for args in ((), ("--csv",), ("--json",)):
         result = run(path, "--no-history", *args)
         assert result.exit_code == 0 and not raw_controls(result.output), result.output
+
+
+def test_an_unset_token_variable_warns_and_the_gateway_shows_unauthorized(fleet_config, monkeypatch):
+    _, path = fleet_config
+    monkeypatch.delenv("CONVOS_SIM_POOL_KEY")
+    result = run(path, "--jsonl", "--no-history")
+    assert result.exit_code == 0, result.output
+    assert "warning: gateway 'keyed-1' reads its key from $CONVOS_SIM_POOL_KEY, which is not set" in result.stderr
+    states = {json.loads(line)["name"]: json.loads(line)["state"] for line in result.stdout.splitlines()}
+    assert states["keyed-1"] == "unauthorized" and states["idle-1"] == "idle"
