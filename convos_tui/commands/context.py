@@ -44,18 +44,28 @@ class Context:
 
 
     def fleet_inventory(self) -> Inventory:
-        """The config for a command that polls the fleet: it must load, know --profile, and hold gateways."""
+        """The config for a command that polls the fleet: it must exist, load, know --profile, and hold gateways.
+
+        Each of these is a config problem: exit 2."""
+        if not self.path.exists():
+            raise _config_problem(f"no config at {self.path}: `convos-tui config init` writes one")
         inventory = self.inventory(exit_code=2)
         try:
             inventory.select(self.profile)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0])) from None
         if not inventory.gateways and not inventory.sources:
-            raise click.ClickException(
+            raise _config_problem(
                 f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`, or try "
                 "`convos-tui simulate --count 5 --write-config fleet.toml` then `convos-tui --config fleet.toml`"
             )
         return inventory
+
+
+def _config_problem(message: str) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = 2
+    return error
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)

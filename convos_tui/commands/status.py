@@ -1,6 +1,7 @@
 """`convos-tui status`: poll the fleet once (or keep watching) and print it, for people, cron and CI.
 
-Exit codes: 0 all fine; 1 a gateway is in a --fail-on state; 2 a usage or config problem.
+Exit codes: 0 polled (a fault state alone is 0); 1 a gateway is in a --fail-on state; 2 a usage or config
+problem (a missing config among them).
 """
 
 from __future__ import annotations

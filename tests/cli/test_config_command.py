@@ -149,9 +149,13 @@ def test_list_discovers_a_simulated_pool_end_to_end(tmp_path):
         assert process.wait(timeout=10) == 0
 
 
-def test_the_console_refuses_an_empty_fleet_with_what_to_do(cli):
+def test_the_console_refuses_a_missing_config_or_an_empty_fleet_with_what_to_do(cli):
     result = cli()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert f"no config at {cli.path}: `convos-tui config init`" in result.output
+    cli("config", "init")
+    result = cli()
+    assert result.exit_code == 2
     assert "no gateways" in result.output and "convos-tui config add NAME URL" in result.output
 
 

@@ -170,3 +170,21 @@ def test_an_unset_token_variable_warns_and_the_gateway_shows_unauthorized(fleet_
     assert "warning: gateway 'keyed-1' reads its key from $CONVOS_SIM_POOL_KEY, which is not set" in result.stderr
     states = {json.loads(line)["name"]: json.loads(line)["state"] for line in result.stdout.splitlines()}
     assert states["keyed-1"] == "unauthorized" and states["idle-1"] == "idle"
+
+
+@pytest.mark.parametrize("explicit", [True, False])
+def test_a_missing_config_is_exit_2_with_what_to_do(tmp_path, monkeypatch, explicit):
+    path = tmp_path / "cfg" / "convos-tui" / "config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.delenv("CONVOS_TUI_CONFIG", raising=False)
+    args = ["--config", str(path), "status"] if explicit else ["status"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.output == f"Error: no config at {path}: `convos-tui config init` writes one\n"
+
+
+def test_a_fault_state_is_exit_0_without_fail_on(fleet_config):
+    # The table is for reading; `--fail-on` is what makes a state an exit code (for cron, CI, monitoring).
+    _, path = fleet_config
+    result = run(path, "--no-history")
+    assert "UNREACHABLE" in result.stdout and result.exit_code == 0
