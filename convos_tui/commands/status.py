@@ -131,16 +131,24 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
         for row in rows:
             status = row["status"] or {}
             writer.writerow(
-                [row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
-                 row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
-                 status.get("conversation_id"), status.get("pending"), status.get("shape"),
-                 (row["error"] or {}).get("kind")]
+                _csv_cell(cell)
+                for cell in (
+                    row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
+                    row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
+                    status.get("conversation_id"), status.get("pending"), status.get("shape"),
+                    (row["error"] or {}).get("kind"),
+                )
             )
         click.echo(buffer.getvalue(), nl=False)
     else:
         if clear:
             click.clear()
         click.echo(_table(rows))
+
+
+def _csv_cell(value: Any) -> Any:
+    """Booleans as `true`/`false`, as in the JSON (Python's `True` surprises every other reader)."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def _yes_no(value: Any) -> str:

@@ -73,7 +73,9 @@ def test_jsonl_and_csv(fleet_config):
     assert [(r["name"], r["state"]) for r in rows] == [
         ("idle-1", "idle"), ("live-1", "live"), ("down-1", "unreachable"), ("keyed-1", "idle")
     ]
-    assert rows[2]["error_kind"] == "unreachable" and rows[1]["streaming"] == "True"
+    assert rows[2]["error_kind"] == "unreachable"
+    assert (rows[1]["ready"], rows[1]["streaming"], rows[1]["pending"]) == ("true", "true", "false")
+    assert (rows[0]["streaming"], rows[2]["ready"]) == ("false", "")
 
 
 def test_filter_and_fail_on(fleet_config):
