@@ -79,7 +79,8 @@ async def _run(ctx, inventory, fmt, selected, watch, interval, failing, no_histo
         while True:
             await fleet.sweep()
             rows = _rows(fleet, selected)
-            _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty())
+            heading = f"as of {time.strftime('%H:%M:%S')}, every {pause:g} s (Ctrl-C stops)" if watch else None
+            _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty(), heading=heading)
             bad = [row for row in rows if row["state"] in {str(s) for s in failing}]
             if bad:
                 if fmt is None or watch:
@@ -113,7 +114,9 @@ def _rows(fleet: Fleet, selected: Filter) -> list[dict[str, Any]]:
     return rows
 
 
-def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: bool) -> None:
+def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: bool, heading: str | None) -> None:
+    """Print one poll's rows. The table is headed by `heading` (the time of the poll, with --watch); the
+    JSON forms carry their own time (generated_at, at)."""
     if fmt == "json":
         counts = dict.fromkeys(fleet.counts(), 0)
         for row in rows:
@@ -143,6 +146,8 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
     else:
         if clear:
             click.clear()
+        if heading:
+            click.echo(heading)
         click.echo(_table(rows))
 
 

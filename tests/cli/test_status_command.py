@@ -190,3 +190,43 @@ def test_a_fault_state_is_exit_0_without_fail_on(fleet_config):
     _, path = fleet_config
     result = run(path, "--no-history")
     assert "UNREACHABLE" in result.stdout and result.exit_code == 0
+
+
+def test_watch_heads_each_table_with_the_time_of_its_poll(fleet_config):
+    import re
+    import threading
+
+    _, path = fleet_config
+    started = time.time()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5",
+         "--no-history"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    headings = []
+    two = threading.Event()
+
+    def read():
+        for line in process.stdout:
+            if line.startswith("as of "):
+                headings.append(line)
+            if len(headings) >= 2:
+                two.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert two.wait(timeout=20), headings
+    finally:
+        process.kill()
+        process.wait()
+        reader.join(timeout=5)
+    for heading in headings[:2]:
+        match = re.fullmatch(r"as of (\d\d):(\d\d):(\d\d), every 0\.5 s \(Ctrl-C stops\)\n", heading)
+        assert match, heading
+        hours, minutes, seconds = map(int, match.groups())
+        local = time.localtime(started)
+        after_start = (hours * 3600 + minutes * 60 + seconds - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec)) % 86400
+        assert after_start <= time.time() - started + 1, (heading, local)
