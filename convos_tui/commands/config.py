@@ -50,6 +50,7 @@ def init(ctx: Context, force: bool) -> None:
 def check(ctx: Context) -> None:
     """Validate the config; exit 1 listing every problem with its line."""
     inventory = ctx.inventory(required=True, refusal="fix them and check again")
+    _select(ctx, inventory)  # an unknown --profile is refused here as the console would refuse it
     parts = [f"{len(inventory.gateways)} gateway{'s' if len(inventory.gateways) != 1 else ''}"]
     if inventory.profiles:
         parts.append(f"{len(inventory.profiles)} profile{'s' if len(inventory.profiles) != 1 else ''}")

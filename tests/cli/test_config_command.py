@@ -185,3 +185,10 @@ def test_an_unset_token_variable_is_the_same_warning_in_every_command(cli):
         outputs.append(line)
     assert len(set(outputs)) == 1 and outputs[0].startswith(warning)
     assert "warning: gateway 'a' reads its key from $A_KEY, which is not set" in outputs[0]
+
+
+def test_check_refuses_an_unknown_profile_as_the_console_would(cli):
+    cli("config", "add", "a", "http://127.0.0.1:1")
+    result = cli("--profile", "us", "config", "check")
+    assert result.exit_code == 1 and "no profile 'us'" in result.output
+    assert cli("config", "check").exit_code == 0
