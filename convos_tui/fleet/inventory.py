@@ -202,10 +202,15 @@ def parse_inventory(
             f"holds inline tokens and other users can read it (mode {mode:o})",
             f"Run `chmod 600 {path}`, or move the tokens to environment variables with token_env",
         )
-        inventory = replace(inventory, warnings=tuple(checker.warnings))
+    warnings = sorted(checker.warnings, key=_line)
     if checker.problems:
-        raise ConfigError(path, checker.problems + checker.warnings)
-    return inventory
+        raise ConfigError(path, sorted(checker.problems, key=_line) + warnings)
+    return replace(inventory, warnings=tuple(warnings))
+
+
+def _line(problem: Problem) -> int:
+    """Problems are reported in the order a person reads the file: by line."""
+    return problem.line or 0
 
 
 def _same_url(url: str) -> str:

@@ -261,3 +261,9 @@ def test_a_profile_may_name_a_gateway_whose_entry_has_an_error():
     # Only the gateway's own error is reported, not a second one in the profile that names it.
     found = problems('[[gateways]]\nname = "a"\nurl = "htp://x"\n\n[profiles.eu]\ngateways = ["a"]\n')
     assert len(found) == 1 and "'htp://x'" in found[0]
+
+
+def test_problems_come_in_the_order_of_the_file():
+    # The keymap is read before the theme; the person reads line 1 first.
+    found = problems('theme = "textual-drak"\n[keymap]\npol-now = "r"\n')
+    assert [message.split(":")[1] for message in found] == ["1", "3"]
