@@ -32,7 +32,9 @@ from convos_tui.ui.screens.qr import QRPanel
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"  # the repository's styles/ (installed editable)
+# The .tcss files: in the package when installed from a wheel (convos_tui/styles), else the checkout's styles/.
+STYLE_FOLDERS = (Path(__file__).resolve().parents[1] / "styles", Path(__file__).resolve().parents[2] / "styles")
+STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_file()), STYLE_FOLDERS[-1])
 
 
 class ConvosApp(App[None]):
