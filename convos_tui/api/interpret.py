@@ -25,14 +25,40 @@ MAX_BODY = 1024 * 1024  # the plugin's own request limit; no honest answer comes
 SUMMARY_MAX = 240
 ID_MAX = 200
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every C0 and C1 control but tab and line feed (escape sequences start with ESC 0x1b or CSI 0x9b), and
+# the bidirectional overrides, embeddings, isolates and marks that make text read other than it is stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+REDACTED = "[redacted]"
+SECRET_MIN = 6  # shorter "tokens" would redact ordinary words
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)\b(authorization|x-api-key|api[-_ ]?key|pool[-_ ]?api[-_ ]?key|pool[-_ ]?key)"
+               r"([\"']?\s*[:=]\s*[\"']?)(?!bearer\b|basic\b)[^\s\"',;]+"),
+)
+_known_secrets: set[str] = set()
 _CLI_ERROR = re.compile(r"^\s*›\s+Error:\s*(.*)$")
 _CLI_CONTINUATION = re.compile(r"^\s*›\s+(.*)$")
 
 
 def clean_text(text: str) -> str:
-    """Text safe to keep and show: control characters (escape sequences among them) made visible."""
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+    """Text safe to keep and show: control and bidi characters (escape sequences among them) made visible,
+    every known token and anything that looks like a credential (`Bearer …`, `Authorization: …`) redacted."""
+    return redact(_CONTROL.sub("\N{REPLACEMENT CHARACTER}", text))
+
+
+def remember_secret(value: str | None) -> None:
+    """A token (pool key) this process holds: from now on `clean_text` redacts it wherever it appears."""
+    if value and len(value) >= SECRET_MIN:
+        _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return text
 
 
 def one_line(text: str, limit: int = SUMMARY_MAX) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from convos_tui.api.interpret import clean_text
 from convos_tui.fleet.state import State, Transition
 
 SCHEMA_VERSION = 2
@@ -83,6 +84,7 @@ CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
 DAY = 86_400.0
 T = TypeVar("T")
 WAIT_S = 15.0  # how long a write waits for another process's lock before it fails (loudly)
+WAIT_ENV = "CONVOS_TUI_STORE_WAIT_S"  # an operator's (or a test's) other wait, in seconds
 PRUNE_EVERY = 1000  # transitions recorded between two prunes while running
 RECORDER_LOCK = "recorder.lock"
 
@@ -149,7 +151,7 @@ class Store:
         self.failure: str | None = warning
         self.notices: list[str] = []  # e.g. the data dir was tightened
         self.retention = Retention()
-        self.wait_s = WAIT_S if wait_s is None else wait_s
+        self.wait_s = _default_wait() if wait_s is None else wait_s
         self._who = who()
         self._recorder: int | None = None  # the recorder lock's file descriptor, while this process holds it
         self._since_prune = 0
@@ -159,7 +161,7 @@ class Store:
     def open(cls, path: Path | None, *, wait_s: float | None = None) -> Store:
         if path is None:
             return cls(_connect(":memory:", 0), None)
-        wait = WAIT_S if wait_s is None else wait_s
+        wait = _default_wait() if wait_s is None else wait_s
         notices: list[str] = []
         try:
             notices = _private_dir(path.parent)
@@ -225,7 +227,7 @@ class Store:
         """Record them when this process is its data dir's recorder (True); another process recording the
         same fleet (a second console) keeps them once. A failing write sets `failure` and raises nothing:
         the poller must go on."""
-        rows = [(t.gateway, str(t.old), str(t.new), t.reason, t.at) for t in transitions]
+        rows = [(t.gateway, str(t.old), str(t.new), clean_text(t.reason), t.at) for t in transitions]
         if not rows or not self.is_recorder():
             return False
         try:
@@ -346,7 +348,8 @@ class Store:
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time() if at is None else at, self._who, gateway, action,
-             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, detail[:TEXT_LIMIT], elapsed_s),
+             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, clean_text(detail[:TEXT_LIMIT]),
+             elapsed_s),
         )
 
     def begin_action(self, action: str, *, gateway: str, params: dict[str, Any], at: float | None = None) -> int:
@@ -376,7 +379,7 @@ class Store:
         is never saved without its audit row, nor the row marked done without the invite."""
         steps: list[tuple[str, Any, bool]] = [(
             "UPDATE audit SET outcome = ?, detail = ?, elapsed_s = ?, pid = NULL WHERE id = ?",
-            (outcome, detail[:TEXT_LIMIT], elapsed_s, audit_id), False,
+            (outcome, clean_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id), False,
         )]
         if conversation is not None:
             steps.append((*_conversation_row(**conversation), False))
@@ -406,7 +409,7 @@ class Store:
         """Say what a later run found out about an unfinished action (its outcome stays `unknown`)."""
         self._write(
             "UPDATE audit SET checked_at = ?, detail = ?, pid = NULL WHERE id = ?",
-            (time.time() if at is None else at, finding[:TEXT_LIMIT], audit_id),
+            (time.time() if at is None else at, clean_text(finding[:TEXT_LIMIT]), audit_id),
         )
 
     @_locked
@@ -490,6 +493,14 @@ def _exploded_row(gateway: str, conversation_id: str, at: float | None = None) -
         "UPDATE conversations SET exploded_at = COALESCE(exploded_at, ?) WHERE gateway = ? AND conversation_id = ?",
         (time.time() if at is None else at, gateway, conversation_id),
     )
+
+
+def _default_wait() -> float:
+    try:
+        value = float(os.environ.get(WAIT_ENV, WAIT_S))
+    except ValueError:
+        return WAIT_S
+    return value if 0 <= value <= 3600 else WAIT_S
 
 
 def _busy(exc: sqlite3.Error) -> bool:
