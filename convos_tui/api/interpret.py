@@ -31,7 +31,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u202
 REDACTED = "[redacted]"
 SECRET_MIN = 6  # shorter "tokens" would redact ordinary words
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(bearer)(\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\b(Basic)(\s+)[A-Za-z0-9+/=]{8,}"),
     re.compile(r"(?i)\b(authorization|x-api-key|api[-_ ]?key|pool[-_ ]?api[-_ ]?key|pool[-_ ]?key)"
                r"([\"']?\s*[:=]\s*[\"']?)(?!bearer\b|basic\b)[^\s\"',;]+"),
 )

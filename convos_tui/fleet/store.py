@@ -354,7 +354,10 @@ class Store:
 
     def begin_action(self, action: str, *, gateway: str, params: dict[str, Any], at: float | None = None) -> int:
         """The write-ahead row of a mutating action, committed before its request goes out: outcome `unknown`
-        until `finish_action` completes it. StoreError when it cannot be written (then do not send)."""
+        until `finish_action` completes it. StoreError when it cannot be written (then do not send), and
+        in a store that fell back to memory at open: what the action brings would not be saved."""
+        if self.path is None and self.failure:
+            raise StoreError(self.failure)
         rowid = self._write(
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s, pid)"
             " VALUES (?, ?, ?, ?, ?, 'unknown', ?, NULL, ?)",
