@@ -119,3 +119,25 @@ def test_a_store_that_cannot_be_written_after_the_answer_prints_the_invite_and_e
     monkeypatch.delenv("CONVOS_TUI_STORE_WAIT_S")
     told = fleet("invite", "a")
     assert told.exit_code == 1 and "did not finish: its outcome is unknown" in told.stderr
+
+
+def test_headless_actions_record_their_transitions_and_say_in_which_store(fleet):
+    assert fleet("status").exit_code == 0
+    created = fleet("create", "a")
+    assert f"history: transitions recorded in {fleet.store_path}" in created.stderr
+    assert fleet("explode", "a", "--yes").exit_code == 0
+    store = Store.open(fleet.store_path)
+    assert [(str(t.old), str(t.new)) for t in reversed(store.transitions("a"))] == [
+        ("unknown", "idle"), ("idle", "live"), ("live", "idle")]
+    as_json = json.loads(fleet("create", "b", "--json").stdout)
+    assert as_json["history"] == f"history: transitions recorded in {fleet.store_path}"
+
+
+def test_a_headless_action_beside_a_recording_console_leaves_the_recording_to_it(fleet):
+    assert fleet("status").exit_code == 0
+    console = Store.open(fleet.store_path)
+    assert console.is_recorder()  # as a running console holds the data dir's recorder lock
+    created = fleet("create", "a")
+    assert created.exit_code == 0
+    assert "transitions are recorded there by the console running" in created.stderr
+    console.close()
