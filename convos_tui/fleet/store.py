@@ -565,11 +565,14 @@ def _private_dir(folder: Path) -> list[str]:
     """Make the data dir (0700); one found open to others is tightened, and the notice says so."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     mode = stat.S_IMODE(folder.stat().st_mode)
-    if mode & 0o077:
+    if not mode & 0o077:
+        return []
+    try:
         os.chmod(folder, mode & 0o700)
-        return [f"{folder} was readable by others (mode {mode:o}); it holds live invites, so it is now "
-                f"{mode & 0o700:o}"]
-    return []
+    except OSError as exc:
+        return [f"{folder} is readable by others (mode {mode:o}) and could not be tightened ({_reason(exc)}): "
+                f"it holds live invites; run `chmod 700 {folder}`"]
+    return [f"{folder} was readable by others (mode {mode:o}); it holds live invites, so it is now {mode & 0o700:o}"]
 
 
 def _private_file(path: Path) -> None:
