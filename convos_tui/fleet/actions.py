@@ -299,7 +299,8 @@ class Actions:
             return result
         crashpoints.reached("start")
         try:
-            audit_id = self.store.begin_action(action, gateway=gateway.name,
+            # In a thread: a store busy in another process is waited for without freezing the console.
+            audit_id = await asyncio.to_thread(self.store.begin_action, action, gateway=gateway.name,
                                                params={k: v for k, v in params.items() if v is not None})
         except StoreError as exc:
             return ActionResult(gateway.name, action, REFUSED, "not sent: the store cannot record it",
@@ -319,8 +320,8 @@ class Actions:
         result.elapsed_s = time.monotonic() - started
         crashpoints.reached("answer-received")
         try:
-            self.store.finish_action(audit_id, outcome=result.outcome, detail=result.summary,
-                                     elapsed_s=result.elapsed_s, **result.effects)
+            await asyncio.to_thread(self.store.finish_action, audit_id, outcome=result.outcome,
+                                    detail=result.summary, elapsed_s=result.elapsed_s, **result.effects)
         except StoreError as exc:
             result.store_failure = str(exc)
         crashpoints.reached("stored")
