@@ -89,7 +89,7 @@ def unfinished_finding(row: dict[str, Any], state: GatewayState | None) -> tuple
     gateway, action = row["gateway"], row["action"]
     head = f"{action} on {gateway} at {_when(row['at'])} ({row['who']})"
     if state is None:
-        return f"{head}: outcome unknown; {gateway} is no longer in the config", True
+        return f"{head}: outcome unknown; {gateway} is not in this fleet (config or profile) now", True
     bound = state.conversation_id
     if state.state in (State.UNKNOWN, State.UNREACHABLE, State.STARTING, State.ERROR) or state.status is None:
         return f"{head}: outcome unknown; {gateway} is {state.state} now, so it is checked again next time", False
