@@ -5,7 +5,7 @@ Exit codes: 0 done; 1 failed; 2 usage or config problem; 3 refused (read-only, a
 message); 4 outcome unknown (timed out or cut off after sending: check with `convos-tui status`); 5 the
 store could not record it (nothing sent if that was before sending; after, the invite is printed anyway).
 
-Each first looks into the actions a run that did not finish left with outcome unknown (re-polling their
+Each first looks into the actions left with outcome unknown by earlier runs (re-polling their
 gateways), and after acting polls the gateway again, so its transitions are recorded in the store as the
 console records them; the command says which store that is.
 """
@@ -47,8 +47,7 @@ async def _with_fleet(ctx: Context, work: Callable[[Fleet, Actions], Awaitable[i
         assert fleet.poller is not None
         found = await check_unfinished(fleet.store, fleet.poller)
         if found:
-            click.echo(f"{len(found)} action(s) from a run that did not finish (outcome unknown), re-polled:",
-                       err=True)
+            click.echo(f"{len(found)} earlier action(s) with an unknown outcome, re-polled:", err=True)
             for line in found:
                 click.echo(f"  {line}", err=True)
         return await work(fleet, Actions(fleet.store, read_only=_read_only(ctx, fleet)))

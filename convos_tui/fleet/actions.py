@@ -78,6 +78,7 @@ def tally(results: Sequence[ActionResult]) -> str:
 
 
 NEVER_RECEIVED = "created by a run that did not finish; its invite was never received"
+NO_ANSWER = "created, but the answer never came; its invite was never received"
 
 
 def _when(epoch: float) -> str:
@@ -87,14 +88,16 @@ def _when(epoch: float) -> str:
 def unfinished_finding(row: dict[str, Any], state: GatewayState | None) -> tuple[str, bool]:
     """What a re-poll tells of an action a run left with outcome unknown, and whether that settles it."""
     gateway, action = row["gateway"], row["action"]
-    head = f"{action} on {gateway} at {_when(row['at'])} ({row['who']})"
+    how = "cut off before its answer was stored" if row.get("cut_off", True) else "its answer never came"
+    head = f"{action} on {gateway} at {_when(row['at'])} ({row['who']}, {how})"
     if state is None:
         return f"{head}: outcome unknown; {gateway} is not in this fleet (config or profile) now", True
     bound = state.conversation_id
     if state.state in (State.UNKNOWN, State.UNREACHABLE, State.STARTING, State.ERROR) or state.status is None:
         return f"{head}: outcome unknown; {gateway} is {state.state} now, so it is checked again next time", False
     if action == "create" and bound:
-        return (f"{head}: {gateway} holds conversation {short_id(bound)}, {NEVER_RECEIVED}. A gateway never "
+        lost = NEVER_RECEIVED if row.get("cut_off", True) else NO_ANSWER
+        return (f"{head}: {gateway} holds conversation {short_id(bound)}, {lost}. A gateway never "
                 "tells an invite again: explode it and create anew, or ask a member to share one from the "
                 "Convos app"), True
     if action == "create":
@@ -104,7 +107,7 @@ def unfinished_finding(row: dict[str, Any], state: GatewayState | None) -> tuple
 
 
 async def check_unfinished(store: Store, poller: Poller) -> list[str]:
-    """The actions a run that did not finish left with outcome unknown: their gateways re-polled (a sweep),
+    """The actions left with outcome unknown (a run cut off, an answer that never came): their gateways re-polled (a sweep),
     what each holds now recorded in the audit, and one line each for a person."""
     rows = store.unfinished()
     if not rows:

@@ -117,14 +117,17 @@ def find_invite(
 
 def _cut_off(gateway: str, conversation_id: str | None, create: dict[str, Any]) -> str:
     """The newest create on the gateway has an unknown outcome: its run died (or timed out) before the answer."""
+    how = ("created by a run that did not finish" if create["cut_off"]
+           else "created by a create whose answer never came")
     if conversation_id:
-        return (f"{gateway} holds conversation {short_id(conversation_id)}: created by a run that did not finish "
-                f"(the create of {_when(create['at'])}); its invite was never received, and a gateway never "
-                "tells an invite again. Explode it and create anew, or ask a member to share one from the Convos app.")
+        return (f"{gateway} holds conversation {short_id(conversation_id)}: {how} (the create of "
+                f"{_when(create['at'])}); its invite was never received, and a gateway never tells an invite "
+                "again. Explode it and create anew, or ask a member to share one from the Convos app.")
     if create["checked_at"]:
         return f"the newest create on {gateway} did not finish: {create['detail']}."
-    return (f"the newest create on {gateway} ({_when(create['at'])}) was made by a run that did not finish: its "
-            f"outcome is unknown, and if it created a conversation its invite was never received. "
+    cause = "was cut off before its answer was stored" if create["cut_off"] else "got no answer"
+    return (f"the newest create on {gateway} ({_when(create['at'])}) {cause}: its outcome is unknown, and if it "
+            f"created a conversation its invite was never received. "
             f"`convos-tui status --filter name:{gateway}` shows what the gateway holds now.")
 
 

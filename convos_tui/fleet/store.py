@@ -394,8 +394,9 @@ class Store:
 
     @_locked
     def unfinished(self) -> list[dict[str, Any]]:
-        """Actions with outcome `unknown` no later run has looked into, oldest first; those still in flight
-        in a live process on this host (another console, a command running now) are left out."""
+        """Actions with outcome `unknown` no later run has looked into, oldest first: `cut_off` when the run
+        never completed the row (killed, or its store write failed), else the answer never came (a timeout).
+        Those still in flight in a live process on this host (another console, a command now) are left out."""
         rows = self._db.execute(
             "SELECT id, at, who, gateway, action, params, detail, pid FROM audit"
             " WHERE outcome = 'unknown' AND checked_at IS NULL ORDER BY at, id LIMIT 200"
@@ -405,13 +406,14 @@ class Store:
             if pid is not None and writer == self._who and _alive(pid):
                 continue
             found.append({"id": rowid, "at": at, "who": writer, "gateway": gateway, "action": action,
-                          "params": json.loads(params), "detail": detail})
+                          "params": json.loads(params), "detail": detail, "cut_off": pid is not None})
         return found
 
     def mark_checked(self, audit_id: int, finding: str, at: float | None = None) -> None:
-        """Say what a later run found out about an unfinished action (its outcome stays `unknown`)."""
+        """Say what a later run found out about an unfinished action (its outcome stays `unknown`, and its
+        pid says it was cut off)."""
         self._write(
-            "UPDATE audit SET checked_at = ?, detail = ?, pid = NULL WHERE id = ?",
+            "UPDATE audit SET checked_at = ?, detail = ? WHERE id = ?",
             (time.time() if at is None else at, clean_text(finding[:TEXT_LIMIT]), audit_id),
         )
 
@@ -419,12 +421,12 @@ class Store:
     def unfinished_create(self, gateway: str) -> dict[str, Any] | None:
         """The gateway's newest create, when its outcome is unknown (a run that did not finish, or a timeout)."""
         row = self._db.execute(
-            "SELECT at, outcome, detail, checked_at FROM audit WHERE gateway = ? AND action = 'create'"
+            "SELECT at, outcome, detail, checked_at, pid FROM audit WHERE gateway = ? AND action = 'create'"
             " ORDER BY at DESC, id DESC LIMIT 1", (gateway,)
         ).fetchone()
         if row is None or row[1] != "unknown":
             return None
-        return {"at": row[0], "detail": row[2], "checked_at": row[3]}
+        return {"at": row[0], "detail": row[2], "checked_at": row[3], "cut_off": row[4] is not None}
 
     def audit_log(self, gateway: str | None = None, *, limit: int = 500) -> list[dict[str, Any]]:
         select = "SELECT at, who, gateway, action, params, outcome, detail, elapsed_s FROM audit"

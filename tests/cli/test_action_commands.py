@@ -118,7 +118,7 @@ def test_a_store_that_cannot_be_written_after_the_answer_prints_the_invite_and_e
     # the write-ahead row says a create went out, with no answer recorded: the store says so
     monkeypatch.delenv("CONVOS_TUI_STORE_WAIT_S")
     told = fleet("invite", "a")
-    assert told.exit_code == 1 and "did not finish: its outcome is unknown" in told.stderr
+    assert told.exit_code == 1 and "cut off before its answer was stored: its outcome is unknown" in told.stderr
 
 
 def test_headless_actions_record_their_transitions_and_say_in_which_store(fleet):

@@ -66,5 +66,5 @@ async def test_a_create_cut_off_by_a_killed_run_is_told_with_its_lost_invite(tmp
     async with console(path, GatewaySpec("a", Mode.BOUND)) as (sim, app, pilot):
         await settle(pilot)
         shown, text = banner(app)
-        assert shown and "1 action(s) from a run that did not finish" in text and NEVER_RECEIVED in text
+        assert shown and "1 earlier action(s) with an unknown outcome" in text and NEVER_RECEIVED in text
     assert Store.open(path).unfinished() == []  # settled: the next start does not list it again

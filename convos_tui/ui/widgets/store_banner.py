@@ -1,8 +1,8 @@
 """The banner that stays while the store cannot keep what the console does, or a run left actions unfinished.
 
 A toast goes away; an unsaved invite does not stop mattering. The banner shows, until it is no longer
-true: that the history store cannot be written (invites created now are not saved), and the actions a
-run that did not finish left with outcome unknown, each with what the gateway's latest poll says of it
+true: that the history store cannot be written (invites created now are not saved), and the actions
+earlier runs left with outcome unknown (cut off by a kill, or no answer came), each with what the gateway's latest poll says of it
 ("created by a run that did not finish; its invite was never received"). A finding the poll settles is
 recorded in the audit, so the next start does not list it again.
 """
@@ -42,8 +42,7 @@ class StoreBanner(Static):
             lines.append(Text(f"✖ {clean_text(self.store.failure)}. Invites created now are NOT saved: copy each "
                               "one from its result.", style="bold"))
         if self.unfinished:
-            lines.append(Text(f"{len(self.unfinished)} action(s) from a run that did not finish "
-                              "(outcome unknown):", style="bold"))
+            lines.append(Text(f"{len(self.unfinished)} earlier action(s) with an unknown outcome:", style="bold"))
         for row in self.unfinished:
             finding, settled = unfinished_finding(row, self.states.get(row["gateway"]))
             lines.append(Text(f"  {clean_text(finding)}"))
