@@ -263,7 +263,7 @@ def connection_reason(exc: BaseException) -> str:
 
 def _safe_detail(exc: httpx.HTTPError) -> str:
     # httpx messages hold the URL at most, never request headers: the pool key cannot leak here.
-    return interpret.clean_text(f"{type(exc).__name__}: {exc}")
+    return interpret.gateway_text(f"{type(exc).__name__}: {exc}")
 
 
 def _drop_none(**fields: Any) -> dict[str, Any]:

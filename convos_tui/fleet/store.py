@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from convos_tui.api.interpret import clean_text
+from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import State, Transition
 
 SCHEMA_VERSION = 2
@@ -227,7 +227,7 @@ class Store:
         """Record them when this process is its data dir's recorder (True); another process recording the
         same fleet (a second console) keeps them once. A failing write sets `failure` and raises nothing:
         the poller must go on."""
-        rows = [(t.gateway, str(t.old), str(t.new), clean_text(t.reason), t.at) for t in transitions]
+        rows = [(t.gateway, str(t.old), str(t.new), gateway_text(t.reason), t.at) for t in transitions]
         if not rows or not self.is_recorder():
             return False
         try:
@@ -348,7 +348,7 @@ class Store:
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time() if at is None else at, self._who, gateway, action,
-             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, clean_text(detail[:TEXT_LIMIT]),
+             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, gateway_text(detail[:TEXT_LIMIT]),
              elapsed_s),
         )
 
@@ -382,7 +382,7 @@ class Store:
         is never saved without its audit row, nor the row marked done without the invite."""
         steps: list[tuple[str, Any, bool]] = [(
             "UPDATE audit SET outcome = ?, detail = ?, elapsed_s = ?, pid = NULL WHERE id = ?",
-            (outcome, clean_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id), False,
+            (outcome, gateway_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id), False,
         )]
         if conversation is not None:
             steps.append((*_conversation_row(**conversation), False))
@@ -414,7 +414,7 @@ class Store:
         pid says it was cut off)."""
         self._write(
             "UPDATE audit SET checked_at = ?, detail = ? WHERE id = ?",
-            (time.time() if at is None else at, clean_text(finding[:TEXT_LIMIT]), audit_id),
+            (time.time() if at is None else at, gateway_text(finding[:TEXT_LIMIT]), audit_id),
         )
 
     @_locked

@@ -4,7 +4,7 @@ import pytest
 
 from convos_tui.api import errors, interpret
 from convos_tui.api.endpoint import Endpoint
-from convos_tui.api.interpret import clean_text, decode_answer
+from convos_tui.api.interpret import clean_text, decode_answer, gateway_text
 
 R = "\N{REPLACEMENT CHARACTER}"
 
@@ -25,12 +25,15 @@ def test_tab_newline_and_ordinary_unicode_stay():
 
 
 def test_credentials_are_redacted_by_shape_and_known_tokens_by_value():
-    assert clean_text("auth header was Bearer abc.DEF-123") == "auth header was Bearer [redacted]"
-    assert clean_text('{"Authorization": "xyz-123"}') == '{"Authorization": "[redacted]"}'
-    assert clean_text("poolApiKey=hunter2-long") == "poolApiKey=[redacted]"
+    assert gateway_text("auth header was Bearer abc.DEF-123") == "auth header was Bearer [redacted]"
+    assert gateway_text('{"Authorization": "xyz-123"}') == '{"Authorization": "[redacted]"}'
+    assert gateway_text("poolApiKey=hunter2-long") == "poolApiKey=[redacted]"
     Endpoint("http://127.0.0.1:1", token="known-token-42")  # building the endpoint makes the token known
-    assert clean_text("echo known-token-42 back") == "echo [redacted] back"
-    assert clean_text("a token is not a secret word") == "a token is not a secret word"
+    assert gateway_text("echo known-token-42 back") == "echo [redacted] back"
+    for prose in ("the bearer token is wrong", "pool key: see the wiki", "a token is not a secret word"):
+        assert gateway_text(prose) == prose
+    # clean_text, which config strings go through too, only neutralises: it is no judge of secrets
+    assert clean_text("note: Bearer abc.DEF-123") == "note: Bearer abc.DEF-123"
 
 
 @pytest.mark.parametrize("status", [400, 401, 500, 503, 418])
