@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from convos_tui.api.interpret import remember_secret
+
 
 class Route(enum.Enum):
     """The plugin's routes this console calls. `mutating` calls are never retried by themselves."""
@@ -65,6 +67,7 @@ class Endpoint:
         problem = url_problem(self.url)
         if problem:
             raise ValueError(problem)
+        remember_secret(self.token)  # a gateway that echoes it back never gets it shown or stored
 
     def route_url(self, route: Route) -> str:
         return self.url.rstrip("/") + route.path

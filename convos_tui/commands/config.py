@@ -148,15 +148,16 @@ def _apply(ctx: Context, edit: Any, done: str) -> None:
     """Read, edit, re-validate and atomically write the config; never write a broken one."""
     target = ctx.path
     try:
-        # A first `add` starts the file from the commented starter, so its settings are documented.
-        text = config_file.read_config(target) if target.exists() else starter_text()
-        if text:
-            config_file.check_editable(text, target)
-        result = edit(text)
-        config_file.check_editable(result, target)
+        with config_file.locked(target):  # parallel edits: each re-reads the file under the lock
+            # A first `add` starts the file from the commented starter, so its settings are documented.
+            text = config_file.read_config(target) if target.exists() else starter_text()
+            if text:
+                config_file.check_editable(text, target)
+            result = edit(text)
+            config_file.check_editable(result, target)
+            backup = config_file.atomic_write(target, result)
     except config_file.EditError as exc:
         raise click.ClickException(str(exc)) from None
-    backup = config_file.atomic_write(target, result)
     click.echo(f"{done} in {target}" + (f" (previous version: {backup})" if backup else ""))
     for warning in parse_inventory(result, target).warnings:  # check_editable let no error through
         click.echo(warning.render(target), err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from convos_tui.api.interpret import remember_secret
 from convos_tui.fleet.inventory import ConfigError, Inventory, load_inventory
 from convos_tui.fleet.paths import config_path
 
@@ -40,6 +41,12 @@ class Context:
             raise error from None
         for warning in inventory.warnings:
             click.echo(warning.render(inventory.path), err=True)
+        # Every token this run holds is redacted from whatever a gateway or pool sends back.
+        for gateway in inventory.gateways:
+            remember_secret(gateway.token)
+        for source in inventory.sources:
+            remember_secret(source.token)
+            remember_secret(source.gateway_token)
         return inventory
 
 
