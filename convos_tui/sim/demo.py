@@ -25,18 +25,16 @@ import os
 import random
 import shutil
 import tempfile
-import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+
+from convos_tui.loop_thread import LoopThread
 
 from .modes import GatewaySpec, Mode
 from .server import SimFleet, toml_string
 
 __all__ = ["DEMO_SPEED", "DemoFleet", "DemoGateway", "Role", "demo_plan"]
-
-T = TypeVar("T")
 
 DEFAULT_COUNT = 24
 # Simulated seconds per real second: a create takes 1.5-3.5 s, a join 2-5 s, the stream restarts of a
@@ -288,7 +286,7 @@ class DemoFleet:
     @contextlib.contextmanager
     def threaded(self) -> Iterator[DemoFleet]:
         """Run the fleet on an event loop in a thread of its own until the block ends, whatever ends it."""
-        runner = _LoopThread()
+        runner = LoopThread("convos-demo-fleet")
         try:
             runner.call(self.start())
             try:
@@ -297,21 +295,3 @@ class DemoFleet:
                 runner.call(self.stop())
         finally:
             runner.close()
-
-
-class _LoopThread:
-    """An asyncio loop running in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="convos-demo-fleet", daemon=True)
-        self.thread.start()
-
-    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.thread.is_alive():
-            self.loop.close()
