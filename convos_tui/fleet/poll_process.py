@@ -11,6 +11,7 @@ transitions. Measured against the framing written by hand before it: 125 records
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -62,10 +63,15 @@ class PollProcess:
         self._reader = threading.Thread(target=self._read, name="convos-poller-link", daemon=True)
 
     def start(self) -> None:
-        """Start the process (OSError if it cannot be), then read what it sends, in a thread."""
+        """Start the process (an exception says why it could not be), then read what it sends, in a thread."""
         try:
-            self.process.start()
-        except OSError:
+            # The first start also starts multiprocessing's resource tracker, and hands it stderr's file
+            # descriptor if it has one: under Textual, whose capture of stderr answers -1, that start
+            # fails (ValueError: bad value(s) in fds_to_keep). Without a stderr none is handed over; the
+            # tracker inherits descriptor 2 as every child does.
+            with contextlib.redirect_stderr(None):  # type: ignore[type-var]  # None: no stderr, for a moment
+                self.process.start()
+        except BaseException:
             self.conn.close()
             raise
         finally:

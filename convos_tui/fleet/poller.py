@@ -75,9 +75,10 @@ class Poller(PollLoop):
         self._remote = PollProcess(self, on_lost=self._lost)
         try:
             self._remote.start()
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever stops it, polling goes on in a thread
             self._remote = None
-            self.failure = f"the polling process could not start ({exc.strerror or exc})"
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+            self.failure = f"the polling process could not start ({reason})"
             self.start_thread()
 
     def stop_process(self, timeout_s: float = 5.0) -> None:

@@ -5,6 +5,7 @@ import asyncio
 import multiprocessing.util
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -243,3 +244,24 @@ def test_no_object_changes_its_class_anywhere():
     swaps = [f"{path.relative_to(package)}:{number}" for path in sorted(package.rglob("*.py"))
              for number, line in enumerate(path.read_text().splitlines(), 1) if "__class__ =" in line]
     assert not swaps
+
+
+def test_the_process_starts_while_stderr_has_no_file_descriptor_as_under_textual():
+    """Textual's capture of stderr answers fileno() with -1; multiprocessing's first start (of its resource
+    tracker) passed that on and failed. A fresh interpreter, so that nothing has started the tracker yet."""
+    code = (
+        "import sys\n"
+        "from convos_tui.fleet.poller import Poller\n"
+        "class Capture:\n"
+        "    def write(self, text): return len(text)\n"
+        "    def flush(self): pass\n"
+        "    def fileno(self): return -1\n"
+        "if __name__ == '__main__':\n"
+        "    sys.stderr = Capture()\n"
+        "    poller = Poller([])\n"
+        "    poller.start_process()\n"
+        "    print(poller.in_process, poller.failure)\n"
+        "    poller.stop_process()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "None"], result.stdout + result.stderr
