@@ -19,6 +19,7 @@ import pickle
 import threading
 import traceback
 from collections.abc import Callable
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
@@ -129,6 +130,7 @@ class PollProcess:
             self.process.join()
         self._reader.join(timeout_s)  # its end of the pipe is closed: the reader has read the rest
         self.conn.close()
+        _stop_resource_tracker()
 
     def end(self) -> str:
         """After the process ended by itself: reap it (killed if it still runs but no longer talks), and
@@ -138,7 +140,17 @@ class PollProcess:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        _stop_resource_tracker()
         return self.failure or f"the polling process ended (exit code {self.process.exitcode})"
+
+
+def _stop_resource_tracker() -> None:
+    """End the resource tracker that multiprocessing starts with a first process (it would stay a child
+    of the console until it quits). It tracks semaphores and shared memory, and the polling process has
+    neither; another start starts it again. (A private call, the one CPython's own tests use.)"""
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 # -- the polling process ---------------------------------------------------------------------------------
