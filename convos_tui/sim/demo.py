@@ -29,10 +29,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import tomlkit
+
 from convos_tui.loop_thread import LoopThread
 
 from .modes import GatewaySpec, Mode
-from .server import SimFleet, toml_string
+from .server import SimFleet
+from .toml_config import toml_config
 
 __all__ = ["DEMO_SPEED", "DemoFleet", "DemoGateway", "Role", "demo_plan"]
 
@@ -256,31 +259,28 @@ class DemoFleet:
     # -- the config ----------------------------------------------------------------------------------
     def config_toml(self) -> str:
         root = self.root
-        grace = GRACE_SIM_S / self.speed
-        lines = [
-            f"# convos-tui demo fleet: {len(self.plan)} simulated gateways on 127.0.0.1, seed {self.seed}.",
-            f"# Config file: {self.config_path}",
-            "# It exists while `convos-tui demo` runs, and is removed with its directory when the demo stops.",
-            "# The headless commands keep their history and invites in $XDG_DATA_HOME/convos-tui; to keep them",
-            f"# with the demo instead (removed with it): export XDG_DATA_HOME={root / DATA_DIR if root else ''}",
-            "",
-            f'refresh = "{REFRESH}"',
-            f'streaming_grace = "{grace:g}s"   # 30 s in a real fleet: shorter, so the stalled gateways show soon',
-        ]
-        for region in sorted({g.tags[0] for g in self.plan}):
-            lines += ["", f"[profiles.{region}]", f"tags = [{toml_string(region)}]"]
-        for gateway in self.plan:
-            tags = ", ".join(toml_string(tag) for tag in gateway.tags)
-            lines += [
-                "",
-                "[[gateways]]",
-                f"name = {toml_string(gateway.name)}",
-                f"url = {toml_string(self.sim.gateway(gateway.name).url)}",
-                f"env = {toml_string(gateway.spec.env)}",
-                f"tags = [{tags}]",
-                f"note = {toml_string('demo: ' + gateway.note)}",
-            ]
-        return "\n".join(lines) + "\n"
+        grace = tomlkit.item(f"{GRACE_SIM_S / self.speed:g}s")
+        grace.comment("30 s in a real fleet: shorter, so the stalled gateways show soon")
+        regions = sorted({g.tags[0] for g in self.plan})
+        return toml_config(
+            [
+                f"convos-tui demo fleet: {len(self.plan)} simulated gateways on 127.0.0.1, seed {self.seed}.",
+                f"Config file: {self.config_path}",
+                "It exists while `convos-tui demo` runs, and is removed with its directory when the demo stops.",
+                "The headless commands keep their history and invites in $XDG_DATA_HOME/convos-tui; to keep them",
+                f"with the demo instead (removed with it): export XDG_DATA_HOME={root / DATA_DIR if root else ''}",
+            ],
+            {
+                "refresh": REFRESH,
+                "streaming_grace": grace,
+                "profiles": {region: {"tags": [region]} for region in regions},
+                "gateways": [
+                    {"name": g.name, "url": self.sim.gateway(g.name).url, "env": g.spec.env, "tags": list(g.tags),
+                     "note": "demo: " + g.note}
+                    for g in self.plan
+                ],
+            },
+        )
 
     # -- on a loop of its own --------------------------------------------------------------------------
     @contextlib.contextmanager
