@@ -150,6 +150,7 @@ class SimGateway(OnboardingRoutes):
         self._handlers: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
+        self._dropping: asyncio.Future[Any] | None = None  # closing the connections of a process gone down
 
     # ---- public views -----------------------------------------------------------------------------------
 
@@ -186,10 +187,11 @@ class SimGateway(OnboardingRoutes):
 
     # ---- lifecycle (driven by SimFleet) -------------------------------------------------------------------
 
-    def _background_task(self, coro: Awaitable[Any]) -> None:
+    def _background_task(self, coro: Awaitable[Any]) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     def _reserve_port(self) -> None:
         """Bind the port without listening: it stays ours, and connections to it are refused."""
@@ -239,6 +241,13 @@ class SimGateway(OnboardingRoutes):
     async def _listen(self) -> None:
         if self._server is not None:
             return
+        if self._dropping is not None:
+            # The connections of the process that went down are gone before the port listens again: a
+            # client's keep-alive one must not outlive it and meet the next process.
+            await asyncio.wait([self._dropping])
+            self._dropping = None
+            if self._server is not None:
+                return
         if self._reserved is None:
             self._reserve_port()
         sock, self._reserved = self._reserved, None
@@ -337,7 +346,7 @@ class SimGateway(OnboardingRoutes):
         if mode is Mode.DOWN and previous is not Mode.DOWN:
             old = self._close_listener()
             if old is not None:
-                self._background_task(self._drop_connections(old))
+                self._dropping = self._background_task(self._drop_connections(old))
             return
         if previous is Mode.DOWN and self._alive:
             self._background_task(self._listen())
