@@ -5,7 +5,8 @@ threads, as Textual's driver does), started with the poller's settings, gateways
 `Pipe` whose messages are pickles with a length before them. To the polling process go the controls, each
 a method name of CONTROLS with its arguments, run there by the same method of its own PollLoop; back come
 Batches, every FLUSH_S, of what the polls observed: an Observation per poll (fleet/state.py) and the
-transitions. Measured against the framing written by hand before it: 125 records cost the same either way.
+transitions. Measured against the positional records and framing written by hand before: a batch of 125
+polls costs the console's thread 0.07-0.08 ms to receive and apply, against 0.05 ms.
 """
 
 from __future__ import annotations
@@ -108,18 +109,21 @@ class PollProcess:
     def _apply(self, batch: Batch) -> None:
         poller = self.poller
         states, on_poll, on_transitions = poller.states, poller.on_poll, poller.on_transitions
+        for seen in batch.observations:
+            state = states.get(seen.name)
+            if state is not None:
+                state.apply(seen)
+                if on_poll is not None:
+                    self._call(on_poll, state)
+        if batch.transitions and on_transitions is not None:
+            self._call(on_transitions, batch.transitions)
+        poller.polls, poller.last_poll_at = batch.polls, batch.last_poll_at
+
+    def _call(self, callback: Callable[[Any], None], argument: object) -> None:
         try:
-            for seen in batch.observations:
-                state = states.get(seen.name)
-                if state is not None:
-                    state.apply(seen)
-                    if on_poll is not None:
-                        on_poll(state)
-            if batch.transitions and on_transitions is not None:
-                on_transitions(batch.transitions)
+            callback(argument)
         except Exception as exc:  # noqa: BLE001 - a failing callback must not end the updates
             self.failure = f"{type(exc).__name__}: {exc}"
-        poller.polls, poller.last_poll_at = batch.polls, batch.last_poll_at
 
     def stop(self, timeout_s: float) -> None:
         self.stopping = True

@@ -265,3 +265,17 @@ def test_the_process_starts_while_stderr_has_no_file_descriptor_as_under_textual
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "None"], result.stdout + result.stderr
+
+
+async def test_a_failing_callback_does_not_keep_the_rest_of_its_batch_from_the_states():
+    def fail(state):
+        raise RuntimeError("the console's handler broke")
+
+    async with SimFleet([GatewaySpec(f"gw-{i}") for i in range(10)]) as fleet:
+        poller = Poller(configs(fleet), interval_s=600, on_poll=fail)  # one poll each, in a batch or two
+        poller.start_process()
+        try:
+            await wait_for(lambda: poller.polls >= 10)
+            await wait_for(lambda: all(state.state == State.IDLE for state in poller.states.values()), seconds=3)
+        finally:
+            poller.stop_process()
