@@ -156,7 +156,7 @@ class PollLoop:
             state = GatewayState(gateway.name, added_at=now if new else now - self.start_grace_s)
         self.states[gateway.name] = state
         name = gateway.name
-        self._elsewhere(lambda: self._schedule(name, time.monotonic()), "add", gateway, state=state)
+        self._elsewhere(lambda: self._poll_now(name), "add", gateway, state=state)  # (unless removed meanwhile)
 
     def remove(self, name: str) -> None:
         self._slots.pop(name, None)
