@@ -167,7 +167,7 @@ def serve(conn: Connection, settings: dict[str, Any], paused: bool, configs: lis
     _silence_stdio()  # never onto the console's screen: a failure is sent back as a message
     os.nice(PROCESS_NICE)
     try:
-        asyncio.run(_serve(conn, PollLoop(configs, **settings), paused, states))
+        asyncio.run(_serve(conn, settings, paused, configs, states))
     except KeyboardInterrupt:
         pass
 
@@ -179,8 +179,10 @@ def _silence_stdio() -> None:
     os.close(null)
 
 
-async def _serve(conn: Connection, poller: PollLoop, paused: bool, states: dict[str, GatewayState]) -> None:
+async def _serve(conn: Connection, settings: dict[str, Any], paused: bool, configs: list[GatewayConfig],
+                 states: dict[str, GatewayState]) -> None:  # fmt: skip
     try:
+        poller = PollLoop(configs, **settings)
         poller.paused = paused
         for name, state in states.items():
             if name in poller.states:

@@ -279,3 +279,16 @@ async def test_a_failing_callback_does_not_keep_the_rest_of_its_batch_from_the_s
             await wait_for(lambda: all(state.state == State.IDLE for state in poller.states.values()), seconds=3)
         finally:
             poller.stop_process()
+
+
+async def test_a_polling_process_that_fails_to_start_polling_says_why(monkeypatch):
+    monkeypatch.setattr(Poller, "settings", lambda self: {"interval_s": 0.5, "bogus": 1})  # refused there
+    async with SimFleet([GatewaySpec("a")]) as fleet:
+        poller = Poller(configs(fleet), interval_s=0.5)
+        poller.start_process()
+        try:
+            await wait_for(lambda: poller._thread is not None, seconds=5)
+            assert "TypeError" in poller.failure and "'bogus'" in poller.failure  # its traceback, sent back
+            await wait_for(lambda: poller.states["a"].state == State.IDLE)
+        finally:
+            poller.stop_process()
