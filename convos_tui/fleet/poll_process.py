@@ -109,21 +109,22 @@ class PollProcess:
     def _apply(self, batch: Batch) -> None:
         poller = self.poller
         states, on_poll, on_transitions = poller.states, poller.on_poll, poller.on_transitions
+        # Each callback on its own: one that fails must not end the updates, nor lose the rest of a batch.
         for seen in batch.observations:
             state = states.get(seen.name)
             if state is not None:
                 state.apply(seen)
                 if on_poll is not None:
-                    self._call(on_poll, state)
+                    try:
+                        on_poll(state)
+                    except Exception as exc:  # noqa: BLE001
+                        self.failure = f"{type(exc).__name__}: {exc}"
         if batch.transitions and on_transitions is not None:
-            self._call(on_transitions, batch.transitions)
+            try:
+                on_transitions(batch.transitions)
+            except Exception as exc:  # noqa: BLE001
+                self.failure = f"{type(exc).__name__}: {exc}"
         poller.polls, poller.last_poll_at = batch.polls, batch.last_poll_at
-
-    def _call(self, callback: Callable[[Any], None], argument: object) -> None:
-        try:
-            callback(argument)
-        except Exception as exc:  # noqa: BLE001 - a failing callback must not end the updates
-            self.failure = f"{type(exc).__name__}: {exc}"
 
     def stop(self, timeout_s: float) -> None:
         self.stopping = True
