@@ -63,7 +63,7 @@ def simulate(
     from another. The gateways are printed as config TOML. Stop with Ctrl-C.
     """
     from convos_tui.sim import mixed_specs, specs_for_modes
-    from convos_tui.sim.server import serve
+    from convos_tui.sim.serve import serve
 
     if mix and modes:
         raise click.UsageError("--mix and --mode do not go together: --mix chooses the modes itself.")

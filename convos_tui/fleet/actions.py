@@ -208,8 +208,8 @@ class Actions:
                 )
                 summary = f"joined conversation {joined.conversation_id} in {joined.elapsed_s:.1f} s"
             else:
-                if self.poller is not None and gateway.name in self.poller.states:
-                    self.poller.states[gateway.name].mark_pending(time.time())
+                if self.poller is not None:
+                    self.poller.mark_pending(gateway.name, time.time())
                 summary = (f"waiting for the creator to accept (after {joined.elapsed_s:.0f} s): "
                            "nothing is bound until they do")
             return ActionResult(gateway.name, "join", OK, summary, data=data, effects=effects)

@@ -1,8 +1,8 @@
 """The fleet as the headless commands and the console see it: gateways, their live state, the store.
 
 It wires the inventory (static gateways and discovery), the poller and the store together: every
-transition is recorded, and each gateway starts from where the store last saw it, so "since" means
-since when, even across runs of a cron job.
+transition is recorded (each batch the poller hands over in one transaction), and each gateway starts
+from where the store last saw it, so "since" means since when, even across runs of a cron job.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Fleet:
             interval_s=settings.refresh,
             concurrency=settings.poll_concurrency,
             grace_s=settings.streaming_grace,
-            on_transition=fleet._record,
+            on_transitions=fleet._record,
         )
         fleet._restore()
         return fleet
@@ -65,8 +65,8 @@ class Fleet:
             elif seen.new == State.STALLED:
                 state.stream_down_since = seen.at - grace
 
-    def _record(self, transition: Transition) -> None:
-        self.store.record_transitions([transition])
+    def _record(self, transitions: list[Transition]) -> None:
+        self.store.record_transitions(transitions)
 
     def config(self, name: str) -> GatewayConfig | None:
         """The gateway named `name`, looked up in the poller's table (not a scan of the list)."""

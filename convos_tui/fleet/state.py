@@ -12,7 +12,8 @@ import enum
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from types import EllipsisType
+from typing import Any, NamedTuple
 
 from convos_tui.api import errors
 from convos_tui.api.models import GatewayStatus
@@ -94,6 +95,31 @@ def describe_duration(seconds: float) -> str:
     if seconds < 86_400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86_400}d{seconds % 86_400 // 3600:02d}h"
+
+
+class Observation(NamedTuple):
+    """A GatewayState as a poll left it, sent from the polling process to the console's (GatewayState.apply).
+
+    `status` and `error` are ... when they equal the ones sent last for this gateway, and `latency_ms` is
+    None when the poll measured none: most polls change neither, and these are the costly fields to send."""
+
+    name: str
+    state: State
+    reason: str
+    since: float
+    failures: int
+    last_success: float | None
+    last_poll: float | None
+    stream_down_since: float | None
+    pending_join: bool
+    status: GatewayStatus | None | EllipsisType
+    error: errors.GatewayError | None | EllipsisType
+    latency_ms: float | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As the tuple it is, with its class: 20 % cheaper to pickle and to load than a NamedTuple's own
+        # way, which calls its __new__ with each field (measured).
+        return (tuple.__new__, (Observation, tuple(self)))
 
 
 @dataclass
@@ -209,6 +235,33 @@ class GatewayState:
     def _record_latency(self, latency_s: float) -> None:
         self.latency_ms = latency_s * 1000
         self.latencies.append(self.latency_ms)
+
+    # -- across processes ----------------------------------------------------------------------
+    def observation(
+        self,
+        status: GatewayStatus | None | EllipsisType,
+        error: errors.GatewayError | None | EllipsisType,
+        latency_ms: float | None,
+    ) -> Observation:
+        """What the last poll left in this state, for a copy of it in another process (see Observation)."""
+        return Observation(
+            self.name, self.state, self.reason, self.since, self.failures, self.last_success, self.last_poll,
+            self.stream_down_since, self.pending_join, status, error, latency_ms,
+        )  # fmt: skip
+
+    def apply(self, seen: Observation) -> None:
+        """Take what a poll in another process observed (this state is that one's copy)."""
+        # Unpacked in Observation's order, just above: 5 times faster than reading its fields by name,
+        # which at 5,000 records a batch cost 4 ms of the console's thread (measured).
+        (_, self.state, self.reason, self.since, self.failures, self.last_success, self.last_poll,
+         self.stream_down_since, self.pending_join, status, error, latency_ms) = seen  # fmt: skip
+        if status is not ...:
+            self.status = status
+        if error is not ...:
+            self.error = error
+        if latency_ms is not None:
+            self.latency_ms = latency_ms
+            self.latencies.append(latency_ms)
 
     # -- views ---------------------------------------------------------------------------------
     def as_dict(self, now: float | None = None) -> dict[str, Any]:

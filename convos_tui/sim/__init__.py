@@ -6,6 +6,7 @@ Nothing here imports Textual.
 """
 
 from .modes import GatewaySpec, Mode, mixed_specs, specs_for_modes
-from .server import SimFleet, serve
+from .serve import serve
+from .server import SimFleet
 
 __all__ = ["GatewaySpec", "Mode", "SimFleet", "mixed_specs", "serve", "specs_for_modes"]

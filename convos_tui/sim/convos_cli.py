@@ -8,7 +8,8 @@ The paths are the placeholders the real-gateway transcript uses.
 
 from __future__ import annotations
 
-from .cli_usage import USAGE
+from importlib import resources
+
 from .jsjson import string_width
 
 __all__ = [
@@ -24,6 +25,16 @@ __all__ = [
 ]
 
 COMMAND_PREFIX = "<node> <convos-cli>/bin/run.js"
+
+
+def _read_usage(text: str) -> dict[str, str]:
+    """cli_usage.txt's sections: `## conversations create` and the lines below it, up to the next heading."""
+    sections = text.split("\n## ")[1:]
+    return {command: body.rstrip("\n") + "\n\n" for command, _, body in (s.partition("\n") for s in sections)}
+
+
+# The `USAGE` text the CLI prints after an error, per command (each ends with the blank line it prints last).
+USAGE = _read_usage(resources.files(__package__).joinpath("cli_usage.txt").read_text(encoding="utf-8"))
 
 # What every network-touching command prints when XMTP cannot be resolved (observed, transcript).
 DNS_ERROR = (

@@ -25,18 +25,19 @@ import os
 import random
 import shutil
 import tempfile
-import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+
+import tomlkit
+
+from convos_tui.loop_thread import LoopThread
 
 from .modes import GatewaySpec, Mode
-from .server import SimFleet, toml_string
+from .server import SimFleet
+from .toml_config import toml_config
 
 __all__ = ["DEMO_SPEED", "DemoFleet", "DemoGateway", "Role", "demo_plan"]
-
-T = TypeVar("T")
 
 DEFAULT_COUNT = 24
 # Simulated seconds per real second: a create takes 1.5-3.5 s, a join 2-5 s, the stream restarts of a
@@ -258,37 +259,34 @@ class DemoFleet:
     # -- the config ----------------------------------------------------------------------------------
     def config_toml(self) -> str:
         root = self.root
-        grace = GRACE_SIM_S / self.speed
-        lines = [
-            f"# convos-tui demo fleet: {len(self.plan)} simulated gateways on 127.0.0.1, seed {self.seed}.",
-            f"# Config file: {self.config_path}",
-            "# It exists while `convos-tui demo` runs, and is removed with its directory when the demo stops.",
-            "# The headless commands keep their history and invites in $XDG_DATA_HOME/convos-tui; to keep them",
-            f"# with the demo instead (removed with it): export XDG_DATA_HOME={root / DATA_DIR if root else ''}",
-            "",
-            f'refresh = "{REFRESH}"',
-            f'streaming_grace = "{grace:g}s"   # 30 s in a real fleet: shorter, so the stalled gateways show soon',
-        ]
-        for region in sorted({g.tags[0] for g in self.plan}):
-            lines += ["", f"[profiles.{region}]", f"tags = [{toml_string(region)}]"]
-        for gateway in self.plan:
-            tags = ", ".join(toml_string(tag) for tag in gateway.tags)
-            lines += [
-                "",
-                "[[gateways]]",
-                f"name = {toml_string(gateway.name)}",
-                f"url = {toml_string(self.sim.gateway(gateway.name).url)}",
-                f"env = {toml_string(gateway.spec.env)}",
-                f"tags = [{tags}]",
-                f"note = {toml_string('demo: ' + gateway.note)}",
-            ]
-        return "\n".join(lines) + "\n"
+        grace = tomlkit.item(f"{GRACE_SIM_S / self.speed:g}s")
+        grace.comment("30 s in a real fleet: shorter, so the stalled gateways show soon")
+        regions = sorted({g.tags[0] for g in self.plan})
+        return toml_config(
+            [
+                f"convos-tui demo fleet: {len(self.plan)} simulated gateways on 127.0.0.1, seed {self.seed}.",
+                f"Config file: {self.config_path}",
+                "It exists while `convos-tui demo` runs, and is removed with its directory when the demo stops.",
+                "The headless commands keep their history and invites in $XDG_DATA_HOME/convos-tui; to keep them",
+                f"with the demo instead (removed with it): export XDG_DATA_HOME={root / DATA_DIR if root else ''}",
+            ],
+            {
+                "refresh": REFRESH,
+                "streaming_grace": grace,
+                "profiles": {region: {"tags": [region]} for region in regions},
+                "gateways": [
+                    {"name": g.name, "url": self.sim.gateway(g.name).url, "env": g.spec.env, "tags": list(g.tags),
+                     "note": "demo: " + g.note}
+                    for g in self.plan
+                ],
+            },
+        )
 
     # -- on a loop of its own --------------------------------------------------------------------------
     @contextlib.contextmanager
     def threaded(self) -> Iterator[DemoFleet]:
         """Run the fleet on an event loop in a thread of its own until the block ends, whatever ends it."""
-        runner = _LoopThread()
+        runner = LoopThread("convos-demo-fleet")
         try:
             runner.call(self.start())
             try:
@@ -297,21 +295,3 @@ class DemoFleet:
                 runner.call(self.stop())
         finally:
             runner.close()
-
-
-class _LoopThread:
-    """An asyncio loop running in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="convos-demo-fleet", daemon=True)
-        self.thread.start()
-
-    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.thread.is_alive():
-            self.loop.close()

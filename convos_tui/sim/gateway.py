@@ -1,13 +1,12 @@
-"""One simulated OpenClaw gateway with the Convos plugin: its state, its port and its request handler.
+"""One simulated OpenClaw gateway with the Convos plugin: its process (port, start, stop, restart, modes)
+and the dispatch of its requests.
 
-The handler reproduces the plugin (xmtplabs/openclaw extensions/convos/index.ts, 2026-02 "CLI 1:1" shape)
-check by check: method (405) → pool key (401) → already bound (409, create/join) or unbound (400, the
-other conversation routes) → body read (500 on a body over 1 MiB or bad JSON, V8 messages) → field checks
-(400) → the `convos` CLI (500 with execFile's "Command failed" text). Anything that is not a plugin route
-falls through to the core (/tools/invoke, /health) and then to the Control UI.
+The dispatch follows the gateway's order: a fault mode first, then the core's own routes (/tools/invoke,
+health probes), then the plugin's: method (405) → pool key (401) → the route (plugin.py, onboarding.py).
+Anything that is not a plugin route falls through to the Control UI.
 
-Simulated durations (CLI calls, the stream schedule, the 60 s join timeout) are divided by the fleet's
-`speed`; `latency` and the drip interval are real seconds because they exist to exercise client timeouts.
+Simulated durations (the stream schedule, restarts) are divided by the fleet's `speed`; `latency` and the
+drip interval are real seconds because they exist to exercise client timeouts.
 """
 
 from __future__ import annotations
@@ -19,15 +18,12 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from . import convos_cli as cli
-from . import faults
-from .invites import InviteError, parse_invite
-from .jsjson import JsonSyntaxError, js_trim, parse, property_read_error
+from . import core, faults
 from .modes import (
     DEFAULT_POOL_KEY,
     DEFAULT_SLOW_LATENCY,
@@ -35,8 +31,9 @@ from .modes import (
     GatewaySpec,
     Mode,
 )
-from .network import Conversation, JoinVerdict, SimNetwork
-from .qr import qr_data_url
+from .network import SimNetwork
+from .onboarding import OnboardingRoutes
+from .plugin import MAX_BODY_BYTES, PluginError
 from .responses import (
     MODERN_TEXT_HEADERS,
     control_ui_fallthrough,
@@ -44,17 +41,13 @@ from .responses import (
     json_response,
     text_response,
 )
-from .streams import GIVE_UP_AFTER, StreamProfile, streaming_at
+from .streams import StreamProfile
 
-__all__ = ["MARKUP_CONVERSATION_ID", "SimGateway"]
+__all__ = ["MARKUP_CONVERSATION_ID", "MAX_BODY_BYTES", "SimGateway"]
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024
 REQUEST_LOG_SIZE = 10_000
-SETUP_TIMEOUT = 600.0  # the onboarding instance stops by itself after 10 minutes
-CONFIG_RELOAD_DELAY = 0.3  # the gateway's config hot-reload debounce
-JOIN_TIMEOUT = 60  # the plugin always runs `conversations join … --timeout 60`
 
 # A conversation id full of Rich/Textual markup, for the `garbage` mode's `markup` kind: a console that
 # renders gateway text as markup shows bold red, a link, or runs an action.
@@ -62,41 +55,9 @@ MARKUP_CONVERSATION_ID = "[bold red]x[/][link=https://example.invalid/pwn]click[
 
 _ERR_405 = {"error": "Method Not Allowed"}
 _ERR_401 = {"error": "Unauthorized"}
-_ERR_409 = {"error": "Instance already bound to a conversation. Terminate process and provision a new one."}
-_ERR_UNBOUND = {"error": "No active conversation"}
-_CLI_ENVS = ("local", "dev", "production")
 
 
 _Route = Callable[[web.BaseRequest], Awaitable[tuple[int, Any]]]
-
-
-class _Undefined:
-    """JavaScript's `undefined`: a property the body does not have."""
-
-
-_UNDEF = _Undefined()
-
-
-class _PluginError(Exception):
-    """Caught by the route's try-block: answered as `{"error": message}`."""
-
-
-class _CliFailure(Exception):
-    """The simulated CLI exited non-zero with this message on stderr."""
-
-
-def _prop(body: Any, key: str) -> Any:
-    """`body[key]` in JavaScript: null throws, non-objects (arrays, scalars) have no such property."""
-    if body is None:
-        raise _PluginError(property_read_error(key))
-    if isinstance(body, dict):
-        return body.get(key, _UNDEF)
-    return _UNDEF
-
-
-def _str_prop(body: Any, key: str) -> str | None:
-    value = _prop(body, key)
-    return value if isinstance(value, str) else None
 
 
 def _is_dots(segment: str, count: int) -> bool:
@@ -129,7 +90,7 @@ def pathname(raw_target: str) -> str:
     return "/" + "/".join(segments)
 
 
-class SimGateway:
+class SimGateway(OnboardingRoutes):
     """A gateway process: created by SimFleet, which starts and stops it."""
 
     def __init__(self, spec: GatewaySpec, *, network: SimNetwork, speed: float, seed: int, host: str) -> None:
@@ -189,6 +150,7 @@ class SimGateway:
         self._handlers: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
+        self._dropping: asyncio.Future[Any] | None = None  # closing the connections of a process gone down
 
     # ---- public views -----------------------------------------------------------------------------------
 
@@ -208,13 +170,6 @@ class SimGateway:
         return DEFAULT_POOL_KEY if self.mode is Mode.POOL_KEY else None
 
     @property
-    def streaming(self) -> bool:
-        if self.bound is None:
-            return False
-        elapsed = (time.monotonic() - self._stream_anchor) * self._speed
-        return streaming_at(self._stream_profile, elapsed, phase=self._flap_phase)
-
-    @property
     def start_window(self) -> float:
         """Simulated seconds of "Plugin runtime is starting" after each (re)start (see GatewaySpec)."""
         if self.spec.start_window is not None:
@@ -230,82 +185,13 @@ class SimGateway:
     def __repr__(self) -> str:
         return f"<SimGateway {self.name} {self.mode} {self.url} bound={self.bound!r}>"
 
-    # ---- helpers ------------------------------------------------------------------------------------------
+    # ---- lifecycle (driven by SimFleet) -------------------------------------------------------------------
 
-    def _hex(self, digits: int) -> str:
-        return f"{self._rng.getrandbits(digits * 4):0{digits}x}"
-
-    async def _sleep(self, simulated_seconds: float) -> None:
-        await asyncio.sleep(simulated_seconds / self._speed)
-
-    def _instance_running(self) -> bool:
-        """False once the stream child has given up: the plugin then marks the whole instance stopped."""
-        if self._stream_profile is not StreamProfile.DYING:
-            return True
-        return (time.monotonic() - self._stream_anchor) * self._speed < GIVE_UP_AFTER
-
-    def _profile_for(self, conversation_id: str) -> StreamProfile:
-        conv = self._network.conversation(conversation_id)
-        if conversation_id in self._deleted_identities or (conv is not None and conv.exploded):
-            return StreamProfile.DYING  # the stream child fails for a conversation whose identity is gone
-        if self.mode in (Mode.OFFLINE, Mode.STALLED):
-            return StreamProfile.DYING
-        if self.mode is Mode.FLAPPING:
-            return StreamProfile.FLAPPING
-        return StreamProfile.HEALTHY
-
-    def _bind(self, conversation_id: str, *, env: str, identity_id: str | None = None,
-              write_config: bool = True) -> None:
-        """Start the wired instance (stream + join-request children) and, like the plugin, save the config."""
-        self.bound = conversation_id
-        self.pending = False
-        self._pending_conversation = None
-        self.clean = False
-        conv = self._network.conversation(conversation_id)
-        self.locked = bool(conv and conv.locked)
-        self.group_name = conv.name if conv else None
-        self._stream_profile = self._profile_for(conversation_id)
-        self._stream_anchor = time.monotonic()
-        if write_config:
-            self.config.update(identityId=identity_id or self._hex(32), ownerConversationId=conversation_id,
-                               env=env, enabled=True)
-
-    def _create_conversation(self, *, env: str, name: str | None, description: str | None = None,
-                             image_url: str | None = None, conversation_id: str | None = None,
-                             setup: bool = False) -> Conversation:
-        return self._network.create(creator=self.name, creator_inbox_id=self._hex(64), env=env, rng=self._rng,
-                                    conversation_id=conversation_id, name=name, description=description,
-                                    image_url=image_url, setup=setup,
-                                    require_approval=self.spec.require_approval and not setup)
-
-    def _spawn_op(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
-        self._ops.add(task)
-        task.add_done_callback(self._ops.discard)
-        # Nobody may await an op whose client went away; retrieving the outcome keeps asyncio quiet.
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        return task
-
-    async def _run_op(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run a simulated CLI call that goes on even if the HTTP client disconnects, as a child process does."""
-        return await asyncio.shield(self._spawn_op(coro))
-
-    def _later(self, delay: float, callback: Callable[[], None]) -> None:
-        handle: asyncio.TimerHandle
-
-        def fire() -> None:
-            self._timers.discard(handle)
-            callback()
-
-        handle = asyncio.get_running_loop().call_later(delay / self._speed, fire)
-        self._timers.add(handle)
-
-    def _background_task(self, coro: Awaitable[Any]) -> None:
+    def _background_task(self, coro: Awaitable[Any]) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-    # ---- lifecycle (driven by SimFleet) -------------------------------------------------------------------
+        return task
 
     def _reserve_port(self) -> None:
         """Bind the port without listening: it stays ours, and connections to it are refused."""
@@ -355,6 +241,13 @@ class SimGateway:
     async def _listen(self) -> None:
         if self._server is not None:
             return
+        if self._dropping is not None:
+            # The connections of the process that went down are gone before the port listens again: a
+            # client's keep-alive one must not outlive it and meet the next process.
+            await asyncio.wait([self._dropping])
+            self._dropping = None
+            if self._server is not None:
+                return
         if self._reserved is None:
             self._reserve_port()
         sock, self._reserved = self._reserved, None
@@ -453,7 +346,7 @@ class SimGateway:
         if mode is Mode.DOWN and previous is not Mode.DOWN:
             old = self._close_listener()
             if old is not None:
-                self._background_task(self._drop_connections(old))
+                self._dropping = self._background_task(self._drop_connections(old))
             return
         if previous is Mode.DOWN and self._alive:
             self._background_task(self._listen())
@@ -476,37 +369,6 @@ class SimGateway:
         if self.setup_active and self._setup_conversation == conversation_id:
             return True  # the onboarding instance auto-accepts
         return self.bound == conversation_id and self._instance_running()
-
-    def join_accepted(self, conversation_id: str, joiner_inbox_id: str) -> None:
-        if self._setup_conversation == conversation_id and self.setup_active:
-            self.setup_joined = True
-            self.setup_joiner_inbox_id = joiner_inbox_id
-
-    def wait_for_acceptance(self, conversation_id: str, *, profile_name: str | None = "Convos Agent") -> None:
-        """Where a join to the conversation that nobody accepted leaves this gateway, without the CLI's 60 s
-        wait: the creator lists it as waiting, and the newer shape reports `pending: true` until
-        `accept_pending()`. (The classic shape has no way to say so: it stays unbound.)"""
-        conv = self._network.conversation(conversation_id)
-        if conv is None:
-            raise KeyError(f"no conversation {conversation_id!r} in this simulated network")
-        if self.name not in conv.pending:
-            conv.pending.append(self.name)
-        if self.mode is Mode.NEWER_SHAPE:
-            self.pending = True
-            self._pending_conversation = conversation_id
-            self.profile_name = profile_name
-
-    def accept_pending(self) -> bool:
-        """The creator approves this gateway's waiting join (newer shape): it becomes bound."""
-        conv = self._network.conversation(self._pending_conversation or "")
-        if conv is None or conv.exploded:
-            return False
-        self._complete_join(conv)
-        return True
-
-    def _complete_join(self, conv: Conversation) -> None:
-        self._network.complete_join(conv, self.name, self.inbox_id)
-        self._bind(conv.conversation_id, env=conv.env)
 
     # ---- request dispatch ---------------------------------------------------------------------------------
 
@@ -548,9 +410,10 @@ class SimGateway:
         modern = self._modern_core
         # The core dispatches /tools/invoke (and, on newer cores, health probes) before plugin routes.
         if path == "/tools/invoke" and request.method == "POST":
-            return await self._tools_invoke(request, modern)
+            return await core.tools_invoke(request, gateway_token=self.spec.gateway_token, modern=modern)
         if modern and path in ("/health", "/healthz", "/readyz") and request.method in ("GET", "HEAD"):
-            return self._health(request, path)
+            uptime_ms = int((time.monotonic() - self._started_at) * 1000)
+            return core.health(request, path, starting=self.starting, uptime_ms=uptime_ms)
         if self.starting and path.startswith("/convos/"):
             # The findings saw this for POSTs of a no-plugin gateway; answering GETs the same way, and any
             # gateway while its plugin runtime starts, is our inference, so a console polling /convos/status
@@ -569,7 +432,7 @@ class SimGateway:
             return json_response(request, 401, _ERR_401)
         try:
             status, body = await handler(request)
-        except _PluginError as exc:
+        except PluginError as exc:
             status, body = 500, {"error": str(exc)}
         return json_response(request, status, body)
 
@@ -599,419 +462,3 @@ class SimGateway:
                 "/convos/setup/cancel": ("POST", self._setup_cancel),
             })
         return routes
-
-    async def _read_body(self, request: web.BaseRequest) -> Any:
-        """The plugin's readJsonBody: 1 MiB cap, blank means {}, JSON.parse otherwise."""
-        chunks: list[bytes] = []
-        total = 0
-        async for chunk in request.content.iter_any():
-            total += len(chunk)
-            if total > MAX_BODY_BYTES:
-                raise _PluginError("Request body too large")
-            chunks.append(chunk)
-        raw = b"".join(chunks).decode("utf-8", "replace")
-        if not js_trim(raw):
-            return {}
-        try:
-            return parse(raw)
-        except JsonSyntaxError as exc:
-            raise _PluginError(str(exc)) from None
-
-    # ---- core routes --------------------------------------------------------------------------------------
-
-    async def _tools_invoke(self, request: web.BaseRequest, modern: bool) -> web.StreamResponse:
-        extra = {"X-Content-Type-Options": "nosniff"} if modern else {}
-        if request.headers.get("Authorization") != f"Bearer {self.spec.gateway_token}":
-            return json_response(request, 401, {"error": {"message": "Unauthorized", "type": "unauthorized"}},
-                                 core=True, extra=extra)
-        try:
-            body = await self._read_body(request)
-            tool = _str_prop(body, "tool")
-        except _PluginError as exc:
-            # Inferred: the core's own body errors; only the 401 and 404 answers were observed.
-            return json_response(request, 400, {"ok": False, "error": {"type": "invalid_request",
-                                                                       "message": str(exc)}}, core=True, extra=extra)
-        if not tool:
-            return json_response(request, 400, {"ok": False, "error": {"type": "invalid_request",
-                                                                       "message": "tool is required"}},
-                                 core=True, extra=extra)
-        return json_response(request, 404, {"ok": False, "error": {"type": "not_found",
-                                                                   "message": f"Tool not available: {tool}"}},
-                             core=True, extra=extra)
-
-    def _health(self, request: web.BaseRequest, path: str) -> web.StreamResponse:
-        extra = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-        if path != "/readyz":
-            return json_response(request, 200, {"ok": True, "status": "live"}, core=True, extra=extra)
-        # Inferred shape beyond the observed keys {ready, failing, uptimeMs, eventLoop}.
-        starting = self.starting
-        uptime = int((time.monotonic() - self._started_at) * 1000)
-        body = {"ready": not starting, "failing": ["plugins"] if starting else [], "uptimeMs": uptime,
-                "eventLoop": {"delayMs": 0, "utilization": 0}}
-        return json_response(request, 503 if starting else 200, body, core=True, extra=extra)
-
-    # ---- the simulated CLI --------------------------------------------------------------------------------
-
-    async def _cli_start(self) -> None:
-        """Node + oclif start-up and local work before any network access (a bogus join took 0.34-0.39 s)."""
-        await self._sleep(self._rng.uniform(0.34, 0.39))
-
-    async def _network_or_fail(self) -> None:
-        """The first XMTP call: fails with the DNS error when the network is unreachable (~2.5 s in all)."""
-        if self.mode is Mode.OFFLINE:
-            await self._sleep(self._rng.uniform(2.08, 2.18))
-            raise _CliFailure(cli.DNS_ERROR)
-
-    def _require_identity(self, conversation_id: str, *, send: bool = False) -> Conversation | None:
-        """`store.getByConversationId`: an explode deleted the identity of its conversation."""
-        if conversation_id in self._deleted_identities:
-            hint = "\nUse 'convos conversations list' to see available conversations." if send else ""
-            raise _CliFailure(f"No identity found for conversation: {conversation_id}{hint}")
-        return self._network.conversation(conversation_id)
-
-    def _require_group(self, conv: Conversation | None, conversation_id: str) -> Conversation:
-        if conv is None:
-            raise _CliFailure(f"Conversation not found: {conversation_id}")
-        if conv.exploded and conv.creator != self.name:
-            # Inferred wording: the creator removed every member, so the group is inactive for this identity.
-            raise _CliFailure("[GroupError::GroupInactive] Group is inactive")
-        return conv
-
-    async def _cli_call(self, argv: list[str], env: str, work: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
-        """Run `work` as the CLI command `argv`; a _CliFailure becomes the plugin's 500 envelope."""
-        try:
-            return 200, await self._run_op(work())
-        except _CliFailure as failure:
-            return 500, {"error": cli.command_failed(argv, env, str(failure))}
-
-    def _cli_env_check(self, env: str) -> None:
-        if env not in _CLI_ENVS:
-            # oclif rejects the flag before running anything (inferred wording of oclif's option error).
-            raise _CliFailure(f"Expected --env={env} to be one of: {', '.join(_CLI_ENVS)}\nSee more help with --help")
-
-    # ---- plugin routes ------------------------------------------------------------------------------------
-
-    async def _status(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.mode is Mode.NEWER_SHAPE:
-            return 200, {"conversationId": self.bound, "inboxId": self.inbox_id, "pending": self.pending,
-                         "clean": self.clean}
-        if self.bound is None:
-            return 200, {"ready": True, "conversation": None, "streaming": False}
-        return 200, {"ready": True, "conversation": {"id": self.bound}, "streaming": self.streaming}
-
-    def _write_instructions(self, body: Any) -> None:
-        instructions = _str_prop(body, "instructions")
-        if instructions and js_trim(instructions):
-            self.instructions = instructions  # written before the CLI runs, kept even if it fails
-
-    def _request_env(self, body: Any) -> str:
-        env = _prop(body, "env")
-        return env if env in ("dev", "production") else self.config.get("env", "production")
-
-    async def _create(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.bound is not None:
-            return 409, _ERR_409
-        body = await self._read_body(request)
-        name = _str_prop(body, "name")
-        name = "Convos Agent" if name is None else name
-        profile_name = _str_prop(body, "profileName")
-        profile_name = name if profile_name is None else profile_name
-        _prop(body, "profileImage")  # parsed and ignored since a47367d935
-        description = _str_prop(body, "description")
-        image_url = _str_prop(body, "imageUrl")
-        permissions = _prop(body, "permissions")
-        permissions = permissions if permissions in ("all-members", "admin-only") else None
-        self._write_instructions(body)
-        env = self._request_env(body)
-        argv = cli.create_argv(name=name, profile_name=profile_name, description=description,
-                               image_url=image_url, permissions=permissions)
-
-        async def work() -> dict[str, str]:
-            self._cli_env_check(env)
-            self.identities_created += 1
-            await self._cli_start()
-            await self._network_or_fail()
-            await self._sleep(self._rng.uniform(1.7, 4.6))
-            conv = self._create_conversation(env=env, name=name or None, description=description or None,
-                                             image_url=image_url or None)
-            slug, url = self._network.invite(conv, self._rng)
-            # A second create that raced past the 409 guard replaces the first binding, like the plugin's
-            # singleton: the earlier conversation is orphaned.
-            self._bind(conv.conversation_id, env=env)
-            self.profile_name = profile_name or None
-            self.invite_slug, self.invite_url = slug, url
-            return {"conversationId": conv.conversation_id, "inviteUrl": url, "inviteSlug": slug}
-
-        return await self._cli_call(argv, env, work)
-
-    async def _join(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.bound is not None:
-            return 409, _ERR_409
-        body = await self._read_body(request)
-        invite = _str_prop(body, "inviteUrl")
-        if not invite:
-            return 400, {"error": "inviteUrl (string) is required"}
-        profile_name = _str_prop(body, "profileName")
-        profile_name = "Convos Agent" if profile_name is None else profile_name
-        self._write_instructions(body)
-        env = self._request_env(body)
-        argv = cli.join_argv(invite, profile_name=profile_name, timeout=JOIN_TIMEOUT)
-        waiting = {"status": "pending_acceptance" if self.mode is Mode.NEWER_SHAPE else "waiting_for_acceptance"}
-
-        async def work() -> dict[str, str]:
-            self._cli_env_check(env)
-            await self._cli_start()
-            try:
-                parsed = parse_invite(invite)
-            except InviteError as exc:
-                raise _CliFailure(str(exc)) from None
-            now = time.time()
-            if not parsed.structurally_valid:
-                raise _CliFailure("Invalid invite signature")
-            if parsed.expires_at and parsed.expires_at < now:
-                raise _CliFailure("Invite has expired")
-            if parsed.conversation_expires_at and parsed.conversation_expires_at < now:
-                raise _CliFailure("Conversation has expired")
-            conv = self._network.by_tag(parsed.tag)
-            if conv is None:
-                # Not an invite of this simulated network: its signer cannot be matched to any creator.
-                raise _CliFailure("Invalid invite signature")
-            if conv.exploded:
-                raise _CliFailure("Conversation has expired")
-            self.identities_created += 1  # the CLI creates the per-conversation identity before the network
-            await self._network_or_fail()
-            if self._network.decide_join(conv, parsed.tag, env) == JoinVerdict.JOINED:
-                await self._sleep(self._rng.uniform(2.6, 7.6))
-                if not conv.exploded:
-                    self.profile_name = profile_name or None
-                    self._complete_join(conv)
-                    return {"status": "joined", "conversationId": conv.conversation_id}
-            # Nobody adds us: the CLI polls until its --timeout, then reports a timeout.
-            if self.name not in conv.pending:
-                conv.pending.append(self.name)
-            await self._sleep(JOIN_TIMEOUT)
-            self.wait_for_acceptance(conv.conversation_id, profile_name=profile_name or None)
-            return waiting
-
-        return await self._cli_call(argv, env, work)
-
-    async def _send(self, request: web.BaseRequest) -> tuple[int, Any]:
-        conversation_id = self.bound
-        if conversation_id is None:
-            return 400, _ERR_UNBOUND
-        body = await self._read_body(request)
-        message = _str_prop(body, "message")
-        if not message:
-            return 400, {"error": "message (string) is required"}
-        env = self.config.get("env", self.spec.env)
-        argv = cli.send_argv(conversation_id, message)
-
-        async def work() -> dict[str, Any]:
-            await self._cli_start()
-            conv = self._require_identity(conversation_id, send=True)
-            await self._network_or_fail()
-            self._require_group(conv, conversation_id)
-            await self._sleep(self._rng.uniform(0.2, 1.1))
-            message_id = self._hex(64)
-            self.sent_messages.append(message)
-            return {"success": True, "messageId": message_id, "conversationId": conversation_id, "text": message}
-
-        return await self._cli_call(argv, env, work)
-
-    async def _rename(self, request: web.BaseRequest) -> tuple[int, Any]:
-        conversation_id = self.bound
-        if conversation_id is None:
-            return 400, _ERR_UNBOUND
-        body = await self._read_body(request)
-        name = _str_prop(body, "name")
-        if not name:
-            return 400, {"error": "name (string) is required"}
-        env = self.config.get("env", self.spec.env)
-        argv = cli.update_profile_argv(conversation_id, name)
-
-        async def work() -> dict[str, Any]:
-            await self._cli_start()
-            conv = self._require_identity(conversation_id)
-            await self._network_or_fail()
-            self._require_group(conv, conversation_id)
-            await self._sleep(self._rng.uniform(0.2, 1.1))
-            self.profile_name = name  # the agent's display name; the group name never changes
-            return {"ok": True}
-
-        return await self._cli_call(argv, env, work)
-
-    async def _lock(self, request: web.BaseRequest) -> tuple[int, Any]:
-        conversation_id = self.bound
-        if conversation_id is None:
-            return 400, _ERR_UNBOUND
-        body = await self._read_body(request)
-        unlock = _prop(body, "unlock") is True
-        env = self.config.get("env", self.spec.env)
-        argv = cli.lock_argv(conversation_id, unlock=unlock)
-
-        async def work() -> dict[str, Any]:
-            await self._cli_start()
-            conv = self._require_identity(conversation_id)
-            await self._network_or_fail()
-            conv = self._require_group(conv, conversation_id)
-            if conv.creator != self.name:
-                # Inferred: only the super admin (the creator) may change the add-member permission.
-                raise _CliFailure("[GroupError::Intent] intent error: Policy error: Insufficient permissions "
-                                  "to update the add member permission (super admin required)")
-            await self._sleep(self._rng.uniform(0.2, 1.1))
-            self._network.rotate_tag(conv, self._rng, locked=not unlock)
-            self.locked = not unlock
-            return {"ok": True, "locked": not unlock}
-
-        return await self._cli_call(argv, env, work)
-
-    async def _explode(self, request: web.BaseRequest) -> tuple[int, Any]:
-        conversation_id = self.bound
-        if conversation_id is None:
-            return 400, _ERR_UNBOUND
-        env = self.config.get("env", self.spec.env)
-        argv = cli.explode_argv(conversation_id)
-
-        async def work() -> dict[str, Any]:
-            await self._cli_start()
-            conv = self._require_identity(conversation_id)
-            await self._network_or_fail()
-            conv = self._require_group(conv, conversation_id)
-            if conv.creator != self.name:
-                # Inferred: removing the other members needs admin rights a joiner does not have.
-                raise _CliFailure("[GroupError::Intent] intent error: Policy error: Insufficient permissions "
-                                  "to remove members")
-            await self._sleep(self._rng.uniform(0.2, 1.1))
-            self._network.explode(conv)
-            self._deleted_identities.add(conversation_id)
-            if self.bound == conversation_id:
-                # The instance stops and unbinds; the config still names the conversation (restored on restart).
-                self.bound = None
-                self.locked = False
-            return {"ok": True, "exploded": True}
-
-        return await self._cli_call(argv, env, work)
-
-    # ---- onboarding (Control UI) routes -------------------------------------------------------------------
-
-    def _cleanup_setup(self) -> None:
-        if self._setup_timer is not None:
-            self._setup_timer.cancel()
-            self._setup_timer = None
-        self.setup_active = False
-        self._setup_conversation = None
-        self._setup_cached = None
-
-    async def _handle_setup(self, *, name: str | None, env: str | None, force: bool) -> tuple[int, Any]:
-        if not force and self.setup_active and self._setup_cached:
-            return 200, self._setup_cached
-        self._cleanup_setup()
-        self.setup_joined = False
-        self.setup_joiner_inbox_id = None
-        create_env = env if env is not None else self.config.get("env", "production")
-        group_name = "OpenClaw" if name is None else name
-        argv = cli.create_argv(name=group_name, profile_name=group_name)
-
-        async def work() -> dict[str, str]:
-            self._cli_env_check(create_env)
-            self.identities_created += 1
-            await self._cli_start()
-            await self._network_or_fail()
-            await self._sleep(self._rng.uniform(1.7, 4.6))
-            conv = self._create_conversation(env=create_env, name=group_name or None, setup=True)
-            _slug, url = self._network.invite(conv, self._rng)
-            self.setup_active = True
-            self._setup_conversation = conv.conversation_id
-            loop = asyncio.get_running_loop()
-            self._setup_timer = loop.call_later(SETUP_TIMEOUT / self._speed, self._setup_expired)
-            # The saved env defaults to production even when the config says dev: the plugin's own bug.
-            self._setup_result = {"identityId": self._hex(32), "conversationId": conv.conversation_id,
-                                  "env": env if env is not None else "production"}
-            self._setup_cached = {"inviteUrl": url, "conversationId": conv.conversation_id,
-                                  "qrDataUrl": qr_data_url(url)}
-            return self._setup_cached
-
-        status, result = await self._cli_call(argv, create_env, work)
-        if status != 200:
-            self._cleanup_setup()
-        return status, result
-
-    def _setup_expired(self) -> None:
-        self._setup_timer = None
-        self._setup_result = None
-        self._cleanup_setup()
-
-    async def _setup(self, request: web.BaseRequest) -> tuple[int, Any]:
-        try:
-            body = await self._read_body(request)
-            _prop(body, "accountId")
-            env = _str_prop(body, "env")
-            name = _str_prop(body, "name")
-            force = _prop(body, "force") is True
-        except _PluginError:
-            self._cleanup_setup()
-            raise
-        return await self._handle_setup(name=name, env=env, force=force)
-
-    async def _reset(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.mode is Mode.NEWER_SHAPE:
-            return await self._factory_reset(request)
-        try:
-            body = await self._read_body(request)
-            _prop(body, "accountId")
-            env = _str_prop(body, "env")
-        except _PluginError:
-            self._cleanup_setup()
-            raise
-        return await self._handle_setup(name=None, env=env, force=True)
-
-    async def _setup_status(self, request: web.BaseRequest) -> tuple[int, Any]:
-        return 200, {"active": self.setup_active, "joined": self.setup_joined,
-                     "joinerInboxId": self.setup_joiner_inbox_id}
-
-    async def _setup_complete(self, request: web.BaseRequest) -> tuple[int, Any]:
-        result = self._setup_result
-        if result is None:
-            return 400, {"error": "No active setup to complete. Run convos.setup first."}
-        self.config.update(identityId=result["identityId"], ownerConversationId=result["conversationId"],
-                           env=result["env"], enabled=True)
-        if self.setup_joiner_inbox_id:
-            allow = self.config.setdefault("allowFrom", [])
-            if self.setup_joiner_inbox_id not in allow:
-                allow.append(self.setup_joiner_inbox_id)
-        self._setup_result = None
-        self._cleanup_setup()
-        # Inferred (§5.13): the config write triggers the channel's hot reload, which starts the instance
-        # from the new config a moment later, so the gateway ends up bound to the onboarding conversation.
-        self._later(CONFIG_RELOAD_DELAY, lambda: self._bind(result["conversationId"], env=result["env"],
-                                                            write_config=False))
-        return 200, {"saved": True, "conversationId": result["conversationId"]}
-
-    async def _setup_cancel(self, request: web.BaseRequest) -> tuple[int, Any]:
-        was_active = self.setup_active
-        self._setup_result = None
-        self._cleanup_setup()
-        self.setup_joined = False
-        self.setup_joiner_inbox_id = None
-        return 200, {"cancelled": was_active}
-
-    async def _factory_reset(self, request: web.BaseRequest) -> tuple[int, Any]:
-        """The managed-runtime fork's /convos/reset: forget the conversation and the identity."""
-        body = await self._read_body(request)
-        _prop(body, "skipGreeting")
-
-        async def work() -> dict[str, Any]:
-            await self._sleep(self._rng.uniform(0.3, 0.8))
-            self.bound = None
-            self.pending = False
-            self._pending_conversation = None
-            self.locked = False
-            self.clean = True
-            self.inbox_id = self._hex(64)
-            for key in ("identityId", "ownerConversationId"):
-                self.config.pop(key, None)
-            _, status = await self._status(request)
-            return {"ok": True, "reset": True, "status": status}
-
-        return 200, await self._run_op(work())
-

@@ -3,32 +3,26 @@
     async with SimFleet(mixed_specs(20, seed=1), speed=10) as fleet:
         print(fleet.config_toml())
 
-`serve()` is what `convos-tui simulate` runs: start, announce the config, wait for Ctrl-C, stop.
+`convos-tui simulate` serves one until Ctrl-C (sim/serve.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import signal
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 
 from .gateway import SimGateway
 from .modes import GatewaySpec, Mode
 from .network import SimNetwork
+from .toml_config import toml_config
 
-__all__ = ["POOL_KEY_ENV", "RESTART_DOWNTIME", "SimFleet", "serve", "stop_signals", "toml_string"]
+__all__ = ["POOL_KEY_ENV", "RESTART_DOWNTIME", "SimFleet", "stop_signals"]
 
 POOL_KEY_ENV = "CONVOS_SIM_POOL_KEY"
 RESTART_DOWNTIME = 2.0  # simulated seconds a restarting gateway refuses connections (2026.2.x binds in ~2 s)
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string (JSON escapes are valid TOML; DEL must be escaped as well)."""
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 class SimFleet:
@@ -117,15 +111,16 @@ class SimFleet:
             if key is not None and key not in env_for_key:
                 suffix = "" if not env_for_key else f"_{len(env_for_key) + 1}"
                 env_for_key[key] = POOL_KEY_ENV + suffix
-        lines = [f"# convos-tui simulated fleet: {len(self.gateways)} gateways, seed {self.seed}, speed {self.speed:g}"]
-        for key, env_name in env_for_key.items():
-            lines.append(f"# The pool-key gateways need their key in the environment: export {env_name}={key}")
+        comments = [f"convos-tui simulated fleet: {len(self.gateways)} gateways, seed {self.seed}, speed {self.speed:g}"]
+        comments += [f"The pool-key gateways need their key in the environment: export {env_name}={key}"
+                     for key, env_name in env_for_key.items()]
+        gateways = []
         for gw in self.gateways:
-            lines += ["", "[[gateways]]", f"name = {toml_string(gw.name)}", f"url = {toml_string(gw.url)}",
-                      f"env = {toml_string(gw.spec.env)}", f'tags = ["sim", {toml_string(str(gw.mode))}]']
+            gateway = {"name": gw.name, "url": gw.url, "env": gw.spec.env, "tags": ["sim", str(gw.mode)]}
             if (key := gw.pool_key) is not None:
-                lines.append(f"token_env = {toml_string(env_for_key[key])}")
-        return "\n".join(lines) + "\n"
+                gateway["token_env"] = env_for_key[key]
+            gateways.append(gateway)
+        return toml_config(comments, {"gateways": gateways} if gateways else {})
 
 
 @contextlib.contextmanager
@@ -144,33 +139,3 @@ def stop_signals() -> Iterator[asyncio.Event]:
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
-
-
-async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0,
-                write_config: Path | None = None, announce: Callable[[str], None] = print,
-                host: str = "127.0.0.1", pool: bool = False) -> None:
-    """Run a fleet until SIGINT/SIGTERM (or cancellation), then stop it cleanly.
-
-    The config TOML is announced, or written to `write_config` (and its path announced). With `pool`,
-    a simulated pool manager lists the gateways and the config is one [[sources]] entry pointing at it."""
-    fleet = SimFleet(specs, speed=speed, seed=seed, host=host)
-    with stop_signals() as stop:
-        async with fleet, contextlib.AsyncExitStack() as stack:
-            toml = fleet.config_toml()
-            if pool:
-                from .pool import SimPoolManager
-
-                manager = await stack.enter_async_context(SimPoolManager(fleet, host=host))
-                env = specs[0].env if specs else "dev"
-                toml = (
-                    f"# convos-tui simulated pool manager: {len(fleet.gateways)} gateways, seed {seed}, speed {speed:g}\n\n"
-                    f'[[sources]]\ntype = "pool"\nurl = {toml_string(manager.url)}\nenv = {toml_string(env)}\n'
-                )
-            if write_config is not None:
-                write_config.write_text(toml, encoding="utf-8")
-                announce(f"Simulating {len(fleet.gateways)} gateways; config written to {write_config}")
-            else:
-                announce(toml)
-            # A TOML comment, so `convos-tui simulate > fleet.toml` still gives a valid config.
-            announce("# Serving until Ctrl-C.")
-            await stop.wait()

@@ -89,7 +89,7 @@ async def test_the_grace_window_tells_a_flap_from_a_stall():
     that is ~1.2 s; with a 0.5 s grace the poller shows flapping first, and stalled once it has given up."""
     seen = []
     async with SimFleet([GatewaySpec("s", Mode.STALLED)], speed=20) as fleet:
-        poller = Poller(configs(fleet), interval_s=0.5, grace_s=0.5, on_transition=seen.append)
+        poller = Poller(configs(fleet), interval_s=0.5, grace_s=0.5, on_transitions=seen.extend)
         poller.interval_s = 0.05  # faster than the public minimum, to sample the schedule finely
         async with poller:
             await wait_for(lambda: poller.states["s"].state == State.STALLED, seconds=8)
@@ -101,7 +101,7 @@ async def test_the_grace_window_tells_a_flap_from_a_stall():
 async def test_flapping_comes_back_to_live():
     seen = []
     async with SimFleet([GatewaySpec("f", Mode.FLAPPING)], speed=10) as fleet:
-        poller = Poller(configs(fleet), grace_s=30, on_transition=seen.append)
+        poller = Poller(configs(fleet), grace_s=30, on_transitions=seen.extend)
         poller.interval_s = 0.05
         async with poller:
             await wait_for(lambda: [t.new for t in seen].count(State.LIVE) >= 2, seconds=8)

@@ -167,3 +167,21 @@ def test_as_dict_is_json_ready_and_stable():
     assert json.loads(json.dumps(data)) == data
     assert (data["state"], data["since_s"], data["latency_ms"]) == ("live", 10.0, 4.2)
     assert data["status"]["conversation_id"] == CID and data["error"] is None
+
+
+def test_an_observation_sent_across_processes_leaves_the_copy_as_the_original():
+    import dataclasses
+    import pickle
+
+    original, copy = gateway(), gateway()
+    original.observe_status(classic(CID, streaming=False), 0.02, T0 + 1)
+    original.mark_pending(T0 + 2)
+    original.observe_error(errors.Unreachable("unreachable: connection refused"), 0.01, T0 + 40, start_grace_s=0)
+    seen = pickle.loads(pickle.dumps(original.observation(original.status, original.error, original.latency_ms)))
+    copy.apply(seen)
+    assert dataclasses.asdict(copy) | {"error": None} == dataclasses.asdict(original) | {"error": None}
+    assert type(copy.error) is errors.Unreachable and copy.error.summary == original.error.summary
+
+    status, latencies = copy.status, list(copy.latencies)
+    copy.apply(original.observation(..., ..., None))  # status and error as sent last, no new latency
+    assert copy.status is status and list(copy.latencies) == latencies and copy.error is not None

@@ -286,7 +286,7 @@ async def test_long_tags_end_in_an_ellipsis_instead_of_making_the_table_scroll_s
 
 
 async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(monkeypatch):
-    import subprocess
+    import multiprocessing.util
 
     from convos_tui.fleet.fleet import Fleet
     from convos_tui.fleet.inventory import GatewayConfig, Inventory
@@ -298,7 +298,7 @@ async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(
     def refuse(*args, **kwargs):
         raise OSError("no more processes")
 
-    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(multiprocessing.util, "spawnv_passfds", refuse)  # where multiprocessing forks
     async with SimFleet([GatewaySpec("a")], speed=500) as sim:
         gateways = [GatewayConfig(name="a", url=sim.gateways[0].url, env="dev")]
         fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]

@@ -79,3 +79,16 @@ def test_threaded_runs_beside_another_loop_and_stops_whatever_ends_the_block(tmp
         raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
+
+
+async def test_a_region_that_is_not_a_bare_key_is_one_profile_of_the_config(tmp_path, monkeypatch):
+    import convos_tui.sim.demo as demo_module
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(demo_module, "SITES", (("fra", "eu.west"), ("sin", "ap/south")))
+    async with DemoFleet(count=6, seed=0) as demo:
+        inventory = load_inventory(demo.config_path, required=True)
+        assert '[profiles."eu.west"]' in demo.config_path.read_text()
+    for region in ("eu.west", "ap/south"):
+        expected = {g.name for g in demo.plan if g.tags[0] == region}
+        assert expected and {g.name for g in inventory.select(region)} == expected

@@ -173,3 +173,15 @@ async def test_serve_announces_the_toml_and_stops_when_cancelled() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert _refuses(port)
+
+
+async def test_a_gateway_back_from_down_has_dropped_every_connection_of_before(client: httpx.AsyncClient) -> None:
+    """A process that went down has no connection left: a client's keep-alive one is closed before the
+    port listens again, so the client's next request opens a new one rather than dying on the old."""
+    async with SimFleet([GatewaySpec("a")], speed=FAST) as fleet:
+        gw = fleet.gateway("a")
+        for _ in range(60):
+            assert (await client.get(gw.url + "/convos/status")).status_code == 200  # a keep-alive connection
+            fleet.set_mode("a", Mode.DOWN)
+            fleet.set_mode("a", Mode.HEALTHY)
+            await wait_for(lambda: gw.listening)
