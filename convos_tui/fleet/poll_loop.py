@@ -28,6 +28,7 @@ import yarl
 
 from convos_tui.api import errors
 from convos_tui.api.endpoint import Route
+from convos_tui.api.interpret import remember_secret
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import DEFAULT_GRACE_S, DEFAULT_START_GRACE_S, GatewayState, Transition
 from convos_tui.fleet.status_fetch import fetch_status, new_session, parsed_url
@@ -143,6 +144,8 @@ class PollLoop:
         """Poll one more gateway. A `new` one (added while running: just provisioned, just discovered)
         that does not answer yet reads as starting for the start grace; one known from the start does not.
         (`state`: the one to start from, as a polling process gets it from the console.)"""
+        # Known here too (a polling process gets its configs pickled, never built): an echoed token is redacted.
+        remember_secret(gateway.token)
         headers = {"Authorization": f"Bearer {gateway.token}"} if gateway.token else {}
         url = gateway.url.rstrip("/") + Route.STATUS.path
         self._slots[gateway.name] = _Slot(

@@ -94,3 +94,24 @@ def test_escapes_in_every_gateway_string_reach_no_output_raw(echo_gateway, cli, 
         for character in ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\x00"):
             assert character not in text
             assert json.dumps(character)[1:-1] not in text  # nor escaped inside JSON, for a later reader
+
+
+async def test_the_polling_process_redacts_an_echoed_bare_key_too(echo_gateway):
+    """The console's polling process gets its configs pickled, not built: it must still know the key to redact it
+    where a gateway echoes it without the `Bearer` that the pattern catches."""
+    from convos_tui.fleet.inventory import GatewayConfig
+    from convos_tui.fleet.poller import Poller
+    from tests.fleet.test_poller import wait_for
+
+    url = echo_gateway.read_text().split('url = "')[1].split('"')[0]
+    key = "bare-S3CRET-key-0123456789"
+    poller = Poller([GatewayConfig(name="echo", url=url, token=key)], interval_s=0.5, start_grace_s=0)
+    poller.start_process()
+    try:
+        assert poller.in_process
+        await wait_for(lambda: poller.states["echo"].reason not in ("", None) and poller.states["echo"].error)
+    finally:
+        poller.stop_process()
+    state = poller.states["echo"]
+    shown = f"{state.reason} {state.error.summary} {state.error.detail}"
+    assert "the key:" in shown and key not in shown
