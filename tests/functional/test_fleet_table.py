@@ -218,8 +218,25 @@ async def test_a_tick_applies_many_polls_a_step_at_a_time():
         tick = screen.tick
         screen.tick = lambda **kwargs: (steps.append(len(screen._dirty)), tick(**kwargs))
         screen._tick()  # what the timer calls
-        applied = sum(1 for name in app.fleet.states if table._looks[name][5] == ("42 ms", ""))
+        applied = sum(1 for name in app.fleet.states if table.index.looks[name][5] == ("42 ms", ""))
         assert applied == 500  # one step: the rest waits for the next events
         await pilot.pause()
         assert steps == [1200, 700, 200]
-        assert all(table._looks[name][5] == ("42 ms", "") for name in app.fleet.states)
+        assert all(table.index.looks[name][5] == ("42 ms", "") for name in app.fleet.states)
+
+
+async def test_a_row_whose_state_changes_is_drawn_again_even_where_the_order_stays():
+    """Issue 13 item 5: one gateway, first polled unreachable after the table was drawn. Its sort value
+    (the state) changed, so the order was made again; the order was the same, and the row was never
+    drawn again: "· unknown" for ever beside a header saying "1 unreachable", and `r` did not help."""
+    app = make_app(fleet=build_fleet([("gw-nine", State.IDLE, None, False, 2.0, 60, (), None)]))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        assert "idle" in screen_text(app)
+        state = app.fleet.states["gw-nine"]
+        state.observe_error(errors.Unreachable("unreachable: connection refused"), None, state.since + 61)
+        app.main_screen.mark_dirty("gw-nine")
+        app.main_screen.tick()
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "gw-nine" in line)
+        assert "unreachable" in row and "idle" not in row
