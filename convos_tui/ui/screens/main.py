@@ -458,8 +458,11 @@ class MainScreen(Screen[None]):
         idle = [config for n in names
                 if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
         if not idle:
-            where = "marked" if self.marked else "shown"
-            self.say(f"no idle gateway {where}: provisioning needs gateways without a conversation", "bold yellow")
+            if self.marked:  # the marks choose; without them N takes the idle ones shown
+                self.say("no idle gateway marked: N needs gateways without a conversation; U clears the marks",
+                         "bold yellow")
+            else:
+                self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
         self.app.push_screen(ProvisionPanel(idle, len(idle) if self.marked else 1), self._acted)
 
