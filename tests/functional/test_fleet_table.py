@@ -240,3 +240,46 @@ async def test_a_row_whose_state_changes_is_drawn_again_even_where_the_order_sta
         await pilot.pause()
         row = next(line for line in screen_text(app).splitlines() if "gw-nine" in line)
         assert "unreachable" in row and "idle" not in row
+
+
+async def test_a_sorted_header_keeps_its_whole_name_at_any_width():
+    """Issue 13 item 16: "LATENCY…", "READ…" when sorted, even at 200 columns."""
+    for width in (80, 120, 200):
+        app = make_app()
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            table = app.main_screen.table
+            for column in (c for c in view.SORTABLE if c in table.columns):
+                for reverse in (False, True):
+                    table.set_sort(column, reverse)
+                    await pilot.pause()
+                    header = screen_text(app).splitlines()[1]
+                    label = next(c.label for c in view.COLUMNS if c.key == column)
+                    arrow = "▼" if reverse else "▲"
+                    assert f"{label} {arrow}" in header or f"{label}{arrow}" in header, (width, header)
+                    assert "…" not in header, (width, header)
+
+
+async def test_no_scroll_bar_of_the_table_shows_beside_a_panel():
+    """Issue 13 item 16: under a panel at 80x24, the table's scroll bar sat right of the panel's border,
+    a scroll bar drawn outside the panel."""
+    from textual.scrollbar import ScrollBar
+
+    spec = [(f"gw-{i:03d}", State.IDLE, None, False, 2.0, 60, ("eu",), None) for i in range(40)]
+    app = make_app(fleet=build_fleet(spec))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def table_bars():
+            compositor = app.main_screen._compositor  # the screen under the panel, as drawn beneath it
+            return [w for w, geo in compositor.full_map.items()
+                    if isinstance(w, ScrollBar) and isinstance(w.parent, FleetTable) and geo.region.area]
+
+        assert table_bars()  # 40 rows on 24 lines: it scrolls
+        for key in ("c", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not table_bars(), key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert table_bars(), key

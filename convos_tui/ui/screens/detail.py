@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.ui.rows import STATE_STYLE, state_text
+from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp

@@ -17,12 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from convos_tui.fleet.state import Transition
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
+from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp

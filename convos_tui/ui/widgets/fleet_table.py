@@ -35,6 +35,7 @@ GROWING = ("name", "url", "tags")
 MAX_WIDTH = {"name": 40, "url": 48, "tags": 30}
 SEPARATOR = 2
 CACHED_ROWS = 400  # rows whose cells and drawn lines are kept: a few screens' worth
+LABELS = {c.key: c.label for c in view.COLUMNS}
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -45,6 +46,7 @@ class FleetTable(ScrollView, can_focus=True):
     FleetTable > .fleet-table--cursor { background: $accent 40%; text-style: bold; }
     FleetTable:focus > .fleet-table--cursor { background: $accent; color: $text; }
     FleetTable > .fleet-table--marked { background: $secondary 25%; }
+    FleetTable.-covered { scrollbar-visibility: hidden; }
     """
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -357,13 +359,18 @@ class FleetTable(ScrollView, can_focus=True):
         return line
 
     def _header(self) -> Text:
-        labels = []
+        """The column names, the sorted one with its arrow. The arrow may take one column of the
+        separator, and goes right after the name where a space does not fit: a header never loses its
+        name to an ellipsis ("LATENCY…"), at any width."""
+        line = Text(" ", no_wrap=True)
         for column in self.columns:
-            label = next(c.label for c in view.COLUMNS if c.key == column)
+            width = self._widths[column]
+            label = LABELS[column]
             if column == self.sort_column:
-                label += " ▼" if self.sort_reverse else " ▲"
-            labels.append((column, Text(label)))
-        return self._line(labels)
+                arrow = "▼" if self.sort_reverse else "▲"
+                label = f"{label} {arrow}" if len(label) + 2 <= width + 1 else f"{label}{arrow}"
+            line.append(label.ljust(width + SEPARATOR))
+        return line
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -408,6 +415,14 @@ class FleetTable(ScrollView, can_focus=True):
             return False
         self._sized = seen
         return super()._size_updated(size, virtual_size, container_size, layout)
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: object) -> None:
+        # Under a panel, the table's scroll bar would show beside the panel's border, as if it were the
+        # panel's, drawn outside it: hidden while another screen is on top.
+        self.set_class(screen is not self.screen, "-covered")
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
