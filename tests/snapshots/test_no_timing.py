@@ -5,6 +5,9 @@ off in that frame. A console run headless (snapshots, `demo --screenshots`, Pilo
 cursor; the clock is the app's, fixed in tests.
 """
 
+import ast
+import pathlib
+
 import pytest
 
 from tests.snapshots.grid import on
@@ -51,3 +54,29 @@ async def test_a_focused_text_field_looks_the_same_whenever_it_is_taken(where):
             frames.add(frame(app))
         assert len(frames) == 1, where
         assert not focused.cursor_blink
+
+
+UI = pathlib.Path(__file__).resolve().parents[2] / "convos_tui" / "ui"
+# Reading a clock to wait for something, never to show it: the screenshot driver's deadline.
+WAITS_ONLY = {"screenshots.py"}
+
+
+def test_the_console_shows_only_the_apps_clock():
+    """Every time a screen shows comes from the app's clock (fixed in tests and snapshots), never from the
+    wall clock or the monotonic clock read directly: no live clock in a snapshot."""
+    offenders = []
+    for path in sorted(UI.rglob("*.py")):
+        if path.name in WAITS_ONLY:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                name = f"{owner.id}.{node.func.attr}" if isinstance(owner, ast.Name) else node.func.attr
+                if name in CLOCKS and len(node.args) < CLOCKS[name]:
+                    offenders.append(f"{path.relative_to(UI)}:{node.lineno} calls {name}()")
+    assert not offenders, offenders
+
+
+# A call that reads a clock, with fewer arguments than this (time.localtime(epoch) only formats a given time).
+CLOCKS = {"time.time": 1, "time.monotonic": 1, "time.perf_counter": 1, "datetime.now": 1, "datetime.utcnow": 1,
+          "date.today": 1, "time.localtime": 1, "time.gmtime": 1, "time.strftime": 2, "time.ctime": 1}
