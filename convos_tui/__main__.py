@@ -1,3 +1,6 @@
+"""`python -m convos_tui`: the same program as `convos-tui`."""
+
 from convos_tui.cli import main
 
-main(prog_name="convos-tui")
+if __name__ == "__main__":
+    main(prog_name="convos-tui")

@@ -7,6 +7,7 @@ needs inside the command, and the UI is imported only by the command that opens 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,19 +21,48 @@ from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
 
 
+def global_options(**extra: Any) -> list[click.Option]:
+    """--config, --profile and --read-only: on the group (before the command), and copies on each command
+    (`extra`: expose_value and callback) so that they may come after it too."""
+    return [
+        click.Option(
+            ["--config", "config_file"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The config file (default: $CONVOS_TUI_CONFIG, else $XDG_CONFIG_HOME/convos-tui/config.toml).",
+            **extra,
+        ),
+        click.Option(
+            ["--profile"], help="Only the gateways of this profile (a [profiles.NAME] table of the config).", **extra
+        ),
+        click.Option(["--read-only"], is_flag=True, help="Refuse every action that changes a gateway.", **extra),
+    ]
+
+
+def _given_after_the_command(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    # `convos-tui create X --read-only`, as people type it: the command's copy sets what the group's would have.
+    if value is not None and value is not False and param.name:
+        setattr(ctx.ensure_object(Context), param.name, value)
+
+
+def _accept_global_options(command: click.Command) -> None:
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_global_options(sub)
+        return
+    names = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    command.params += [
+        option
+        for option in global_options(expose_value=False, callback=_given_after_the_command)
+        if not names & set(option.opts)
+    ]
+
+
 @click.group(
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    params=global_options(),
 )
 @click.version_option(__version__, "-V", "--version", prog_name="convos-tui")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The config file (default: $CONVOS_TUI_CONFIG, else $XDG_CONFIG_HOME/convos-tui/config.toml).",
-)
-@click.option("--profile", help="Only the gateways of this profile (a [profiles.NAME] table of the config).")
-@click.option("--read-only", is_flag=True, help="Refuse every action that changes a gateway.")
 @click.pass_context
 def main(ctx: click.Context, config_file: Path | None, profile: str | None, read_only: bool) -> None:
     """A terminal fleet console for OpenClaw gateways running the Convos plugin.
@@ -53,3 +83,4 @@ main.add_command(status)
 main.add_command(invite)
 for command in ACTION_COMMANDS:
     main.add_command(command)
+_accept_global_options(main)

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from convos_tui import __version__
-from convos_tui.api import errors, interpret
+from convos_tui.api import crashpoints, errors, interpret
 from convos_tui.api.endpoint import Endpoint, Route
 from convos_tui.api.invites import Invite
 from convos_tui.api.models import (
@@ -157,6 +157,8 @@ class GatewayClient:
         async def trace(event: str, info: dict[str, Any]) -> None:
             if ".send_request_headers." in event:
                 progress["sent"] = True
+            if route.mutating and event.endswith(".send_request_body.complete"):
+                crashpoints.reached("request-sent")
 
         request = self._http.build_request(
             route.method,
@@ -261,7 +263,7 @@ def connection_reason(exc: BaseException) -> str:
 
 def _safe_detail(exc: httpx.HTTPError) -> str:
     # httpx messages hold the URL at most, never request headers: the pool key cannot leak here.
-    return interpret.clean_text(f"{type(exc).__name__}: {exc}")
+    return interpret.gateway_text(f"{type(exc).__name__}: {exc}")
 
 
 def _drop_none(**fields: Any) -> dict[str, Any]:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from convos_tui.api.interpret import clean_text, remember_secret
+
 
 class Route(enum.Enum):
     """The plugin's routes this console calls. `mutating` calls are never retried by themselves."""
@@ -65,6 +67,7 @@ class Endpoint:
         problem = url_problem(self.url)
         if problem:
             raise ValueError(problem)
+        remember_secret(self.token)  # a gateway that echoes it back never gets it shown or stored
 
     def route_url(self, route: Route) -> str:
         return self.url.rstrip("/") + route.path
@@ -78,6 +81,9 @@ def url_problem(url: str) -> str | None:
     """Why `url` cannot be a gateway's base URL, or None when it can."""
     if not isinstance(url, str) or not url.strip():
         return "the URL is empty: give the gateway's base URL, e.g. http://127.0.0.1:18789"
+    if clean_text(url) != url:
+        # From a gateways file or a pool manager as much as from the config: never let it reach a terminal raw.
+        return f"{clean_text(display_url(url))!r} holds a control character: give a plain http:// or https:// URL"
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
         return f"{display_url(url)!r} is not an http:// or https:// URL"

@@ -25,18 +25,52 @@ MAX_BODY = 1024 * 1024  # the plugin's own request limit; no honest answer comes
 SUMMARY_MAX = 240
 ID_MAX = 200
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Every C0 and C1 control but tab and line feed (escape sequences start with ESC 0x1b or CSI 0x9b), and
+# the bidirectional overrides, embeddings, isolates and marks that make text read other than it is stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+REDACTED = "[redacted]"
+SECRET_MIN = 6  # shorter "tokens" would redact ordinary words
+# What a credential looks like: six or more token characters with a digit in them, or sixteen or more (so
+# "the bearer token is wrong" or "pool key: see the wiki" stay as they are).
+_CREDENTIAL = r"(?:(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}|[A-Za-z0-9._~+/=-]{16,})"
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(bearer|basic)(\s+)" + _CREDENTIAL),
+    re.compile(r"(?i)\b(authorization|x-api-key|api[-_ ]?key|pool[-_ ]?api[-_ ]?key|pool[-_ ]?key)"
+               r"([\"']?\s*[:=]\s*[\"']?)(?!bearer\b|basic\b)" + _CREDENTIAL),
+)
+_known_secrets: set[str] = set()
 _CLI_ERROR = re.compile(r"^\s*›\s+Error:\s*(.*)$")
 _CLI_CONTINUATION = re.compile(r"^\s*›\s+(.*)$")
 
 
 def clean_text(text: str) -> str:
-    """Text safe to keep and show: control characters (escape sequences among them) made visible."""
+    """Text safe to keep and show: control and bidi characters (escape sequences among them) made visible."""
     return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
+def gateway_text(text: str) -> str:
+    """Text a gateway sent, safe to show, store and export: cleaned, and every credential in it redacted."""
+    return redact(clean_text(text))
+
+
+def remember_secret(value: str | None) -> None:
+    """A token (pool key) this process holds: from now on `redact` removes it wherever it appears."""
+    if value and len(value) >= SECRET_MIN:
+        _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` without any known token, nor anything shaped like a credential (`Bearer …`, `Authorization: …`)."""
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return text
+
+
 def one_line(text: str, limit: int = SUMMARY_MAX) -> str:
-    line = " ".join(clean_text(text).split())
+    line = " ".join(gateway_text(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -175,11 +209,11 @@ def decode_answer(
 
 
 def _text_or_empty(body: bytes) -> str:
-    return clean_text(body[:4096].decode("utf-8", errors="replace"))
+    return gateway_text(body[:4096].decode("utf-8", errors="replace"))
 
 
 def _preview(body: bytes, limit: int = 2000) -> str:
-    text = clean_text(body[:limit].decode("utf-8", errors="replace"))
+    text = gateway_text(body[:limit].decode("utf-8", errors="replace"))
     return text + ("…" if len(body) > limit else "")
 
 
@@ -212,7 +246,7 @@ def _parse_json(route: str, status: int, body: bytes) -> Any:
 
 def _error_text(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("error"), str):
-        return clean_text(value["error"])
+        return gateway_text(value["error"])
     return None
 
 
@@ -276,7 +310,7 @@ def _describe(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         text = repr(value)
-    return clean_text(text[:2000])
+    return gateway_text(text[:2000])
 
 
 CLASSIC_KEYS = ("ready", "conversation", "streaming")

@@ -2,7 +2,12 @@
 
 They go through the same action service as the console (read-only, audit, stored invites, checks).
 Exit codes: 0 done; 1 failed; 2 usage or config problem; 3 refused (read-only, a bad invite, an empty
-message); 4 outcome unknown (timed out or cut off after sending: check with `convos-tui status`).
+message); 4 outcome unknown (timed out or cut off after sending: check with `convos-tui status`); 5 the
+store could not record it (nothing sent if that was before sending; after, the invite is printed anyway).
+
+Each first looks into the actions left with outcome unknown by earlier runs (re-polling their
+gateways), and after acting polls the gateway again, so its transitions are recorded in the store as the
+console records them; the command says which store that is.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import click
 
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.commands.invite import echo_qr
-from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, ActionResult, Actions
+from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, ActionResult, Actions, check_unfinished
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State
 
 EXIT = {OK: 0, FAILED: 1, REFUSED: 3, UNKNOWN: 4}
+STORE_FAILED = 5
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
@@ -36,9 +42,45 @@ async def _with_fleet(ctx: Context, work: Callable[[Fleet, Actions], Awaitable[i
     try:
         if fleet.store.warning:
             click.echo(f"warning: {fleet.store.warning}", err=True)
+        for notice in fleet.store.notices:
+            click.echo(f"notice: {notice}", err=True)
+        assert fleet.poller is not None
+        found = await check_unfinished(fleet.store, fleet.poller)
+        if found:
+            click.echo(f"{len(found)} earlier action(s) with an unknown outcome, re-polled:", err=True)
+            for line in found:
+                click.echo(f"  {line}", err=True)
         return await work(fleet, Actions(fleet.store, read_only=_read_only(ctx, fleet)))
     finally:
         fleet.close()
+
+
+async def _record_after(fleet: Fleet, names: list[str]) -> str:
+    """Poll the gateways acted on once more, recording their transitions; which store holds them."""
+    assert fleet.poller is not None
+    await fleet.poller.sweep(names)
+    store = fleet.store
+    where = str(store.path) if store.path is not None else "memory only (not saved)"
+    if store.path is not None and not store.is_recorder():
+        pid = store.recorder_pid()
+        return f"history: {where}; transitions are recorded there by the console running{f' (pid {pid})' if pid else ''}"
+    return f"history: transitions recorded in {where}"
+
+
+def _store_alarm(result: ActionResult, store_failure: str | None) -> int | None:
+    """Say loudly that the store did not keep this action; the exit code for it, or None when it did."""
+    problem = result.store_failure or store_failure
+    if not problem:
+        return None
+    click.echo(f"ERROR: {problem}", err=True)
+    if result.data.get("invite_url"):
+        click.echo("ERROR: this invite is NOT saved in the store, and the gateway will not tell it again: "
+                   "keep the line printed above", err=True)
+    elif result.outcome == REFUSED:
+        click.echo("ERROR: nothing was sent", err=True)
+    else:
+        click.echo("ERROR: the audit does not hold this action", err=True)
+    return STORE_FAILED
 
 
 def _find(fleet: Fleet, name: str) -> GatewayConfig:
@@ -67,11 +109,18 @@ def _report(result: ActionResult, as_json: bool) -> int:
 def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, GatewayConfig], Awaitable[ActionResult]],
             after: Callable[[ActionResult], None] | None = None) -> None:
     async def work(fleet: Fleet, actions: Actions) -> int:
-        result = await run(actions, _find(fleet, name))
+        gateway = _find(fleet, name)
+        result = await run(actions, gateway)
+        history = await _record_after(fleet, [gateway.name]) if result.outcome != REFUSED else None
+        if history and as_json:
+            result.data["history"] = history
         code = _report(result, as_json)
         if after is not None:
             after(result)
-        return code
+        if history and not as_json:
+            click.echo(history, err=True)
+        alarm = _store_alarm(result, fleet.store.failure)
+        return code if alarm is None else alarm
 
     sys.exit(asyncio.run(_with_fleet(ctx, work)))
 
@@ -122,8 +171,19 @@ def join(ctx: Context, gateway: str, invite: str, profile_name: str | None, env:
 def send(ctx: Context, gateway: str, message: str, as_json: bool) -> None:
     """Send MESSAGE into GATEWAY's conversation; `-` reads it from standard input."""
     if message == "-":
-        message = sys.stdin.read()
+        message = _read_stdin()
     _single(ctx, gateway, as_json, lambda actions, gw: actions.send(gw, message))
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8; anything else is refused before a request, with where it goes wrong."""
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(
+            f"standard input is not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02x}) cannot be decoded; "
+            "nothing was sent. Convert it first (e.g. `iconv -f latin1 -t utf-8`)") from None
 
 
 @click.command()
@@ -187,6 +247,7 @@ def provision(ctx: Context, count: int, tags: tuple[str, ...], name: str | None,
 
         results = await actions.bulk(chosen, lambda gw: actions.create(gw, name=name, env=env),
                                      concurrency=concurrency, on_result=progress)
+        history = await _record_after(fleet, [g.name for g in chosen])
         if as_json:
             click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
         else:
@@ -194,8 +255,13 @@ def provision(ctx: Context, count: int, tags: tuple[str, ...], name: str | None,
             for result in results:
                 if result.ok:
                     click.echo(f"{result.gateway}\t{result.data['invite_url']}")
+        click.echo(history, err=True)
         worst = max((EXIT[r.outcome] for r in results), default=0)
-        return worst
+        alarms = [code for r in results if (code := _store_alarm(r, None)) is not None]
+        if fleet.store.failure and not alarms:
+            click.echo(f"ERROR: {fleet.store.failure}", err=True)
+            alarms = [STORE_FAILED]
+        return STORE_FAILED if alarms else worst
 
     sys.exit(asyncio.run(_with_fleet(ctx, work)))
 

@@ -11,7 +11,7 @@ import click
 from convos_tui.api.endpoint import url_problem
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet import config_file
-from convos_tui.fleet.inventory import ENV_VAR_RE, ENVS, NAME_RE, TAG_RE, ConfigError, parse_inventory
+from convos_tui.fleet.inventory import ENV_VAR_RE, ENVS, NAME_RE, TAG_RE, parse_inventory
 
 
 def starter_text() -> str:
@@ -50,6 +50,7 @@ def init(ctx: Context, force: bool) -> None:
 def check(ctx: Context) -> None:
     """Validate the config; exit 1 listing every problem with its line."""
     inventory = ctx.inventory(required=True, refusal="fix them and check again")
+    _select(ctx, inventory)  # an unknown --profile is refused here as the console would refuse it
     parts = [f"{len(inventory.gateways)} gateway{'s' if len(inventory.gateways) != 1 else ''}"]
     if inventory.profiles:
         parts.append(f"{len(inventory.profiles)} profile{'s' if len(inventory.profiles) != 1 else ''}")
@@ -68,7 +69,7 @@ def list_gateways(ctx: Context, as_json: bool, discover: bool) -> None:
 
     from convos_tui.fleet.discovery import discover as run_discovery
 
-    inventory = ctx.inventory(lenient_env=True)
+    inventory = ctx.inventory()
     gateways = _select(ctx, inventory)
     if discover:
         found = asyncio.run(run_discovery(inventory))
@@ -147,22 +148,19 @@ def _apply(ctx: Context, edit: Any, done: str) -> None:
     """Read, edit, re-validate and atomically write the config; never write a broken one."""
     target = ctx.path
     try:
-        # A first `add` starts the file from the commented starter, so its settings are documented.
-        text = config_file.read_config(target) if target.exists() else starter_text()
-        if text:
-            config_file.check_editable(text, target)
-        result = edit(text)
-        config_file.check_editable(result, target)
+        with config_file.locked(target):  # parallel edits: each re-reads the file under the lock
+            # A first `add` starts the file from the commented starter, so its settings are documented.
+            text = config_file.read_config(target) if target.exists() else starter_text()
+            if text:
+                config_file.check_editable(text, target)
+            result = edit(text)
+            config_file.check_editable(result, target)
+            backup = config_file.atomic_write(target, result)
     except config_file.EditError as exc:
         raise click.ClickException(str(exc)) from None
-    backup = config_file.atomic_write(target, result)
     click.echo(f"{done} in {target}" + (f" (previous version: {backup})" if backup else ""))
-    try:
-        parse_inventory(result, target)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            if problem.severity == "environment":
-                click.echo(problem.render(target), err=True)
+    for warning in parse_inventory(result, target).warnings:  # check_editable let no error through
+        click.echo(warning.render(target), err=True)
 
 
 @config.command()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from convos_tui.api.interpret import remember_secret
 from convos_tui.fleet.inventory import ConfigError, Inventory, load_inventory
 from convos_tui.fleet.paths import config_path
 
@@ -25,15 +26,12 @@ class Context:
         self,
         *,
         required: bool = False,
-        lenient_env: bool = False,
         refusal: str = "nothing was started",
         exit_code: int = 1,
     ) -> Inventory:
         """The loaded config, or exit 1 with every problem listed (file:line: what. fix)."""
         try:
-            inventory = load_inventory(
-                self.path, required=required or self.config_file is not None, lenient_env=lenient_env
-            )
+            inventory = load_inventory(self.path, required=required or self.config_file is not None)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem.render(exc.path), err=True)
@@ -43,22 +41,38 @@ class Context:
             raise error from None
         for warning in inventory.warnings:
             click.echo(warning.render(inventory.path), err=True)
+        # Every token this run holds is redacted from whatever a gateway or pool sends back.
+        for gateway in inventory.gateways:
+            remember_secret(gateway.token)
+        for source in inventory.sources:
+            remember_secret(source.token)
+            remember_secret(source.gateway_token)
         return inventory
 
 
     def fleet_inventory(self) -> Inventory:
-        """The config for a command that polls the fleet: it must load, know --profile, and hold gateways."""
+        """The config for a command that polls the fleet: it must exist, load, know --profile, and hold gateways.
+
+        Each of these is a config problem: exit 2."""
+        if not self.path.exists():
+            raise _config_problem(f"no config at {self.path}: `convos-tui config init` writes one")
         inventory = self.inventory(exit_code=2)
         try:
             inventory.select(self.profile)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0])) from None
         if not inventory.gateways and not inventory.sources:
-            raise click.ClickException(
+            raise _config_problem(
                 f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`, or try "
                 "`convos-tui simulate --count 5 --write-config fleet.toml` then `convos-tui --config fleet.toml`"
             )
         return inventory
+
+
+def _config_problem(message: str) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = 2
+    return error
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)

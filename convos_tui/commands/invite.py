@@ -54,6 +54,8 @@ def _lookup(gateway: str) -> StoredInvite:
     try:
         if store.warning:
             click.echo(f"warning: {store.warning}", err=True)
+        for notice in store.notices:
+            click.echo(f"notice: {notice}", err=True)
         found = find_invite(store, gateway)
         if not found.usable and found.conversation_id is None:
             others = sorted({r["gateway"] for r in store.conversations(limit=500)

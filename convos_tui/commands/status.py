@@ -1,6 +1,7 @@
 """`convos-tui status`: poll the fleet once (or keep watching) and print it, for people, cron and CI.
 
-Exit codes: 0 all fine; 1 a gateway is in a --fail-on state; 2 a usage or config problem.
+Exit codes: 0 polled (a fault state alone is 0); 1 a gateway is in a --fail-on state; 2 a usage or config
+problem (a missing config among them).
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ async def _run(ctx, inventory, fmt, selected, watch, interval, failing, no_histo
         while True:
             await fleet.sweep()
             rows = _rows(fleet, selected)
-            _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty())
+            heading = f"as of {time.strftime('%H:%M:%S')}, every {pause:g} s (Ctrl-C stops)" if watch else None
+            _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty(), heading=heading)
             bad = [row for row in rows if row["state"] in {str(s) for s in failing}]
             if bad:
                 if fmt is None or watch:
@@ -112,7 +114,9 @@ def _rows(fleet: Fleet, selected: Filter) -> list[dict[str, Any]]:
     return rows
 
 
-def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: bool) -> None:
+def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: bool, heading: str | None) -> None:
+    """Print one poll's rows. The table is headed by `heading` (the time of the poll, with --watch); the
+    JSON forms carry their own time (generated_at, at)."""
     if fmt == "json":
         counts = dict.fromkeys(fleet.counts(), 0)
         for row in rows:
@@ -130,16 +134,26 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
         for row in rows:
             status = row["status"] or {}
             writer.writerow(
-                [row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
-                 row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
-                 status.get("conversation_id"), status.get("pending"), status.get("shape"),
-                 (row["error"] or {}).get("kind")]
+                _csv_cell(cell)
+                for cell in (
+                    row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
+                    row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
+                    status.get("conversation_id"), status.get("pending"), status.get("shape"),
+                    (row["error"] or {}).get("kind"),
+                )
             )
         click.echo(buffer.getvalue(), nl=False)
     else:
         if clear:
             click.clear()
+        if heading:
+            click.echo(heading)
         click.echo(_table(rows))
+
+
+def _csv_cell(value: Any) -> Any:
+    """Booleans as `true`/`false`, as in the JSON (Python's `True` surprises every other reader)."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
 
 
 def _yes_no(value: Any) -> str:

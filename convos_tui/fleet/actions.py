@@ -5,6 +5,11 @@ everywhere: read-only mode refuses it (before any request), the audit records it
 a token), the store keeps what the gateway will not tell again (the invite) and what became of it, and
 the gateway is re-polled right after. Nothing is retried: a create, join, lock or explode that timed
 out has an unknown outcome, and the re-poll is how the console finds out.
+
+The audit is written ahead: its row (outcome `unknown`) is committed before the request goes out, and
+completed in the same transaction as what the answer brought (the invite). A store that cannot be
+written before sending means nothing is sent; one that cannot be written after keeps the answer in the
+result (`store_failure` says so) so the invite can still be printed.
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from convos_tui.api import errors
+from convos_tui.api import crashpoints, errors
 from convos_tui.api.client import GatewayClient
 from convos_tui.api.endpoint import Endpoint
 from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.api.models import CreatedConversation, JoinResult
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.poller import Poller
-from convos_tui.fleet.store import Store
+from convos_tui.fleet.state import GatewayState, State, short_id
+from convos_tui.fleet.store import Store, StoreError
 
 ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode")
 OK, REFUSED, FAILED, UNKNOWN = "ok", "refused", "failed", "unknown"
@@ -39,6 +45,9 @@ class ActionResult:
     hint: str = ""
     detail: str = ""  # the gateway's full text, for the screen one key away
     data: dict[str, Any] = field(default_factory=dict)  # conversation_id, invite_url, …
+    store_failure: str = ""  # the store could not keep this action (and, for a create, its invite)
+    # what the store keeps of the answer, committed with the audit row: conversation / revoked / exploded
+    effects: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -53,6 +62,7 @@ class ActionResult:
             "hint": self.hint,
             "elapsed_s": round(self.elapsed_s, 3),
             **self.data,
+            **({"store_failure": self.store_failure} if self.store_failure else {}),
         }
 
 
@@ -65,6 +75,54 @@ def tally(results: Sequence[ActionResult]) -> str:
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
     return ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+
+
+NEVER_RECEIVED = "created by a run that did not finish; its invite was never received"
+NO_ANSWER = "created, but the answer never came; its invite was never received"
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
+
+
+def unfinished_finding(row: dict[str, Any], state: GatewayState | None) -> tuple[str, bool]:
+    """What a re-poll tells of an action a run left with outcome unknown, and whether that settles it."""
+    gateway, action = row["gateway"], row["action"]
+    how = "cut off before its answer was stored" if row.get("cut_off", True) else "its answer never came"
+    head = f"{action} on {gateway} at {_when(row['at'])} ({row['who']}, {how})"
+    if state is None:
+        return f"{head}: outcome unknown; {gateway} is not in this fleet (config or profile) now", True
+    bound = state.conversation_id
+    if state.state in (State.UNKNOWN, State.UNREACHABLE, State.STARTING, State.ERROR) or state.status is None:
+        return f"{head}: outcome unknown; {gateway} is {state.state} now, so it is checked again next time", False
+    if action == "create" and bound:
+        lost = NEVER_RECEIVED if row.get("cut_off", True) else NO_ANSWER
+        return (f"{head}: {gateway} holds conversation {short_id(bound)}, {lost}. A gateway never "
+                "tells an invite again: explode it and create anew, or ask a member to share one from the "
+                "Convos app"), True
+    if action == "create":
+        return f"{head}: did not take effect ({gateway} holds no conversation)", True
+    held = f"holds conversation {short_id(bound)}" if bound else "holds no conversation"
+    return f"{head}: outcome unknown; {gateway} is {state.state} now and {held}", True
+
+
+async def check_unfinished(store: Store, poller: Poller) -> list[str]:
+    """The actions left with outcome unknown (a run cut off, an answer that never came): their gateways re-polled (a sweep),
+    what each holds now recorded in the audit, and one line each for a person."""
+    rows = store.unfinished()
+    if not rows:
+        return []
+    await poller.sweep(sorted({row["gateway"] for row in rows}))
+    lines = []
+    for row in rows:
+        finding, settled = unfinished_finding(row, poller.states.get(row["gateway"]))
+        if settled:
+            try:
+                store.mark_checked(row["id"], finding)
+            except StoreError:
+                pass  # listed again next time
+        lines.append(finding)
+    return lines
 
 
 class Actions:
@@ -103,16 +161,16 @@ class Actions:
                 name=name, env=env, profile_name=profile_name, description=description, permissions=permissions,
                 instructions=instructions, account_id=account_id,
             )
-            self.store.add_conversation(
-                gateway=gateway.name, gateway_url=gateway.url, conversation_id=created.conversation_id,
-                origin="create", name=name, env=env, invite_url=created.invite_url,
-                invite_slug=created.invite_slug, elapsed_s=created.elapsed_s,
-            )
             return ActionResult(
                 gateway.name, "create", OK,
                 f"created conversation {created.conversation_id} in {created.elapsed_s:.1f} s",
                 data={"conversation_id": created.conversation_id, "invite_url": created.invite_url,
                       "invite_slug": created.invite_slug, "env": env, "provisioning_s": round(created.elapsed_s, 3)},
+                effects={"conversation": dict(
+                    gateway=gateway.name, gateway_url=gateway.url, conversation_id=created.conversation_id,
+                    origin="create", name=name, env=env, invite_url=created.invite_url,
+                    invite_slug=created.invite_slug, elapsed_s=created.elapsed_s,
+                )},
             )
 
         return await self._run("create", gateway, params, call)
@@ -142,8 +200,9 @@ class Actions:
             )
             data = {"status": joined.raw_status, "conversation_id": joined.conversation_id,
                     "provisioning_s": round(joined.elapsed_s, 3)}
+            effects = {}
             if joined.outcome == "joined":
-                self.store.add_conversation(
+                effects["conversation"] = dict(
                     gateway=gateway.name, gateway_url=gateway.url, conversation_id=joined.conversation_id or "",
                     origin="join", env=env, elapsed_s=joined.elapsed_s,
                 )
@@ -153,7 +212,7 @@ class Actions:
                     self.poller.states[gateway.name].mark_pending(time.time())
                 summary = (f"waiting for the creator to accept (after {joined.elapsed_s:.0f} s): "
                            "nothing is bound until they do")
-            return ActionResult(gateway.name, "join", OK, summary, data=data)
+            return ActionResult(gateway.name, "join", OK, summary, data=data, effects=effects)
 
         return await self._run("join", gateway, params, call)
 
@@ -179,12 +238,11 @@ class Actions:
 
         async def call(client: GatewayClient) -> ActionResult:
             result = await (client.unlock() if unlock else client.lock())
-            if conversation is not None:
-                # Locking and unlocking both rotate the invite: every earlier one stops working.
-                self.store.mark_invite_revoked(gateway.name, conversation)
+            # Locking and unlocking both rotate the invite: every earlier one stops working.
+            revoked = {"revoked": (gateway.name, conversation)} if conversation is not None else {}
             state = "locked" if result.locked else "unlocked"
             return ActionResult(gateway.name, action, OK, f"{state}; earlier invites no longer work",
-                                data={"locked": result.locked})
+                                data={"locked": result.locked}, effects=revoked)
 
         return await self._run(action, gateway, {}, call)
 
@@ -193,11 +251,10 @@ class Actions:
 
         async def call(client: GatewayClient) -> ActionResult:
             await client.explode()
-            if conversation is not None:
-                self.store.mark_exploded(gateway.name, conversation)
+            exploded = {"exploded": (gateway.name, conversation)} if conversation is not None else {}
             return ActionResult(gateway.name, "explode", OK,
                                 f"exploded {conversation or 'the conversation'}; the gateway is free again",
-                                data={"conversation_id": conversation})
+                                data={"conversation_id": conversation}, effects=exploded)
 
         return await self._run("explode", gateway, {"conversation_id": conversation}, call)
 
@@ -243,6 +300,16 @@ class Actions:
                                   hint="Start without --read-only (and read_only = false in the config) to act.")
             self._audit(result, params)
             return result
+        crashpoints.reached("start")
+        try:
+            # In a thread: a store busy in another process is waited for without freezing the console.
+            audit_id = await asyncio.to_thread(self.store.begin_action, action, gateway=gateway.name,
+                                               params={k: v for k, v in params.items() if v is not None})
+        except StoreError as exc:
+            return ActionResult(gateway.name, action, REFUSED, "not sent: the store cannot record it",
+                                hint=f"{exc}. Nothing was sent; try again once the store can be written.",
+                                store_failure=str(exc))
+        crashpoints.reached("audit-written")
         started = time.monotonic()
         try:
             async with self.client_factory(gateway.endpoint()) as client:
@@ -254,12 +321,25 @@ class Actions:
         except ValueError as exc:  # refused by the client before any request (empty message, bad env…)
             result = ActionResult(gateway.name, action, REFUSED, f"not sent: {exc}")
         result.elapsed_s = time.monotonic() - started
-        self._audit(result, params)
+        crashpoints.reached("answer-received")
+        try:
+            await asyncio.to_thread(self.store.finish_action, audit_id, outcome=result.outcome,
+                                    detail=result.summary, elapsed_s=result.elapsed_s, **result.effects)
+        except StoreError as exc:
+            result.store_failure = str(exc)
+        crashpoints.reached("stored")
         if self.poller is not None and result.outcome != REFUSED:
             self.poller.poll_now(gateway.name)
         return result
 
     def _audit(self, result: ActionResult, params: dict[str, Any]) -> None:
+        """One finished audit row for an action refused before anything was sent."""
+        try:
+            self._write_audit(result, params)
+        except StoreError as exc:
+            result.store_failure = str(exc)
+
+    def _write_audit(self, result: ActionResult, params: dict[str, Any]) -> None:
         self.store.audit(
             result.action,
             gateway=result.gateway,

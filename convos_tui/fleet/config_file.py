@@ -4,16 +4,22 @@ Values are changed through tomlkit, which keeps their trailing comments. Whole g
 added and removed as line spans (tomlkit files a comment written above a table under the table
 before it, so deleting through tomlkit would take the wrong comment along). Every edit is checked by
 parsing the result again: it must hold exactly the data expected, or nothing is written.
-Writes are atomic (temporary file, fsync, rename) and keep one backup.
+Writes are atomic (temporary file, fsync, rename) and keep one backup. An edit holds an exclusive lock
+(`locked`: a lock file beside the config) from reading to writing, so parallel edits never lose each
+other's changes; a temporary file left by a killed edit is removed by the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import os
 import shutil
 import tempfile
+import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +30,7 @@ from convos_tui.fleet.inventory import ConfigError, parse_inventory
 from convos_tui.fleet.toml_lines import TomlMap, array_table_spans, scan
 
 BACKUP_SUFFIX = ".bak"
+LOCK_WAIT_S = 10.0
 
 
 class EditError(Exception):
@@ -234,6 +241,34 @@ def _verified(result: str, expected: dict[str, Any]) -> str:
         raise EditError("the edit would change more than asked (a layout the tool cannot edit safely); "
                         "edit the file by hand; nothing was changed")
     return result
+
+
+@contextlib.contextmanager
+def locked(path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the config's edit lock (`.<name>.lock` beside it): read, edit and write inside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise EditError(f"another edit of {path} has held its lock for {wait_s:g} s: "
+                                    "nothing was changed; try again when it is done") from None
+                time.sleep(0.02)
+        _remove_stale_temporaries(path)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Under the lock no other edit is writing: a temporary file left there was left by a killed one."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def atomic_write(path: Path, text: str) -> Path | None:

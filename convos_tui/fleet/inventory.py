@@ -2,33 +2,43 @@
 
 Every problem found names the file, the line and the fix. All problems are collected at once, so one
 `config check` shows everything to mend. A config with errors never yields an Inventory: the console
-refuses to start half-working on it.
+refuses to start half-working on it. How each single value is read and checked is in config_values.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+from urllib.parse import urlsplit
 
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url, url_problem
-from convos_tui.fleet.toml_lines import KeyPath, TomlMap, scan
+from convos_tui.fleet.config_values import (
+    ENV_VAR_RE,
+    NAME_RE,
+    TAG_RE,
+    ConfigError,
+    Problem,
+    ValueReader,
+    nearest,
+    parse_duration,
+)
+from convos_tui.fleet.console_names import BINDING_IDS, THEMES
+from convos_tui.fleet.toml_lines import KeyPath, scan
+
+__all__ = [
+    "ENV_VAR_RE", "ENVS", "NAME_RE", "TAG_RE", "ConfigError", "GatewayConfig", "Inventory", "Problem", "Profile",
+    "Settings", "Source", "load_inventory", "parse_duration", "parse_inventory",
+]
 
 ENVS = ("dev", "production")
 CLIPBOARD_MODES = ("auto", "osc52", "system", "off")
 SOURCE_TYPES = ("file", "pool")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,63}$")
-TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
 SETTING_KEYS = (
     "refresh",
     "poll_concurrency",
@@ -45,34 +55,6 @@ SETTING_KEYS = (
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
 PROFILE_KEYS = ("gateways", "tags")
 SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
-TIMEOUT_KEYS = tuple(f.name for f in fields(Timeouts))
-
-Severity = Literal["error", "environment", "warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong in a config: where, what, and what to do about it."""
-
-    path: KeyPath
-    message: str
-    fix: str
-    severity: Severity = "error"
-    line: int | None = None
-
-    def render(self, file: Path | str) -> str:
-        where = f"{file}:{self.line}" if self.line else f"{file}"
-        label = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {label}{self.message}. {self.fix}"
-
-
-class ConfigError(Exception):
-    """The config cannot be used as it is. `problems` holds every finding, each with its line."""
-
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__("\n".join(problem.render(path) for problem in problems))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,51 +146,13 @@ class Inventory:
             raise KeyError(f"no profile {name!r} in {self.path} (profiles: {known})") from None
 
 
-# --- values -----------------------------------------------------------------------------------
-
-
-def parse_duration(value: Any) -> float:
-    """Seconds from `3`, `2.5`, `"500ms"`, `"3s"`, `"2m"`, `"1h"` or `"1m30s"`."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str) and value.strip():
-        text = value.strip().replace(" ", "")
-        matches = list(_DURATION_PART.finditer(text))
-        if not matches or "".join(m.group(0) for m in matches) != text:
-            raise ValueError(f"{value!r} is not a duration")
-        seconds = sum(float(m.group(1)) * _UNIT_SECONDS[m.group(2)] for m in matches)
-    else:
-        raise ValueError(f"{value!r} is not a duration")
-    if not 0 < seconds <= 86_400:
-        raise ValueError(f"{value!r} is out of range")
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:g}ms"
-    if seconds < 60 or seconds % 60:
-        return f"{seconds:g}s"
-    return f"{seconds / 60:g}m"
-
-
-def nearest(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean {match[0]!r}?" if match else "valid keys: " + ", ".join(choices)
-
-
 # --- loading ----------------------------------------------------------------------------------
 
 
-def load_inventory(
-    path: Path, *, environ: Mapping[str, str] | None = None, required: bool = False, lenient_env: bool = False
-) -> Inventory:
+def load_inventory(path: Path, *, environ: Mapping[str, str] | None = None, required: bool = False) -> Inventory:
     """The inventory in `path`. A missing file gives an empty inventory unless `required`.
 
-    Raises ConfigError listing every problem (with lines) when the file cannot be used. With
-    `lenient_env`, an unset token variable is only a warning (for listing, not for connecting).
+    Raises ConfigError listing every problem (with lines) when the file cannot be used.
     """
     environ = os.environ if environ is None else environ
     try:
@@ -226,7 +170,7 @@ def load_inventory(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(path, [Problem((), "not valid UTF-8", "Save the file as UTF-8", line=line)]) from None
-    return parse_inventory(text, path, environ=environ, mode=_file_mode(path), lenient_env=lenient_env)
+    return parse_inventory(text, path, environ=environ, mode=_file_mode(path))
 
 
 def _file_mode(path: Path) -> int | None:
@@ -242,7 +186,6 @@ def parse_inventory(
     *,
     environ: Mapping[str, str] | None = None,
     mode: int | None = None,
-    lenient_env: bool = False,
 ) -> Inventory:
     environ = os.environ if environ is None else environ
     try:
@@ -250,7 +193,7 @@ def parse_inventory(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [_syntax_problem(exc)]) from None
     checker = _Checker(path, scan(text), environ)
-    inventory = checker.inventory(data)
+    inventory = checker.inventory(checker.neutralise(data))
     if inventory.gateways and mode is not None and mode & 0o077 and any(
         g.token and not g.token_env for g in inventory.gateways
     ):
@@ -259,12 +202,31 @@ def parse_inventory(
             f"holds inline tokens and other users can read it (mode {mode:o})",
             f"Run `chmod 600 {path}`, or move the tokens to environment variables with token_env",
         )
-        inventory = replace(inventory, warnings=tuple(checker.warnings))
-    blocking = [p for p in checker.problems if not (lenient_env and p.severity == "environment")]
-    if blocking:
-        raise ConfigError(path, blocking + checker.warnings)
-    lenient = [replace(p, severity="warning") for p in checker.problems]
-    return replace(inventory, warnings=tuple(lenient + checker.warnings)) if lenient else inventory
+    warnings = sorted(checker.warnings, key=_line)
+    if checker.problems:
+        raise ConfigError(path, sorted(checker.problems, key=_line) + warnings)
+    return replace(inventory, warnings=tuple(warnings))
+
+
+def _line(problem: Problem) -> int:
+    """Problems are reported in the order a person reads the file: by line."""
+    return problem.line or 0
+
+
+def _same_url(url: str) -> str:
+    """What two URLs that reach the same gateway have in common: scheme and host in any case, a final /."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def _gateway_hint(name: str, names: list[str], shown: int = 10) -> str:
+    if not names:
+        return "Add the gateway first (`convos-tui config add NAME URL`)"
+    match = nearest(name, names, "")
+    if match.startswith("did you mean"):
+        return match.capitalize()
+    more = f" and {len(names) - shown} more (`convos-tui config list` shows them)" if len(names) > shown else ""
+    return "Gateways in the config: " + ", ".join(names[:shown]) + more
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
@@ -277,118 +239,15 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
     return Problem((), f"TOML syntax error: {what}", "Fix the syntax; nothing was loaded", line=line)
 
 
-class _Checker:
-    def __init__(self, path: Path, toml_map: TomlMap, environ: Mapping[str, str]) -> None:
-        self.path = path
-        self.map = toml_map
-        self.environ = environ
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-
-    def add(self, where: KeyPath, message: str, fix: str, severity: Severity = "error") -> None:
-        problem = Problem(where, message, fix, severity, self.map.line_of(where))
-        (self.warnings if severity == "warning" else self.problems).append(problem)
-
-    def warn(self, where: KeyPath, message: str, fix: str) -> None:
-        self.add(where, message, fix, "warning")
-
-    # -- generic readers ---------------------------------------------------------------------
-    def table(self, value: Any, where: KeyPath, label: str) -> dict[str, Any]:
-        if isinstance(value, dict):
-            return value
-        self.add(where, f"{label} should be a table", f"Write it as [{'.'.join(map(str, where))}]")
-        return {}
-
-    def unknown_keys(self, table: dict[str, Any], where: KeyPath, valid: tuple[str, ...], label: str) -> None:
-        for key in table:
-            if key not in valid:
-                self.add(where + (key,), f"unknown key {key!r} in {label}", nearest(key, valid).capitalize())
-
-    def string(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: str = "") -> str:
-        value = table.get(key, default)
-        if isinstance(value, str):
-            return value
-        self.add(where + (key,), f"{label} {key} should be a string, not {value!r}", f'Write it in quotes: {key} = "…"')
-        return default
-
-    def boolean(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: bool) -> bool:
-        value = table.get(key, default)
-        if isinstance(value, bool):
-            return value
-        self.add(where + (key,), f"{label} {key} should be true or false, not {value!r}", f"Write {key} = true or {key} = false")
-        return default
-
-    def duration(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: float) -> float:
-        if key not in table:
-            return default
-        try:
-            return parse_duration(table[key])
-        except ValueError as exc:
-            self.add(
-                where + (key,),
-                f"{label} {key}: {exc}",
-                'Write a duration such as "500ms", "3s", "2m" or "1m30s" (or seconds as a number), above 0 and at most a day',
-            )
-            return default
-
-    def choice(self, table: dict[str, Any], key: str, where: KeyPath, label: str, options: tuple[str, ...], default: str) -> str:
-        value = table.get(key, default)
-        if value in options:
-            return value
-        self.add(where + (key,), f"{label} {key} {value!r} is not one of {', '.join(options)}", f"Set {key} to one of: {', '.join(options)}")
-        return default
-
-    def tags(self, table: dict[str, Any], where: KeyPath, label: str) -> tuple[str, ...]:
-        value = table.get("tags", [])
-        if not isinstance(value, list):
-            self.add(where + ("tags",), f"{label} tags should be a list", 'Write tags = ["pool-a", "eu"]')
-            return ()
-        good = []
-        for index, tag in enumerate(value):
-            if isinstance(tag, str) and TAG_RE.match(tag):
-                good.append(tag)
-            else:
-                self.add(
-                    where + ("tags", index),
-                    f"{label} tag {tag!r} is not a valid tag",
-                    "Tags are letters, digits, '.', '_', '/' and '-', up to 40 characters",
-                )
-        return tuple(dict.fromkeys(good))
-
-    def token_env(self, table: dict[str, Any], key: str, where: KeyPath, label: str) -> tuple[str | None, str | None]:
-        name = table.get(key)
-        if name is None:
-            return None, None
-        if not isinstance(name, str) or not ENV_VAR_RE.match(name):
-            self.add(where + (key,), f"{label} {key} {name!r} is not an environment variable name", f'Write the variable\'s name, e.g. {key} = "GW_POOL_KEY"')
-            return None, None
-        value = self.environ.get(name, "")
-        if not value:
-            self.add(
-                where + (key,),
-                f"{label} reads its key from ${name}, which is not set",
-                f"Export it before starting (export {name}=…), or remove {key}",
-                "environment",
-            )
-            return name, None
-        return name, value
-
-    def timeouts(self, value: Any, where: KeyPath, base: Timeouts, label: str) -> Timeouts:
-        table = self.table(value, where, f"{label} timeouts")
-        self.unknown_keys(table, where, TIMEOUT_KEYS, f"{label} timeouts")
-        changes = {
-            key: self.duration(table, key, where, f"{label} timeout", getattr(base, key))
-            for key in TIMEOUT_KEYS
-            if key in table
-        }
-        return replace(base, **changes)
-
+class _Checker(ValueReader):
     # -- sections ----------------------------------------------------------------------------
     def inventory(self, data: dict[str, Any]) -> Inventory:
         self.unknown_keys(data, (), SETTING_KEYS, "the config")
         settings = self.settings(data)
         gateways = self.gateways(data.get("gateways", []), settings)
-        profiles = self.profiles(data.get("profiles", {}), gateways)
+        entries = data.get("gateways", []) if isinstance(data.get("gateways"), list) else []
+        names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
+        profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
         return Inventory(
             path=self.path,
@@ -407,7 +266,13 @@ class _Checker:
             concurrency = defaults.poll_concurrency
         keymap = self.table(data.get("keymap", {}), ("keymap",), "keymap")
         for binding, keys in keymap.items():
-            if not isinstance(keys, str) or not keys.strip():
+            if binding not in BINDING_IDS:
+                self.add(
+                    ("keymap", binding),
+                    f"keymap {binding!r} is not a binding id of the console",
+                    nearest(binding, BINDING_IDS, "binding ids").capitalize() + " (`?` in the console lists the ids)",
+                )
+            elif not isinstance(keys, str) or not keys.strip():
                 self.add(("keymap", binding), f"keymap {binding} should be keys as a string, not {keys!r}", 'Write e.g. poll-now = "r,f5"')
         refresh = self.duration(data, "refresh", (), "the", defaults.refresh)
         if refresh < 0.5:
@@ -417,33 +282,52 @@ class _Checker:
             poll_concurrency=concurrency,
             streaming_grace=self.duration(data, "streaming_grace", (), "the", defaults.streaming_grace),
             read_only=self.boolean(data, "read_only", (), "the", False),
-            theme=self.string(data, "theme", (), "the", defaults.theme) or defaults.theme,
+            theme=self.theme(data, defaults.theme),
             clipboard=self.choice(data, "clipboard", (), "the", CLIPBOARD_MODES, defaults.clipboard),
             timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
             keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
         )
+
+    def theme(self, data: dict[str, Any], default: str) -> str:
+        theme = self.string(data, "theme", (), "the", default) or default
+        if theme in THEMES:
+            return theme
+        self.add(("theme",), f"theme {theme!r} is not a theme of the console", nearest(theme, THEMES, "themes").capitalize())
+        return default
 
     def gateways(self, value: Any, settings: Settings) -> list[GatewayConfig]:
         if not isinstance(value, list):
             self.add(("gateways",), "gateways should be an array of tables", "Write each gateway under its own [[gateways]] header")
             return []
         seen: dict[str, KeyPath] = {}
+        urls: dict[str, tuple[str, KeyPath]] = {}
         result = []
         for index, entry in enumerate(value):
             where: KeyPath = ("gateways", index)
-            gateway = self.gateway(entry, where, settings)
-            if gateway is None:
-                continue
-            key = gateway.name.lower()
-            if key in seen:
-                first = self.map.line_of(seen[key] + ("name",))
+            name = entry.get("name") if isinstance(entry, dict) else None
+            duplicate = isinstance(name, str) and name.lower() in seen  # said even when the entry has other errors
+            if duplicate:
+                first = self.map.line_of(seen[name.lower()] + ("name",))
                 self.add(
                     where + ("name",),
-                    f"duplicate gateway name {gateway.name!r}" + (f" (first on line {first})" if first else ""),
+                    f"duplicate gateway name {name!r}" + (f" (first on line {first})" if first else ""),
                     "Give each gateway its own name",
                 )
+            elif isinstance(name, str):
+                seen[name.lower()] = where
+            gateway = self.gateway(entry, where, settings)
+            if gateway is None or duplicate:
                 continue
-            seen[key] = where
+            if _same_url(gateway.url) in urls:
+                other, other_where = urls[_same_url(gateway.url)]
+                line = self.map.line_of(other_where + ("url",))
+                self.warn(
+                    where + ("url",),
+                    f"gateway {gateway.name!r} has the URL of gateway {other!r}" + (f" (line {line})" if line else "")
+                    + ": both poll the same gateway",
+                    "Remove one, or correct its URL",
+                )
+            urls.setdefault(_same_url(gateway.url), (gateway.name, where))
             result.append(gateway)
         return result
 
@@ -495,9 +379,9 @@ class _Checker:
         errors = [p for p in self.problems[problems_before:] if p.severity == "error"]
         return None if errors else gateway
 
-    def profiles(self, value: Any, gateways: list[GatewayConfig]) -> dict[str, Profile]:
+    def profiles(self, value: Any, names: list[str]) -> dict[str, Profile]:
+        """The profiles; `names` are the names of every gateway entry, an entry with an error among them."""
         table = self.table(value, ("profiles",), "profiles")
-        names = [g.name for g in gateways]
         result = {}
         for profile_name, entry in table.items():
             where: KeyPath = ("profiles", profile_name)
@@ -513,7 +397,7 @@ class _Checker:
                     self.add(
                         where + ("gateways", index),
                         f"{label} names gateway {member!r}, which is not in the config",
-                        nearest(str(member), names).capitalize() if names else "Add the gateway first",
+                        _gateway_hint(str(member), names),
                     )
             result[profile_name] = Profile(
                 profile_name,

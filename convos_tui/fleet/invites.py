@@ -73,6 +73,11 @@ def find_invite(
         # The newest conversation still alive; else the newest of all, so the answer can say it was exploded.
         record = next((r for r in records if not r["exploded_at"]), records[0] if records else None)
 
+    if invite_url is None:
+        # A create newer than the record found was cut off: that is the news, not the older record.
+        cut_off = store.unfinished_create(gateway)
+        if cut_off is not None and (record is None or (not wanted and cut_off["at"] > record["created_at"])):
+            return StoredInvite(gateway, wanted, problem=_cut_off(gateway, wanted, cut_off))
     if record is None:
         if invite_url:
             return StoredInvite(gateway, conversation_id, url=invite_url)
@@ -109,6 +114,22 @@ def find_invite(
     else:
         problem = ""
     return replace(found, problem=problem)
+
+
+def _cut_off(gateway: str, conversation_id: str | None, create: dict[str, Any]) -> str:
+    """The newest create on the gateway has an unknown outcome: its run died (or timed out) before the answer."""
+    how = ("created by a run that did not finish" if create["cut_off"]
+           else "created by a create whose answer never came")
+    if conversation_id:
+        return (f"{gateway} holds conversation {short_id(conversation_id)}: {how} (the create of "
+                f"{_when(create['at'])}); its invite was never received, and a gateway never tells an invite "
+                "again. Explode it and create anew, or ask a member to share one from the Convos app.")
+    if create["checked_at"]:
+        return f"the newest create on {gateway} did not finish: {create['detail']}."
+    cause = "was cut off before its answer was stored" if create["cut_off"] else "got no answer"
+    return (f"the newest create on {gateway} ({_when(create['at'])}) {cause}: its outcome is unknown, and if it "
+            f"created a conversation its invite was never received. "
+            f"`convos-tui status --filter name:{gateway}` shows what the gateway holds now.")
 
 
 def _creator(store: Store, gateway: str, conversation_id: str | None) -> str | None:

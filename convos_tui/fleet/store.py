@@ -2,16 +2,29 @@
 
 One SQLite file in the data dir, in WAL mode with `synchronous=FULL`: a gateway never tells an invite
 again after creating it, so a committed invite must survive the console being killed, or the machine
-losing power. If the file cannot be opened or written (locked, read-only, disk full), the store carries
-on in memory and says so in `warning` instead of crashing the console.
+losing power. The data dir is 0700 and the files 0600: the store holds live invites.
+
+A write waits for another process's lock (`WAIT_S`, retrying with backoff) and never degrades on its own:
+one that cannot be made raises StoreError and sets `failure`, which the console shows in a banner and a
+command reports with its own exit code. Only a file that cannot be opened at all (damaged, read-only, newer
+schema) leaves the store in memory, with `warning` and `failure` both saying so.
+
+Mutating actions are written ahead: `begin_action` commits an audit row with outcome `unknown` before the
+request goes out, and `finish_action` completes it in the same transaction as what the answer brought (the
+invite). A run killed in between leaves that row: the next start lists it (`unfinished`).
+One process per data dir records transitions (a lock file beside the store), so two consoles never
+record each one twice.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import getpass
 import json
+import os
 import socket
+import stat
 import sqlite3
 import threading
 import time
@@ -20,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import State, Transition
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS transitions (
@@ -60,13 +74,23 @@ CREATE TABLE IF NOT EXISTS audit (
     params TEXT NOT NULL,              -- JSON, never a token
     outcome TEXT NOT NULL,             -- ok | refused | failed | unknown
     detail TEXT NOT NULL,
-    elapsed_s REAL
+    elapsed_s REAL,
+    pid INTEGER,                       -- the process that wrote it ahead (outcome unknown until it finishes)
+    checked_at REAL                    -- an unfinished action looked into by a later run
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
 """
 
 DAY = 86_400.0
 T = TypeVar("T")
+WAIT_S = 15.0  # how long a write waits for another process's lock before it fails (loudly)
+WAIT_ENV = "CONVOS_TUI_STORE_WAIT_S"  # an operator's (or a test's) other wait, in seconds
+PRUNE_EVERY = 1000  # transitions recorded between two prunes while running
+RECORDER_LOCK = "recorder.lock"
+
+
+class StoreError(Exception):
+    """A write the store could not make (after waiting for a busy lock): nothing of it was saved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,75 +138,138 @@ def who() -> str:
 class Store:
     """Use `Store.open(path)`; `Store.open(None)` is an in-memory store (tests, the demo)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path | None, warning: str | None = None) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path | None, warning: str | None = None,
+                 *, wait_s: float | None = None) -> None:
         # The console records transitions from the poller's thread and reads from the UI's: one lock
         # around the connection keeps SQLite's single connection safe.
         self._lock = threading.RLock()
         self._db = connection
         self.path = path
         self.warning = warning
+        # Set (and kept) once a write could not be made, or when a file store could not be opened:
+        # what this run keeps is not saved. Never cleared by itself.
+        self.failure: str | None = warning
+        self.notices: list[str] = []  # e.g. the data dir was tightened
         self.retention = Retention()
+        self.wait_s = _default_wait() if wait_s is None else wait_s
         self._who = who()
+        self._recorder: int | None = None  # the recorder lock's file descriptor, while this process holds it
+        self._since_prune = 0
 
     # -- opening ---------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | None) -> Store:
+    def open(cls, path: Path | None, *, wait_s: float | None = None) -> Store:
         if path is None:
-            return cls(_connect(":memory:"), None)
+            return cls(_connect(":memory:", 0), None)
+        wait = _default_wait() if wait_s is None else wait_s
+        notices: list[str] = []
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = _connect(str(path))
-            _check_writable(connection)
+            notices = _private_dir(path.parent)
+            _private_file(path)
+            connection = _connect(str(path), wait)
+            _retry_busy(lambda: _check_writable(connection), wait)
         except (sqlite3.Error, OSError) as exc:
             warning = (
-                f"history store {path} cannot be used ({_reason(exc)}): keeping history in memory for this session only"
+                f"history store {path} cannot be used ({_reason(exc)}): keeping history in memory for this "
+                "session only: invites created now are not saved"
             )
-            return cls(_connect(":memory:"), None, warning)
-        store = cls(connection, path)
-        store.prune()
+            store = cls(_connect(":memory:", 0), None, warning, wait_s=wait)
+            store.notices = notices
+            return store
+        store = cls(connection, path, wait_s=wait)
+        store.notices = notices
+        try:
+            store.prune()
+        except StoreError:
+            pass  # `failure` says so; the store is still usable for reading
         return store
 
     @_locked
     def close(self) -> None:
+        if self._recorder is not None:
+            os.close(self._recorder)  # releases the recorder lock
+            self._recorder = None
         try:
             self._db.close()
         except sqlite3.Error:
             pass
 
-    @_locked
-    def _write(self, sql: str, rows: Iterable[tuple[Any, ...]] | tuple[Any, ...] = (), many: bool = False) -> int | None:
-        """One committed write; a failing file store falls back to memory instead of crashing."""
-        for attempt in (1, 2):
+    def _transaction(self, steps: list[tuple[str, Any, bool]]) -> list[int | None]:
+        """Run (sql, args, many) steps in one committed transaction, waiting for a busy lock up to
+        `wait_s`; StoreError (and `failure` set) when it cannot be made. Nothing is ever half-written."""
+        with self._lock:
             try:
-                with self._db:
-                    cursor = self._db.executemany(sql, rows) if many else self._db.execute(sql, rows)  # type: ignore[arg-type]
-                return cursor.lastrowid
+                return _retry_busy(lambda: self._commit(steps), self.wait_s)
             except sqlite3.Error as exc:
-                if attempt == 2 or self.path is None:
-                    raise
-                self._fall_back(exc)
-        return None
+                self.failure = f"history store {self.path or 'in memory'} could not be written ({_reason(exc)})"
+                raise StoreError(self.failure) from exc
 
-    def _fall_back(self, exc: Exception) -> None:
-        """Move everything into an in-memory database and keep going there."""
-        memory = _connect(":memory:")
+    def _commit(self, steps: list[tuple[str, Any, bool]]) -> list[int | None]:
+        self._db.execute("BEGIN IMMEDIATE")  # take the write lock first: a busy wait, never a stale snapshot
         try:
-            self._db.backup(memory)
-        except sqlite3.Error:
-            pass  # a fresh memory store: what was committed is safe on disk anyway
-        self.warning = (
-            f"history store {self.path} stopped accepting writes ({_reason(exc)}): "
-            "keeping history in memory for the rest of this session"
-        )
-        self.close()
-        self._db = memory
-        self.path = None
+            ids = []
+            for sql, args, many in steps:
+                cursor = self._db.executemany(sql, args) if many else self._db.execute(sql, args)
+                ids.append(cursor.lastrowid)
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        return ids
+
+    def _write(self, sql: str, rows: Iterable[tuple[Any, ...]] | tuple[Any, ...] = (), many: bool = False) -> int | None:
+        """One committed write (StoreError when it cannot be made)."""
+        return self._transaction([(sql, rows, many)])[0]
 
     # -- transitions -----------------------------------------------------------------------------
-    def record_transitions(self, transitions: Iterable[Transition]) -> None:
-        rows = [(t.gateway, str(t.old), str(t.new), t.reason, t.at) for t in transitions]
-        if rows:
+    def record_transitions(self, transitions: Iterable[Transition]) -> bool:
+        """Record them when this process is its data dir's recorder (True); another process recording the
+        same fleet (a second console) keeps them once. A failing write sets `failure` and raises nothing:
+        the poller must go on."""
+        rows = [(t.gateway, str(t.old), str(t.new), gateway_text(t.reason), t.at) for t in transitions]
+        if not rows or not self.is_recorder():
+            return False
+        try:
             self._write("INSERT INTO transitions (gateway, old, new, reason, at) VALUES (?, ?, ?, ?, ?)", rows, many=True)
+            self._since_prune += len(rows)
+            if self._since_prune >= PRUNE_EVERY:
+                self._since_prune = 0
+                self.prune()  # a console left open for days stays within the retention too
+        except StoreError:
+            return False
+        return True
+
+    @_locked
+    def is_recorder(self) -> bool:
+        """Whether this process records transitions: it holds the data dir's recorder lock (taken when free)."""
+        if self.path is None or self._recorder is not None:
+            return True
+        try:
+            fd = os.open(self.path.parent / RECORDER_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return True  # no lock file possible: record rather than lose history
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
+        self._recorder = fd
+        return True
+
+    def recorder_pid(self) -> int | None:
+        """The process that records transitions in this data dir, when another one does."""
+        if self.path is None or self.is_recorder():
+            return None
+        try:
+            return int((self.path.parent / RECORDER_LOCK).read_text().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
 
     @_locked
     def transitions(self, gateway: str | None = None, *, since: float | None = None, limit: int = 500) -> list[Transition]:
@@ -223,12 +310,10 @@ class Store:
         elapsed_s: float | None = None,
         at: float | None = None,
     ) -> int:
-        rowid = self._write(
-            "INSERT INTO conversations (gateway, gateway_url, conversation_id, origin, name, env, invite_url,"
-            " invite_slug, elapsed_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (gateway, gateway_url, conversation_id, origin, name, env, invite_url, invite_slug, elapsed_s,
-             time.time() if at is None else at),
-        )
+        rowid = self._write(*_conversation_row(
+            gateway=gateway, gateway_url=gateway_url, conversation_id=conversation_id, origin=origin, name=name,
+            env=env, invite_url=invite_url, invite_slug=invite_slug, elapsed_s=elapsed_s, at=at,
+        ))
         return int(rowid or 0)
 
     def conversations(self, gateway: str | None = None, *, limit: int = 500) -> list[dict[str, Any]]:
@@ -242,17 +327,10 @@ class Store:
         return None
 
     def mark_invite_revoked(self, gateway: str, conversation_id: str, at: float | None = None) -> None:
-        self._write(
-            "UPDATE conversations SET invite_revoked_at = COALESCE(invite_revoked_at, ?)"
-            " WHERE gateway = ? AND conversation_id = ?",
-            (time.time() if at is None else at, gateway, conversation_id),
-        )
+        self._write(*_revoked_row(gateway, conversation_id, at))
 
     def mark_exploded(self, gateway: str, conversation_id: str, at: float | None = None) -> None:
-        self._write(
-            "UPDATE conversations SET exploded_at = COALESCE(exploded_at, ?) WHERE gateway = ? AND conversation_id = ?",
-            (time.time() if at is None else at, gateway, conversation_id),
-        )
+        self._write(*_exploded_row(gateway, conversation_id, at))
 
     # -- the audit -------------------------------------------------------------------------------
     def audit(
@@ -270,8 +348,85 @@ class Store:
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (time.time() if at is None else at, self._who, gateway, action,
-             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, detail[:TEXT_LIMIT], elapsed_s),
+             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, gateway_text(detail[:TEXT_LIMIT]),
+             elapsed_s),
         )
+
+    def begin_action(self, action: str, *, gateway: str, params: dict[str, Any], at: float | None = None) -> int:
+        """The write-ahead row of a mutating action, committed before its request goes out: outcome `unknown`
+        until `finish_action` completes it. StoreError when it cannot be written (then do not send), and
+        in a store that fell back to memory at open: what the action brings would not be saved."""
+        if self.path is None and self.failure:
+            raise StoreError(self.failure)
+        rowid = self._write(
+            "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s, pid)"
+            " VALUES (?, ?, ?, ?, ?, 'unknown', ?, NULL, ?)",
+            (time.time() if at is None else at, self._who, gateway, action,
+             json.dumps(scrub(params), ensure_ascii=False, default=str),
+             "sent; no answer recorded yet", os.getpid()),
+        )
+        return int(rowid or 0)
+
+    def finish_action(
+        self,
+        audit_id: int,
+        *,
+        outcome: str,
+        detail: str,
+        elapsed_s: float | None,
+        conversation: dict[str, Any] | None = None,
+        revoked: tuple[str, str] | None = None,
+        exploded: tuple[str, str] | None = None,
+    ) -> None:
+        """Complete a written-ahead action and keep what its answer brought, in ONE transaction: the invite
+        is never saved without its audit row, nor the row marked done without the invite."""
+        steps: list[tuple[str, Any, bool]] = [(
+            "UPDATE audit SET outcome = ?, detail = ?, elapsed_s = ?, pid = NULL WHERE id = ?",
+            (outcome, gateway_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id), False,
+        )]
+        if conversation is not None:
+            steps.append((*_conversation_row(**conversation), False))
+        if revoked is not None:
+            steps.append((*_revoked_row(*revoked), False))
+        if exploded is not None:
+            steps.append((*_exploded_row(*exploded), False))
+        self._transaction(steps)
+
+    @_locked
+    def unfinished(self) -> list[dict[str, Any]]:
+        """Actions with outcome `unknown` no later run has looked into, oldest first: `cut_off` when the run
+        never completed the row (killed, or its store write failed), else the answer never came (a timeout).
+        Those still in flight in a live process on this host (another console, a command now) are left out."""
+        rows = self._db.execute(
+            "SELECT id, at, who, gateway, action, params, detail, pid FROM audit"
+            " WHERE outcome = 'unknown' AND checked_at IS NULL ORDER BY at, id LIMIT 200"
+        ).fetchall()
+        found = []
+        for rowid, at, writer, gateway, action, params, detail, pid in rows:
+            if pid is not None and writer == self._who and _alive(pid):
+                continue
+            found.append({"id": rowid, "at": at, "who": writer, "gateway": gateway, "action": action,
+                          "params": json.loads(params), "detail": detail, "cut_off": pid is not None})
+        return found
+
+    def mark_checked(self, audit_id: int, finding: str, at: float | None = None) -> None:
+        """Say what a later run found out about an unfinished action (its outcome stays `unknown`, and its
+        pid says it was cut off)."""
+        self._write(
+            "UPDATE audit SET checked_at = ?, detail = ? WHERE id = ?",
+            (time.time() if at is None else at, gateway_text(finding[:TEXT_LIMIT]), audit_id),
+        )
+
+    @_locked
+    def unfinished_create(self, gateway: str) -> dict[str, Any] | None:
+        """The gateway's newest create, when its outcome is unknown (a run that did not finish, or a timeout)."""
+        row = self._db.execute(
+            "SELECT at, outcome, detail, checked_at, pid FROM audit WHERE gateway = ? AND action = 'create'"
+            " ORDER BY at DESC, id DESC LIMIT 1", (gateway,)
+        ).fetchone()
+        if row is None or row[1] != "unknown":
+            return None
+        return {"at": row[0], "detail": row[2], "checked_at": row[3], "cut_off": row[4] is not None}
 
     def audit_log(self, gateway: str | None = None, *, limit: int = 500) -> list[dict[str, Any]]:
         select = "SELECT at, who, gateway, action, params, outcome, detail, elapsed_s FROM audit"
@@ -309,8 +464,7 @@ class Store:
                 (now - keep.exploded_conversations_days * DAY,),
             ),
         ]
-        for sql, args in statements:
-            self._write(sql, args)
+        self._transaction([(sql, args, False) for sql, args in statements])
 
     @_locked
     def counts(self) -> dict[str, int]:
@@ -320,25 +474,128 @@ class Store:
         }
 
 
-def _connect(target: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(target, timeout=2.0, isolation_level="DEFERRED", check_same_thread=False)
-    connection.execute("PRAGMA busy_timeout = 2000")
+def _conversation_row(*, gateway: str, gateway_url: str, conversation_id: str, origin: str, name: str | None = None,
+                      env: str | None = None, invite_url: str | None = None, invite_slug: str | None = None,
+                      elapsed_s: float | None = None, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "INSERT INTO conversations (gateway, gateway_url, conversation_id, origin, name, env, invite_url,"
+        " invite_slug, elapsed_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (gateway, gateway_url, conversation_id, origin, name, env, invite_url, invite_slug, elapsed_s,
+         time.time() if at is None else at),
+    )
+
+
+def _revoked_row(gateway: str, conversation_id: str, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "UPDATE conversations SET invite_revoked_at = COALESCE(invite_revoked_at, ?)"
+        " WHERE gateway = ? AND conversation_id = ?",
+        (time.time() if at is None else at, gateway, conversation_id),
+    )
+
+
+def _exploded_row(gateway: str, conversation_id: str, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "UPDATE conversations SET exploded_at = COALESCE(exploded_at, ?) WHERE gateway = ? AND conversation_id = ?",
+        (time.time() if at is None else at, gateway, conversation_id),
+    )
+
+
+def _default_wait() -> float:
+    try:
+        value = float(os.environ.get(WAIT_ENV, WAIT_S))
+    except ValueError:
+        return WAIT_S
+    return value if 0 <= value <= 3600 else WAIT_S
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _retry_busy(work: Callable[[], T], wait_s: float) -> T:
+    """`work()`, again with backoff while SQLite says the database is locked, for up to `wait_s` in all."""
+    deadline = time.monotonic() + wait_s
+    pause = 0.02
+    while True:
+        try:
+            return work()
+        except sqlite3.Error as exc:
+            if not _busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
+def _connect(target: str, wait_s: float) -> sqlite3.Connection:
+    # isolation_level=None: the store opens its own transactions (BEGIN IMMEDIATE), one per write.
+    busy_ms = int(min(wait_s, 5.0) * 1000)
+    connection = sqlite3.connect(target, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
     if target != ":memory:":
-        connection.execute("PRAGMA journal_mode = WAL")
+        _retry_busy(lambda: connection.execute("PRAGMA journal_mode = WAL"), wait_s)
         connection.execute("PRAGMA synchronous = FULL")
-    connection.executescript(SCHEMA)
-    version = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    if version is None:
-        with connection:
-            connection.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-    elif int(version[0]) > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"written by a newer convos-tui (schema {version[0]})")
+    _retry_busy(lambda: _migrate(connection), wait_s)
     return connection
 
 
+def _migrate(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                connection.execute(statement)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(audit)")}
+        for column, kind in (("pid", "INTEGER"), ("checked_at", "REAL")):
+            if column not in columns:  # a schema-1 store: the write-ahead columns are new
+                connection.execute(f"ALTER TABLE audit ADD COLUMN {column} {kind}")
+        version = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if version is not None and int(version[0]) > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"written by a newer convos-tui (schema {version[0]})")
+        connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+
+
 def _check_writable(connection: sqlite3.Connection) -> None:
-    with connection:
-        connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_at', ?)", (str(time.time()),))
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_at', ?)", (str(time.time()),))
+
+
+def _private_dir(folder: Path) -> list[str]:
+    """Make the data dir (0700); one found open to others is tightened, and the notice says so."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if not mode & 0o077:
+        return []
+    try:
+        os.chmod(folder, mode & 0o700)
+    except OSError as exc:
+        return [f"{folder} is readable by others (mode {mode:o}) and could not be tightened ({_reason(exc)}): "
+                f"it holds live invites; run `chmod 700 {folder}`"]
+    return [f"{folder} was readable by others (mode {mode:o}); it holds live invites, so it is now {mode & 0o700:o}"]
+
+
+def _private_file(path: Path) -> None:
+    """The store file exists as 0600 before SQLite opens it (its WAL and shared-memory files take its mode)."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if stat.S_IMODE(each.stat().st_mode) & 0o077:
+                os.chmod(each, 0o600)
+        except FileNotFoundError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reason(exc: Exception) -> str:

@@ -29,11 +29,14 @@ from convos_tui.ui.screens.help import HelpScreen
 from convos_tui.ui.screens.main import INTERVALS, MainScreen
 from convos_tui.ui.screens.presentation import PresentationScreen
 from convos_tui.ui.screens.qr import QRPanel
+from convos_tui.ui.widgets.store_banner import StoreBanner
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"  # the repository's styles/ (installed editable)
+# The .tcss files: in the package when installed from a wheel (convos_tui/styles), else the checkout's styles/.
+STYLE_FOLDERS = (Path(__file__).resolve().parents[1] / "styles", Path(__file__).resolve().parents[2] / "styles")
+STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_file()), STYLE_FOLDERS[-1])
 
 
 class ConvosApp(App[None]):
@@ -70,10 +73,14 @@ class ConvosApp(App[None]):
         self._apply_theme(self._theme_wanted)
         self._apply_keymap(self._keymap_wanted)
         await self.push_screen(self.main_screen)
+        # Stays while the store cannot write, or a run that did not finish left actions unknown.
+        await self.main_screen.mount(StoreBanner(self.fleet.store, self.fleet.states), before="#body")
         for problem in self.fleet.problems:
             self.notify(problem, title="discovery", severity="warning", timeout=10)
         if self.fleet.store.warning:
             self.notify(self.fleet.store.warning, title="history", severity="warning", timeout=15)
+        for notice in self.fleet.store.notices:  # e.g. the data dir was tightened
+            self.notify(notice, title="history", timeout=10, markup=False)
         poller = self.fleet.poller
         if self.live and poller is not None:
             poller.on_poll = self._polled

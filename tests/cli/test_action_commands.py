@@ -88,3 +88,56 @@ def test_provision_creates_on_idle_gateways_and_reports_each(fleet):
 def test_provision_by_tag_succeeds_with_exit_0(fleet):
     result = fleet("provision", "--count", "1", "--tag", "healthy", "--json")
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 1
+
+
+def test_a_store_that_cannot_be_written_after_the_answer_prints_the_invite_and_exits_5(fleet, monkeypatch):
+    import sqlite3
+
+    from convos_tui.api.client import GatewayClient
+
+    assert fleet("status").exit_code == 0
+    monkeypatch.setenv("CONVOS_TUI_STORE_WAIT_S", "0.3")
+    holder = sqlite3.connect(fleet.store_path, isolation_level=None)
+    real_create = GatewayClient.create
+
+    async def create_then_lock_the_store(self, **kwargs):
+        created = await real_create(self, **kwargs)  # the real gateway's answer
+        holder.execute("BEGIN EXCLUSIVE")  # another process takes the lock before the invite is stored
+        return created
+
+    monkeypatch.setattr(GatewayClient, "create", create_then_lock_the_store)
+    try:
+        result = fleet("create", "a")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 5
+    invite = fleet.sim.gateway("a").invite_url
+    assert f"invite: {invite}" in result.stdout
+    assert "could not be written" in result.stderr and "this invite is NOT saved" in result.stderr
+    # the write-ahead row says a create went out, with no answer recorded: the store says so
+    monkeypatch.delenv("CONVOS_TUI_STORE_WAIT_S")
+    told = fleet("invite", "a")
+    assert told.exit_code == 1 and "cut off before its answer was stored: its outcome is unknown" in told.stderr
+
+
+def test_headless_actions_record_their_transitions_and_say_in_which_store(fleet):
+    assert fleet("status").exit_code == 0
+    created = fleet("create", "a")
+    assert f"history: transitions recorded in {fleet.store_path}" in created.stderr
+    assert fleet("explode", "a", "--yes").exit_code == 0
+    store = Store.open(fleet.store_path)
+    assert [(str(t.old), str(t.new)) for t in reversed(store.transitions("a"))] == [
+        ("unknown", "idle"), ("idle", "live"), ("live", "idle")]
+    as_json = json.loads(fleet("create", "b", "--json").stdout)
+    assert as_json["history"] == f"history: transitions recorded in {fleet.store_path}"
+
+
+def test_a_headless_action_beside_a_recording_console_leaves_the_recording_to_it(fleet):
+    assert fleet("status").exit_code == 0
+    console = Store.open(fleet.store_path)
+    assert console.is_recorder()  # as a running console holds the data dir's recorder lock
+    created = fleet("create", "a")
+    assert created.exit_code == 0
+    assert "transitions are recorded there by the console running" in created.stderr
+    console.close()

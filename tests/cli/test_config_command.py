@@ -149,7 +149,46 @@ def test_list_discovers_a_simulated_pool_end_to_end(tmp_path):
         assert process.wait(timeout=10) == 0
 
 
-def test_the_console_refuses_an_empty_fleet_with_what_to_do(cli):
+def test_the_console_refuses_a_missing_config_or_an_empty_fleet_with_what_to_do(cli):
     result = cli()
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert f"no config at {cli.path}: `convos-tui config init`" in result.output
+    cli("config", "init")
+    result = cli()
+    assert result.exit_code == 2
     assert "no gateways" in result.output and "convos-tui config add NAME URL" in result.output
+
+
+def test_a_name_with_a_final_newline_is_refused(cli):
+    result = cli("config", "add", "gw-1\n", "http://127.0.0.1:1")
+    assert result.exit_code == 2 and "Invalid value for NAME" in result.output
+    assert not cli.path.exists()
+
+
+def test_check_catches_what_the_console_would_refuse(cli):
+    cli.path.parent.mkdir(parents=True)
+    cli.path.write_text('theme = "textual-drak"\n[keymap]\npol-now = "r"\n')
+    result = cli("config", "check")
+    assert result.exit_code == 1 and "2 problems" in result.output
+    assert f"{cli.path}:1: theme 'textual-drak' is not a theme of the console. Did you mean 'textual-dark'?" in result.output
+    assert f"{cli.path}:3: keymap 'pol-now' is not a binding id of the console. Did you mean 'poll-now'?" in result.output
+
+
+def test_an_unset_token_variable_is_the_same_warning_in_every_command(cli):
+    cli("config", "add", "a", "http://127.0.0.1:9", "--token-env", "A_KEY")
+    warning = f"{cli.path}:"
+    outputs = []
+    for args in (("config", "check"), ("config", "list"), ("config", "list", "--json")):
+        result = cli(*args, env={"A_KEY": ""})
+        assert result.exit_code == 0, result.output
+        [line] = [line for line in result.stderr.splitlines() if "$A_KEY" in line]
+        outputs.append(line)
+    assert len(set(outputs)) == 1 and outputs[0].startswith(warning)
+    assert "warning: gateway 'a' reads its key from $A_KEY, which is not set" in outputs[0]
+
+
+def test_check_refuses_an_unknown_profile_as_the_console_would(cli):
+    cli("config", "add", "a", "http://127.0.0.1:1")
+    result = cli("--profile", "us", "config", "check")
+    assert result.exit_code == 1 and "no profile 'us'" in result.output
+    assert cli("config", "check").exit_code == 0

@@ -73,7 +73,9 @@ def test_jsonl_and_csv(fleet_config):
     assert [(r["name"], r["state"]) for r in rows] == [
         ("idle-1", "idle"), ("live-1", "live"), ("down-1", "unreachable"), ("keyed-1", "idle")
     ]
-    assert rows[2]["error_kind"] == "unreachable" and rows[1]["streaming"] == "True"
+    assert rows[2]["error_kind"] == "unreachable"
+    assert (rows[1]["ready"], rows[1]["streaming"], rows[1]["pending"]) == ("true", "true", "false")
+    assert (rows[0]["streaming"], rows[2]["ready"]) == ("false", "")
 
 
 def test_filter_and_fail_on(fleet_config):
@@ -144,3 +146,87 @@ def test_status_never_imports_textual(fleet_config):
         "assert not [m for m in sys.modules if m.split('.')[0] == 'textual']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_no_raw_escape_from_the_config_reaches_the_terminal(tmp_path, monkeypatch):
+    from tests.fleet.test_config_errors import ESCAPED, raw_controls
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "fleet.toml"
+    path.write_text(f'[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:9/{ESCAPED}"\nnote = "{ESCAPED}"\n')
+    result = run(path, "--no-history")
+    assert result.exit_code == 2 and f"{path}:3: url holds control characters" in result.output
+    assert "warning: note holds control characters" in result.output
+    assert not raw_controls(result.output)
+    path.write_text(f'[[gateways]]\nname = "a"\nurl = "http://127.0.0.1:9"\nnote = "{ESCAPED}"\n')
+    for args in ((), ("--csv",), ("--json",)):
+        result = run(path, "--no-history", *args)
+        assert result.exit_code == 0 and not raw_controls(result.output), result.output
+
+
+def test_an_unset_token_variable_warns_and_the_gateway_shows_unauthorized(fleet_config, monkeypatch):
+    _, path = fleet_config
+    monkeypatch.delenv("CONVOS_SIM_POOL_KEY")
+    result = run(path, "--jsonl", "--no-history")
+    assert result.exit_code == 0, result.output
+    assert "warning: gateway 'keyed-1' reads its key from $CONVOS_SIM_POOL_KEY, which is not set" in result.stderr
+    states = {json.loads(line)["name"]: json.loads(line)["state"] for line in result.stdout.splitlines()}
+    assert states["keyed-1"] == "unauthorized" and states["idle-1"] == "idle"
+
+
+@pytest.mark.parametrize("explicit", [True, False])
+def test_a_missing_config_is_exit_2_with_what_to_do(tmp_path, monkeypatch, explicit):
+    path = tmp_path / "cfg" / "convos-tui" / "config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.delenv("CONVOS_TUI_CONFIG", raising=False)
+    args = ["--config", str(path), "status"] if explicit else ["status"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.output == f"Error: no config at {path}: `convos-tui config init` writes one\n"
+
+
+def test_a_fault_state_is_exit_0_without_fail_on(fleet_config):
+    # The table is for reading; `--fail-on` is what makes a state an exit code (for cron, CI, monitoring).
+    _, path = fleet_config
+    result = run(path, "--no-history")
+    assert "UNREACHABLE" in result.stdout and result.exit_code == 0
+
+
+def test_watch_heads_each_table_with_the_time_of_its_poll(fleet_config):
+    import re
+    import threading
+
+    _, path = fleet_config
+    started = time.time()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5",
+         "--no-history"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    headings = []
+    two = threading.Event()
+
+    def read():
+        for line in process.stdout:
+            if line.startswith("as of "):
+                headings.append(line)
+            if len(headings) >= 2:
+                two.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert two.wait(timeout=20), headings
+    finally:
+        process.kill()
+        process.wait()
+        reader.join(timeout=5)
+    for heading in headings[:2]:
+        match = re.fullmatch(r"as of (\d\d):(\d\d):(\d\d), every 0\.5 s \(Ctrl-C stops\)\n", heading)
+        assert match, heading
+        hours, minutes, seconds = map(int, match.groups())
+        local = time.localtime(started)
+        after_start = (hours * 3600 + minutes * 60 + seconds - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec)) % 86400
+        assert after_start <= time.time() - started + 1, (heading, local)

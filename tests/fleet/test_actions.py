@@ -148,3 +148,48 @@ async def test_a_timed_out_create_is_unknown_re_polled_and_not_retried():
         creates = [e for e in fleet.gateway("slow").request_log if e[1] == "/convos/conversation"]
         assert len(creates) <= 1
         assert store.audit_log()[0]["outcome"] == "unknown"
+
+
+async def test_waiting_for_a_busy_store_does_not_block_the_event_loop(sim, tmp_path):
+    import asyncio
+    import sqlite3
+    import time
+
+    fleet, gws = sim
+    path = tmp_path / "store.sqlite3"
+    store = Store.open(path, wait_s=1.0)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        action = asyncio.create_task(Actions(store).create(gws["a"]))
+        ticks, started = 0, time.monotonic()
+        while not action.done():
+            await asyncio.sleep(0.05)  # the console's keys and timers, meanwhile
+            ticks += 1
+        result = action.result()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert time.monotonic() - started >= 0.9 and ticks >= 10
+    assert result.outcome == "refused" and "could not be written" in result.store_failure
+    assert fleet.gateway("a").bound is None
+
+
+async def test_a_timed_out_create_found_bound_later_says_its_answer_never_came():
+    from convos_tui.api.client import GatewayClient
+    from convos_tui.api.endpoint import Timeouts
+    from convos_tui.fleet.actions import NO_ANSWER, check_unfinished
+    from convos_tui.fleet.invites import find_invite
+    from convos_tui.fleet.poller import Poller
+
+    async with SimFleet([GatewaySpec("slow", Mode.SLOW, latency=0.6)], speed=500) as fleet:
+        gw = GatewayConfig(name="slow", url=fleet.gateway("slow").url, env="dev", timeouts=Timeouts(create=0.3))
+        store = Store.open(None)
+        assert (await Actions(store).create(gw)).outcome == "unknown"
+        # The gateway ends up bound (here by a create made outside this console, with time to answer).
+        async with GatewayClient(GatewayConfig(name="slow", url=gw.url, env="dev").endpoint()) as other:
+            await other.create()
+        [line] = await check_unfinished(store, Poller([gw]))
+        assert "its answer never came" in line and NO_ANSWER in line
+        told = find_invite(store, "slow", bound_conversation=fleet.gateway("slow").bound)
+        assert "a create whose answer never came" in told.problem and "never received" in told.problem

@@ -35,6 +35,8 @@ def test_token_never_in_repr():
         ("http://user:pw@127.0.0.1:1", "user name or password"),
         ("http://127.0.0.1:99999", "invalid port"),
         ("http://127.0.0.1:1/?x=1", "query"),
+        ("http://127.0.0.1:1/\x1b[2J", "control character"),
+        ("http://127.0.0.1:1/\u202egw", "control character"),
     ],
 )
 def test_bad_urls(url, words):
