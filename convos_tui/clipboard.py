@@ -92,8 +92,12 @@ def copy_text(
         return CopyOutcome(True, via, "copied to the clipboard")
     if sent:
         hints = [TMUX_HINT] if tmux else []
-        hints.append("if paste gives nothing, this terminal ignores OSC 52"
-                     + ("" if over_ssh else ': set clipboard = "system" in the config'))
+        if system_error:  # "system" just failed: never suggest it
+            hints.append(f"if paste gives nothing, this terminal ignores OSC 52, and the system clipboard failed "
+                         f"({system_error}): install xclip, xsel or wl-clipboard")
+        else:
+            hints.append("if paste gives nothing, this terminal ignores OSC 52"
+                         + ("" if over_ssh else ': set clipboard = "system" in the config'))
         return CopyOutcome(True, "osc52", "sent to the terminal's clipboard (OSC 52); " + "; ".join(hints))
     if mode == "osc52":
         return CopyOutcome(False, "", f"not copied: {osc52_error}; {SELECT_HINT}")

@@ -81,7 +81,7 @@ def find_invite(
     if record is None:
         if invite_url:
             return StoredInvite(gateway, conversation_id, url=invite_url)
-        return StoredInvite(gateway, wanted, problem=_missing(gateway, wanted))
+        return StoredInvite(gateway, wanted, problem=_missing(store, gateway, wanted))
 
     found = StoredInvite(
         gateway,
@@ -107,9 +107,10 @@ def find_invite(
                    f"this invite no longer works. Create a new conversation (c in the console, or "
                    f"`convos-tui create {gateway}`).")
     elif not found.url:
+        creator = _creator(store, gateway, found.conversation_id)
         problem = (f"{gateway} joined conversation {short} with someone else's invite; it holds none of its own. "
-                   "The conversation's creator has it (`convos-tui invite GATEWAY` on the machine whose console "
-                   "created it), or a member can share one from the Convos app.")
+                   + (_on_creator(creator) if creator else "The conversation's creator has it (`convos-tui invite "
+                      "GATEWAY` on the machine whose console created it), or a member can share one from the Convos app."))
     else:
         problem = ""
     return replace(found, problem=problem)
@@ -131,7 +132,22 @@ def _cut_off(gateway: str, conversation_id: str | None, create: dict[str, Any]) 
             f"`convos-tui status --filter name:{gateway}` shows what the gateway holds now.")
 
 
-def _missing(gateway: str, conversation_id: str | None) -> str:
+def _creator(store: Store, gateway: str, conversation_id: str | None) -> str | None:
+    """The other gateway whose create, from this console, made the conversation (its invite is here)."""
+    if not conversation_id:
+        return None
+    return next((r["gateway"] for r in store.conversations(limit=500) if r["conversation_id"] == conversation_id
+                 and r["gateway"] != gateway and r["invite_url"]), None)
+
+
+def _on_creator(creator: str) -> str:
+    return f"Its invite is in this console, on {creator}: select {creator} and press i (or `convos-tui invite {creator}`)."
+
+
+def _missing(store: Store, gateway: str, conversation_id: str | None) -> str:
+    creator = _creator(store, gateway, conversation_id)
+    if creator:
+        return f"{gateway} holds conversation {short_id(conversation_id)}, created on {creator}. " + _on_creator(creator)
     if conversation_id:
         return (f"{gateway} holds conversation {short_id(conversation_id)}, which was not created from this "
                 "console, and a gateway never tells an invite again. The invite is in the store of the console "

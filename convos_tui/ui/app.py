@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -101,6 +102,12 @@ class ConvosApp(App[None]):
         # Runs in the thread that receives the polling process's batches: only hand the name over; the
         # screen's tick does the rest.
         self.main_screen.mark_dirty(state.name)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Run headless (snapshots, `demo --screenshots`, tests), no cursor blinks: a screen taken at any
+        # moment is the same screen (a snapshot once failed on the frame a cursor had blinked off).
+        if self.is_headless and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     # -- settings --------------------------------------------------------------------------------
     def _apply_theme(self, theme: str) -> None:

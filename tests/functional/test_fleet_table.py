@@ -218,8 +218,68 @@ async def test_a_tick_applies_many_polls_a_step_at_a_time():
         tick = screen.tick
         screen.tick = lambda **kwargs: (steps.append(len(screen._dirty)), tick(**kwargs))
         screen._tick()  # what the timer calls
-        applied = sum(1 for name in app.fleet.states if table._looks[name][5] == ("42 ms", ""))
+        applied = sum(1 for name in app.fleet.states if table.index.looks[name][5] == ("42 ms", ""))
         assert applied == 500  # one step: the rest waits for the next events
         await pilot.pause()
         assert steps == [1200, 700, 200]
-        assert all(table._looks[name][5] == ("42 ms", "") for name in app.fleet.states)
+        assert all(table.index.looks[name][5] == ("42 ms", "") for name in app.fleet.states)
+
+
+async def test_a_row_whose_state_changes_is_drawn_again_even_where_the_order_stays():
+    """Issue 13 item 5: one gateway, first polled unreachable after the table was drawn. Its sort value
+    (the state) changed, so the order was made again; the order was the same, and the row was never
+    drawn again: "· unknown" for ever beside a header saying "1 unreachable", and `r` did not help."""
+    app = make_app(fleet=build_fleet([("gw-nine", State.IDLE, None, False, 2.0, 60, (), None)]))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        assert "idle" in screen_text(app)
+        state = app.fleet.states["gw-nine"]
+        state.observe_error(errors.Unreachable("unreachable: connection refused"), None, state.since + 61)
+        app.main_screen.mark_dirty("gw-nine")
+        app.main_screen.tick()
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "gw-nine" in line)
+        assert "unreachable" in row and "idle" not in row
+
+
+async def test_a_sorted_header_keeps_its_whole_name_at_any_width():
+    """Issue 13 item 16: "LATENCY…", "READ…" when sorted, even at 200 columns."""
+    for width in (80, 120, 200):
+        app = make_app()
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            table = app.main_screen.table
+            for column in (c for c in view.SORTABLE if c in table.columns):
+                for reverse in (False, True):
+                    table.set_sort(column, reverse)
+                    await pilot.pause()
+                    header = screen_text(app).splitlines()[1]
+                    label = next(c.label for c in view.COLUMNS if c.key == column)
+                    arrow = "▼" if reverse else "▲"
+                    assert f"{label} {arrow}" in header or f"{label}{arrow}" in header, (width, header)
+                    assert "…" not in header, (width, header)
+
+
+async def test_no_scroll_bar_of_the_table_shows_beside_a_panel():
+    """Issue 13 item 16: under a panel at 80x24, the table's scroll bar sat right of the panel's border,
+    a scroll bar drawn outside the panel."""
+    from textual.scrollbar import ScrollBar
+
+    spec = [(f"gw-{i:03d}", State.IDLE, None, False, 2.0, 60, ("eu",), None) for i in range(40)]
+    app = make_app(fleet=build_fleet(spec))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+
+        def table_bars():
+            compositor = app.main_screen._compositor  # the screen under the panel, as drawn beneath it
+            return [w for w, geo in compositor.full_map.items()
+                    if isinstance(w, ScrollBar) and isinstance(w.parent, FleetTable) and geo.region.area]
+
+        assert table_bars()  # 40 rows on 24 lines: it scrolls
+        for key in ("c", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not table_bars(), key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert table_bars(), key

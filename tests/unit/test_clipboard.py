@@ -83,3 +83,14 @@ def test_the_default_system_copy_is_pyperclip(monkeypatch):
     assert copy_text("url", "system", environ=LOCAL).copied and copied == ["url"]
     monkeypatch.setattr(clipboard, "_system_copy", Recorder(RuntimeError("boom")))
     assert not copy_text("url", "system", environ=LOCAL).copied
+
+
+def test_auto_never_suggests_the_system_clipboard_that_just_failed():
+    """Issue 13 item 11: with no xclip, the message said to set clipboard = "system", which had just failed."""
+    osc52 = Recorder()
+    system = Recorder(pyperclip.PyperclipException("Pyperclip could not find a copy/paste mechanism for your system"))
+    outcome = copy_text("url", "auto", osc52=osc52, system=system, environ=LOCAL)
+    assert outcome.copied and outcome.via == "osc52"
+    assert 'clipboard = "system"' not in outcome.message
+    assert "the system clipboard failed (Pyperclip could not find" in outcome.message
+    assert "install xclip, xsel or wl-clipboard" in outcome.message

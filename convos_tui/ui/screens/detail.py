@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.ui.rows import STATE_STYLE, state_text
+from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp
@@ -96,12 +97,15 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-state", Static).update(self._state_panel(config, state, now))
         self.query_one("#detail-status", Static).update(self._status_panel(state))
         latencies = list(state.latencies)
-        self.query_one("#detail-latency", Sparkline).data = latencies or [0]
+        graph = self.query_one("#detail-latency", Sparkline)
+        # No answer, no graph: a graph of nothing draws full-height bars, which read as maximum latency.
+        graph.display = bool(latencies)
+        graph.data = latencies
         caption = (
             f"latency of the last {len(latencies)} polls: min {min(latencies):.1f} ms, "
             f"max {max(latencies):.1f} ms, last {latencies[-1]:.1f} ms"
             if latencies
-            else "latency: no answer yet"
+            else "latency: no answer yet, so no graph"
         )
         self.query_one("#detail-latency-caption", Static).update(Text(caption))
         self.query_one("#detail-conversation", Static).update(self._conversation_panel(state))

@@ -1,23 +1,104 @@
-"""The fleet-wide timeline: state transitions and actions from the store, newest first, filterable."""
+"""The fleet-wide timeline: state transitions and actions from the store, newest first, filterable, live.
+
+Once a second the screen asks the store for what came after the newest event it shows (a cheap query
+at the edge of the timeline) and adds those rows on top: a gateway flapping every 10 s adds its rows
+as they happen, the filter and the cursor stay as they are, and the title says as of when.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
+from convos_tui.fleet.state import Transition
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
+from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp
 
-LIMIT = 2000
+LIMIT = 2000  # of each kind, read at once
+PEEK = 20  # actions read once a second to see what is new
+REFRESH_S = 1.0
+TITLE = " Events: state transitions and actions, newest first "
+NOTHING = "nothing"  # the row key of the line saying there is nothing to show
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float
+    gateway: str
+    kind: str  # state or action
+    what: Text
+    detail: str
+
+    @property
+    def haystack(self) -> str:
+        return f"{self.gateway} {self.kind} {self.what.plain} {self.detail}".lower()
+
+
+class When(Text):
+    """The TIME cell, which knows its instant: rows are sorted by it, not by its words (seconds)."""
+
+    def __init__(self, at: float) -> None:
+        super().__init__(clock_time(at), style="dim")
+        self.at = at
+
+
+class Edge:
+    """How far one kind of event has been read: the newest instant, and what was read at that instant
+    (the store reads "since" an instant including it, and two events can share one)."""
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+        self._read: set[Hashable] = set()
+
+    def is_new(self, item: Transition | dict[str, Any]) -> bool:
+        at = _at(item)
+        return self.at is None or at > self.at or (at == self.at and _key(item) not in self._read)
+
+    def take(self, items: list[Any]) -> list[Any]:
+        """The items not read yet, which are read from now on."""
+        fresh = [item for item in items if self.is_new(item)]
+        if fresh:
+            newest = max(_at(item) for item in fresh)
+            at_newest = {_key(item) for item in fresh if _at(item) == newest}
+            self._read = at_newest | self._read if newest == self.at else at_newest
+            self.at = newest
+        return fresh
+
+
+def _at(item: Transition | dict[str, Any]) -> float:
+    return item.at if isinstance(item, Transition) else item["at"]
+
+
+def _key(item: Transition | dict[str, Any]) -> Hashable:
+    if isinstance(item, Transition):
+        return item
+    return tuple(value for name, value in item.items() if name != "params")
+
+
+def transition_event(t: Transition) -> Event:
+    what = Text(f"{t.old} → ")
+    what.append(str(t.new), style=STATE_STYLE[t.new])
+    return Event(t.at, t.gateway, "state", what, t.reason)
+
+
+def action_event(a: dict[str, Any]) -> Event:
+    what = Text(f"{a['action']} ")
+    what.append(a["outcome"], style="green" if a["outcome"] == "ok" else "red")
+    return Event(a["at"], a["gateway"] or "-", "action", what, f"{a['who']}  {a['detail']}".strip())
 
 
 class EventsScreen(Screen[None]):
@@ -30,23 +111,30 @@ class EventsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="events")
         self.words: list[str] = []
+        self._events: list[Event] = []  # newest first, filtered or not
+        self._edges = (Edge(), Edge())  # where the reading of transitions and of actions stands
+        self._serial = 0  # row keys
 
     @property
     def convos(self) -> ConvosApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#events-table", DataTable)
+
     def compose(self) -> ComposeResult:
-        yield Static(Text(" Events: state transitions and actions, newest first ", style="bold reverse"), id="events-title")
+        yield Static(id="events-title")
         yield Input(id="events-filter-box", placeholder="filter: gateway, state, action, outcome, words …")
         yield DataTable(id="events-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#events-table", DataTable)
         for label in ("TIME", "GATEWAY", "KIND", "WHAT", "DETAIL"):
-            table.add_column(label, key=label.lower())
+            self.table.add_column(label, key=label.lower())
         self.action_reload()
-        table.focus()
+        self.table.focus()
+        self.set_interval(REFRESH_S, self.follow)
 
     def action_focus_filter(self) -> None:
         self.query_one("#events-filter-box", Input).focus()
@@ -54,38 +142,77 @@ class EventsScreen(Screen[None]):
     @on(Input.Changed, "#events-filter-box")
     def _filtered(self, event: Input.Changed) -> None:
         self.words = event.value.lower().split()
-        self.action_reload()
+        self._show()
 
     @on(Input.Submitted, "#events-filter-box")
     def _done(self) -> None:
-        self.query_one("#events-table", DataTable).focus()
+        self.table.focus()
 
-    def events(self) -> list[tuple[float, str, str, Text, str]]:
+    # -- reading ---------------------------------------------------------------------------------
+    def _read(self, *, fresh_start: bool) -> list[Event]:
+        """The events the screen has not read yet (all of them, up to LIMIT of each kind, at a fresh start)."""
         store = self.convos.fleet.store
-        rows: list[tuple[float, str, str, Text, str]] = []
-        for t in store.transitions(limit=LIMIT):
-            what = Text(f"{t.old} → ")
-            what.append(str(t.new), style=STATE_STYLE[t.new])
-            rows.append((t.at, t.gateway, "state", what, t.reason))
-        for a in store.audit_log(limit=LIMIT):
-            style = "green" if a["outcome"] == "ok" else "red"
-            what = Text(f"{a['action']} ")
-            what.append(a["outcome"], style=style)
-            rows.append((a["at"], a["gateway"] or "-", "action", what, f"{a['who']}  {a['detail']}".strip()))
-        rows.sort(key=lambda row: row[0], reverse=True)
-        if self.words:
-            def keep(row: tuple[float, str, str, Text, str]) -> bool:
-                haystack = f"{row[1]} {row[2]} {row[3].plain} {row[4]}".lower()
-                return all(word in haystack for word in self.words)
+        if fresh_start:
+            self._edges = (Edge(), Edge())
+        transitions_edge, actions_edge = self._edges
+        transitions = transitions_edge.take(store.transitions(since=transitions_edge.at, limit=LIMIT))
+        actions = store.audit_log(limit=LIMIT if fresh_start else PEEK)
+        if len(actions) == PEEK and all(actions_edge.is_new(a) for a in actions):
+            actions = store.audit_log(limit=LIMIT)  # a bulk run's worth came in at once
+        events = [transition_event(t) for t in transitions] + [action_event(a) for a in actions_edge.take(actions)]
+        events.sort(key=lambda event: event.at, reverse=True)
+        return events
 
-            rows = [row for row in rows if keep(row)]
-        return rows[:LIMIT]
+    def _matches(self, event: Event) -> bool:
+        haystack = event.haystack
+        return all(word in haystack for word in self.words)
 
+    # -- showing ---------------------------------------------------------------------------------
     def action_reload(self) -> None:
-        table = self.query_one("#events-table", DataTable)
+        """Everything again from the store."""
+        self._events = self._read(fresh_start=True)
+        self._show()
+
+    def follow(self) -> None:
+        """What happened since the last look: added on top, the filter and the cursor kept."""
+        fresh = self._read(fresh_start=False)
+        if fresh:
+            self._events[:0] = fresh
+            del self._events[2 * LIMIT :]
+            self._add([event for event in fresh if self._matches(event)])
+        self._show_title()
+
+    def _show(self) -> None:
+        table = self.table
         table.clear()
-        events = self.events()
-        for at, gateway, kind, what, detail in events:
-            table.add_row(Text(clock_time(at), style="dim"), Text(gateway), Text(kind), what, Text(detail))
+        self._add([event for event in self._events if self._matches(event)][: 2 * LIMIT])
+        if not table.row_count:
+            words = "nothing recorded yet" if not self.words else "nothing matches"
+            table.add_row(Text("-"), Text("-"), Text("-"), Text(words), Text(""), key=NOTHING)
+        self._show_title()
+
+    def _add(self, events: list[Event]) -> None:
+        """Rows for these events, in time order among those shown; the cursor stays on its row."""
         if not events:
-            table.add_row(Text("-"), Text("-"), Text("-"), Text("nothing recorded yet" if not self.words else "nothing matches"), Text(""))
+            return
+        table = self.table
+        try:
+            table.remove_row(NOTHING)
+        except RowDoesNotExist:
+            pass
+        cursor: RowKey | None = None
+        if table.row_count and table.cursor_row > 0:  # on the newest row, it stays on the newest
+            cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        for event in events:
+            self._serial += 1
+            table.add_row(When(event.at), Text(event.gateway), Text(event.kind), event.what, Text(event.detail),
+                          key=str(self._serial))
+        table.sort("time", key=lambda when: when.at, reverse=True)
+        if cursor is not None:
+            table.move_cursor(row=table.get_row_index(cursor), animate=False)
+
+    def _show_title(self) -> None:
+        title = Text(TITLE, style="bold reverse")
+        as_of = time.strftime("%H:%M:%S", time.localtime(self.convos.clock()))
+        title.append(f"  as of {as_of}, live", style="dim")
+        self.query_one("#events-title", Static).update(title)

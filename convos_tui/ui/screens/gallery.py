@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from convos_tui.export import write_csv_and_json
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.state import short_id
 from convos_tui.qr import QR, make_qr
 from convos_tui.ui.screens.qr import fit_zoom, too_small_text
+from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:

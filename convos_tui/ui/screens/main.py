@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from convos_tui.fleet.actions import ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
+from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
 
 if TYPE_CHECKING:
@@ -215,8 +216,8 @@ class MainScreen(Screen[None]):
         if line.cell_len + right.cell_len + 3 <= width:
             line.append(" " * (width - line.cell_len - right.cell_len))
             line.append_text(right)
-        else:
-            line.append("   ")
+        else:  # each part whole, on lines of its own: the message wraps by words, the fleet's part under it
+            line.append("\n" + " " * max(0, width - right.cell_len))
             line.append_text(right)
         self.query_one("#statusline", Static).update(line)
 
@@ -458,8 +459,11 @@ class MainScreen(Screen[None]):
         idle = [config for n in names
                 if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
         if not idle:
-            where = "marked" if self.marked else "shown"
-            self.say(f"no idle gateway {where}: provisioning needs gateways without a conversation", "bold yellow")
+            if self.marked:  # the marks choose; without them N takes the idle ones shown
+                self.say("no idle gateway marked: N needs gateways without a conversation; U clears the marks",
+                         "bold yellow")
+            else:
+                self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
         self.app.push_screen(ProvisionPanel(idle, len(idle) if self.marked else 1), self._acted)
 

@@ -7,7 +7,6 @@ store record it), and is never retried: a failed one is shown, and the next `n` 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -140,9 +139,9 @@ class PresentationScreen(Screen[None]):
     async def create_on(self, gateway: GatewayConfig) -> None:
         self.busy = True
         self.tried.add(gateway.name)
-        started = time.monotonic()
+        started = self.convos.clock()  # the app's clock: fixed in tests and snapshots
         progress = lambda: self.say(
-            f"creating a conversation on {gateway.name}… {time.monotonic() - started:.0f} s (2-5 s)", "bold")
+            f"creating a conversation on {gateway.name}… {self.convos.clock() - started:.0f} s (2-5 s)", "bold")
         progress()
         timer = self.set_interval(0.5, progress)
         try:

@@ -2,12 +2,11 @@
 
 Measured first with Textual's DataTable at 5,000 gateways: narrowing a filter removed rows one at a
 time at O(n) each (82 s), adding rows cost 0.15 ms each and computing every row's cells 0.47 s, so a
-filter keystroke or a sort took seconds. Here the table holds every gateway's row, shown or not, and
-an ordered list of the names shown: a filter only chooses names (each row's search text is made once
-per change of the row), a sort compares one plain value per row, each row's rendered line is cached
-and dropped only when what it shows changed, and only the lines on screen are ever drawn, or drawn
-again. The cursor is held by gateway name, so it stays on its gateway across refreshes, filters and
-sorts.
+filter keystroke or a sort took seconds. Here a row index (ui/row_index.py) holds every gateway's
+row, shown or not, and the ordered list of the names shown; the table draws it: each row's rendered
+line is cached (the least recently drawn dropped first) and dropped when what it shows changed, and
+only the lines on screen are ever drawn, or drawn again. The cursor is held by gateway name, so it
+stays on its gateway across refreshes, filters and sorts.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -26,8 +26,7 @@ from textual.strip import Strip
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
-
-Row = tuple[GatewayConfig, GatewayState]
+from convos_tui.ui.row_index import Row, RowIndex
 
 # Columns whose content never changes for a gateway get the width of their longest value;
 # the others have fixed widths that fit every value they can take.
@@ -35,10 +34,8 @@ FIXED_WIDTHS = {"mark": 1, "state": 14, "ready": 5, "streaming": 6, "conversatio
 GROWING = ("name", "url", "tags")
 MAX_WIDTH = {"name": 40, "url": 48, "tags": 30}
 SEPARATOR = 2
-# Rows whose cells and drawn lines are kept: a few screens' worth. Kept for every row a session ever
-# showed, they would be hundreds of thousands of long-lived objects (each Strip holds seven caches)
-# for the collector to scan on every full collection.
-CACHED_ROWS = 400
+CACHED_ROWS = 400  # rows whose cells and drawn lines are kept: a few screens' worth
+LABELS = {c.key: c.label for c in view.COLUMNS}
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -49,6 +46,7 @@ class FleetTable(ScrollView, can_focus=True):
     FleetTable > .fleet-table--cursor { background: $accent 40%; text-style: bold; }
     FleetTable:focus > .fleet-table--cursor { background: $accent; color: $text; }
     FleetTable > .fleet-table--marked { background: $secondary 25%; }
+    FleetTable.-covered { scrollbar-visibility: hidden; }
     """
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -72,28 +70,30 @@ class FleetTable(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.sort_column = "state"
-        self.sort_reverse = False
+        self.index = RowIndex()  # which rows are shown, in what order: the data behind the drawing
         self.compact = False
         self.columns: tuple[str, ...] = ()
         self.now = 0.0
         self.marked: set[str] = set()
-        self._rows: dict[str, Row] = {}  # every gateway's row, shown or not
-        self._texts: dict[str, str] = {}  # each row's search text (rows.search_text)
-        self._looks: dict[str, tuple[object, ...]] = {}  # what each row shows (rows.look)
-        self._values: dict[str, object] = {}  # each row's sort value for sort_column
-        self._filter: view.RowFilter | None = None
-        self._shown: set[str] | None = None  # the names the filter lets through; None: all
-        self._by_name: list[str] | None = None  # every row by name, in the sort's direction (None: to make)
-        self._sorted: list[str] | None = None  # every row in sort order (None: to make)
-        self._order: list[str] = []  # the rows shown, in sort order
         self._cursor_name: str | None = None
         self._cursor = 0
         self._widths: dict[str, int] = {}  # as drawn
         self._natural: dict[str, int] = {}  # as the values would like
-        self._cells: dict[str, dict[str, Text]] = {}  # computed lazily, for rows that get drawn
-        self._strips: dict[tuple[str, bool], Strip] = {}
+        # Computed lazily, for rows that get drawn, and dropped when what the row shows changed. Bounded,
+        # least recently drawn first out: kept for every row a session ever showed, they would be
+        # hundreds of thousands of long-lived objects (each Strip holds seven caches) for the collector
+        # to scan on every full collection.
+        self._cells: LRUCache[str, dict[str, Text]] = LRUCache(CACHED_ROWS)
+        self._strips: LRUCache[tuple[str, bool], Strip] = LRUCache(CACHED_ROWS)
         self._sized: tuple[Size, Size, Size] | None = None
+
+    @property
+    def sort_column(self) -> str:
+        return self.index.sort_column
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self.index.sort_reverse
 
     # -- columns ---------------------------------------------------------------------------------
     def set_columns(self, compact: bool) -> None:
@@ -106,7 +106,7 @@ class FleetTable(ScrollView, can_focus=True):
         for key in GROWING:
             label = next(c.label for c in view.COLUMNS if c.key == key)
             widths[key] = len(label) + 2
-        for config, _ in self._rows.values():
+        for config, _ in self.index.rows.values():
             self._grow(widths, config)
         self._natural = widths
         self._fit(force=True)
@@ -139,7 +139,7 @@ class FleetTable(ScrollView, can_focus=True):
         return 1 + sum(self._widths[c] + SEPARATOR for c in self.columns)
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._total_width(), len(self._order) + 1)
+        self.virtual_size = Size(self._total_width(), len(self.index.order) + 1)
         self.refresh()
 
     def column_at(self, x: int) -> str | None:
@@ -155,122 +155,64 @@ class FleetTable(ScrollView, can_focus=True):
     # -- reading ---------------------------------------------------------------------------------
     @property
     def row_count(self) -> int:
-        return len(self._order)
+        return len(self.index.order)
 
     @property
     def shown(self) -> set[str]:
         """The names shown (a copy)."""
-        return set(self._rows) if self._shown is None else set(self._shown)
+        return self.index.shown
 
     def is_shown(self, name: str) -> bool:
-        return name in self._rows if self._shown is None else name in self._shown
+        return self.index.is_shown(name)
 
     @property
     def rows(self) -> dict[str, Row]:
         """Every row the table holds, shown or not (do not change it)."""
-        return self._rows
-
-    @property
-    def search_texts(self) -> dict[str, str]:
-        """Each row's search text (rows.search_text), made when the row last changed (do not change it)."""
-        return self._texts
+        return self.index.rows
 
     @property
     def cursor_name(self) -> str | None:
-        return self._order[self._cursor] if self._order else None
+        order = self.index.order
+        return order[self._cursor] if order else None
 
     def names_in_order(self) -> list[str]:
-        return list(self._order)
+        return list(self.index.order)
 
     def get_cell(self, name: str, column: str) -> Text:
         return self._cells_of(name)[column]
 
     # -- updates ---------------------------------------------------------------------------------
     def set_sort(self, column: str, reverse: bool) -> None:
-        if (column, reverse) == (self.sort_column, self.sort_reverse):
-            return
-        if reverse != self.sort_reverse:
-            self._by_name = None
-        if column != self.sort_column:
-            self._values = {name: view.sort_value(column, *row) for name, row in self._rows.items()}
-        self.sort_column, self.sort_reverse = column, reverse
-        self._sorted = None
-        self._reorder()
-        self.refresh(Region(0, 0, self.size.width, 1))  # the header's arrow, even if no row moved
+        before = self.index.order
+        if self.index.set_sort(column, reverse):
+            self._follow_order(before)
+            self.refresh(Region(0, 0, self.size.width, 1))  # the header's arrow, even if no row moved
 
     def update(self, rows: Iterable[Row], removals: Iterable[str] = (), *, now: float, marked: set[str]) -> None:
         """Take the rows in `rows` (new, or polled again) and drop those named in `removals`.
 
-        A row whose look did not change is not drawn again; one that changed is drawn again only if it
-        is on screen; the order is made again only if a row came or went, changed its sort value or
-        entered or left the filter."""
+        A row whose look did not change is not drawn again; one that changed is drawn again if it is on
+        screen, whether or not the order changed with it."""
         self.now, self.marked = now, marked
-        held, texts, looks, values = self._rows, self._texts, self._looks, self._values
-        shown, row_filter = self._shown, self._filter
-        column = self.sort_column
-        reorder = grown = False
-        changed: list[str] = []
-        for name in removals:
-            if held.pop(name, None) is not None:
-                for cache in (texts, looks, values):
-                    cache.pop(name, None)
-                if shown is not None:
-                    shown.discard(name)
-                self._forget(name)
-                self._by_name = self._sorted = None
-                reorder = True
-        for row in rows:
-            config, state = row
-            name = config.name
-            old = held.get(name)
-            if old is None:
-                grown = self._grow(self._natural, config) or grown
-                self._by_name = self._sorted = None
-                reorder = True
-            if old is None or old[1] is not state or old[0] is not config:
-                held[name] = row
-            if row_filter is None:
-                texts.pop(name, None)  # made again when a filter needs it
-            else:
-                text = texts[name] = view.search_text(config, state)
-                wanted = row_filter.matches(config, state, text)
-                if wanted != (name in shown):  # type: ignore[operator]
-                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]
-                    reorder = True
-            look = view.look(config, state)
-            if looks.get(name) != look:
-                looks[name] = look
-                self._forget(name)
-                changed.append(name)
-            value = view.sort_value(column, config, state)
-            if values.get(name, values) != value:
-                values[name] = value
-                self._sorted = None
-                reorder = True
+        removals = list(removals)
+        before = self.index.order
+        done = self.index.update(rows, removals)
+        for name in (*removals, *done.changed):
+            self._forget(name)
+        grown = False
+        for name in done.added:
+            grown = self._grow(self._natural, self.index.rows[name][0]) or grown
         if grown:
             self._fit(force=True)
-        if reorder:
-            self._reorder()
-        else:
-            self._refresh_rows(changed)
+        if done.reordered:
+            self._follow_order(before)
+        self._refresh_rows(done.changed)
 
     def set_filter(self, row_filter: view.RowFilter | None) -> None:
         """Show only the rows this filter lets through (None: every row), now and as rows change."""
-        row_filter = row_filter if row_filter is not None and row_filter.active else None
-        old = self._filter
-        if (row_filter is None and old is None) or (row_filter is not None and old is not None and row_filter.same_as(old)):
-            return  # the rows that changed since were filtered as they came
-        self._filter = row_filter
-        if row_filter is None:
-            self._shown = None
-        else:
-            texts = self._texts
-            if len(texts) != len(self._rows):
-                for name, (config, state) in self._rows.items():
-                    if name not in texts:
-                        texts[name] = view.search_text(config, state)
-            self._shown = row_filter.names(self._rows, texts)
-        self._reorder()
+        before = self.index.order
+        if self.index.set_filter(row_filter):
+            self._follow_order(before)
 
     def invalidate(self, names: Iterable[str]) -> None:
         """Redraw these rows (marks changed)."""
@@ -280,44 +222,34 @@ class FleetTable(ScrollView, can_focus=True):
         self._refresh_rows(names)
 
     def _forget(self, name: str) -> None:
-        self._cells.pop(name, None)
-        self._strips.pop((name, False), None)
-        self._strips.pop((name, True), None)
+        self._cells.discard(name)
+        self._strips.discard((name, False))
+        self._strips.discard((name, True))
 
     def _refresh_rows(self, names: Iterable[str]) -> None:
         """Draw these rows again, if they are on screen."""
         top = int(self.scroll_y)
-        on_screen = {name: index for index, name in enumerate(self._order[top : top + max(0, self.size.height - 1)], top)}
+        window = self.index.order[top : top + max(0, self.size.height - 1)]
+        on_screen = {name: index for index, name in enumerate(window, top)}
         for name in names:
             index = on_screen.get(name)
             if index is not None:
                 self.refresh_line(index + 1)  # line 0 is the header
 
-    def _reorder(self) -> None:
-        """Make the order of the rows shown again, after rows came or went, changed their sort values,
-        or the filter or the sort changed. Sorted by name, then stably by the sort value, both in the
-        sort's direction: the same order as sorting by (value, name), at a fraction of the cost."""
-        reverse = self.sort_reverse
-        if self._sorted is None:
-            if self._by_name is None:
-                names = {name: view.name_value(row[0]) for name, row in self._rows.items()}
-                self._by_name = sorted(names, key=names.__getitem__, reverse=reverse)
-            self._sorted = sorted(self._by_name, key=self._values.__getitem__, reverse=reverse)
-        shown = self._shown
-        order = self._sorted if shown is None else [name for name in self._sorted if name in shown]
+    def _follow_order(self, before: list[str]) -> None:
+        """The rows shown or their order changed (from `before`): the cursor stays on its gateway, and
+        the screen is drawn again if what it shows moved."""
+        order = self.index.order
         top = int(self.scroll_y)
         window = max(1, self.size.height - 1)
-        on_screen = self._order[top : top + window]
-        size_changed = len(order) != len(self._order)
-        self._order = order
         self._restore_cursor()
-        if size_changed:
+        if len(order) != len(before):
             self._resize_virtual()
-        elif self._order[top : top + window] != on_screen or int(self.scroll_y) != top:
+        elif order[top : top + window] != before[top : top + window] or int(self.scroll_y) != top:
             self.refresh()
 
     def _restore_cursor(self) -> None:
-        order = self._order
+        order = self.index.order
         name = self._cursor_name
         if name is not None and 0 <= self._cursor < len(order) and order[self._cursor] == name:
             return  # still where it was: the common case
@@ -335,7 +267,7 @@ class FleetTable(ScrollView, can_focus=True):
             return
         top = int(self.scroll_y)
         changed = []
-        for name in self._order[top : top + self.size.height]:
+        for name in self.index.order[top : top + self.size.height]:
             cells = self._cells.get(name)
             state = states.get(name)
             if cells is not None and state is not None and cells["since"] != view.since_text(state, now):
@@ -346,20 +278,20 @@ class FleetTable(ScrollView, can_focus=True):
     # -- cursor ----------------------------------------------------------------------------------
     def move_to(self, name: str) -> bool:
         try:
-            index = self._order.index(name)
+            index = self.index.order.index(name)
         except ValueError:
             return False
         self._set_cursor(index)
         return True
 
     def _set_cursor(self, index: int) -> None:
-        if not self._order:
+        if not self.index.order:
             return
         old, old_index = self.cursor_name, self._cursor
-        self._cursor = max(0, min(len(self._order) - 1, index))
+        self._cursor = max(0, min(len(self.index.order) - 1, index))
         self._cursor_name = self.cursor_name
         if old is not None:
-            self._strips.pop((old, True), None)
+            self._strips.discard((old, True))
         top = int(self.scroll_y)
         self._scroll_to_cursor()
         if int(self.scroll_y) != top:
@@ -389,7 +321,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._set_cursor(0)
 
     def action_last(self) -> None:
-        self._set_cursor(len(self._order) - 1)
+        self._set_cursor(len(self.index.order) - 1)
 
     def action_select(self) -> None:
         if self.cursor_name is not None:
@@ -402,7 +334,7 @@ class FleetTable(ScrollView, can_focus=True):
                 self.post_message(self.HeaderClicked(column))
             return
         index = int(self.scroll_y) + event.y - 1
-        if 0 <= index < len(self._order):
+        if 0 <= index < len(self.index.order):
             self._set_cursor(index)
             if event.chain >= 2:
                 self.action_select()
@@ -411,9 +343,9 @@ class FleetTable(ScrollView, can_focus=True):
     def _cells_of(self, name: str) -> dict[str, Text]:
         cells = self._cells.get(name)
         if cells is None:
-            config, state = self._rows[name]
-            cells = self._cells[name] = view.cells(config, state, now=self.now, marked=name in self.marked)
-            _bound(self._cells)
+            config, state = self.index.rows[name]
+            cells = view.cells(config, state, now=self.now, marked=name in self.marked)
+            self._cells.set(name, cells)
         return cells
 
     def _line(self, texts: Iterable[tuple[str, Text]]) -> Text:
@@ -427,13 +359,18 @@ class FleetTable(ScrollView, can_focus=True):
         return line
 
     def _header(self) -> Text:
-        labels = []
+        """The column names, the sorted one with its arrow. The arrow may take one column of the
+        separator, and goes right after the name where a space does not fit: a header never loses its
+        name to an ellipsis ("LATENCY…"), at any width."""
+        line = Text(" ", no_wrap=True)
         for column in self.columns:
-            label = next(c.label for c in view.COLUMNS if c.key == column)
+            width = self._widths[column]
+            label = LABELS[column]
             if column == self.sort_column:
-                label += " ▼" if self.sort_reverse else " ▲"
-            labels.append((column, Text(label)))
-        return self._line(labels)
+                arrow = "▼" if self.sort_reverse else "▲"
+                label = f"{label} {arrow}" if len(label) + 2 <= width + 1 else f"{label}{arrow}"
+            line.append(label.ljust(width + SEPARATOR))
+        return line
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -444,9 +381,9 @@ class FleetTable(ScrollView, can_focus=True):
             return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
         index = int(self.scroll_y) + y - 1
         base = self.rich_style
-        if index >= len(self._order):
+        if index >= len(self.index.order):
             return Strip([Segment(" " * width, base)], width)
-        name = self._order[index]
+        name = self.index.order[index]
         is_cursor = index == self._cursor
         # The cache holds a row's cells only; the theme's colours go on at draw time, so a theme
         # change never shows lines drawn in the old one.
@@ -459,8 +396,7 @@ class FleetTable(ScrollView, can_focus=True):
                 # the cursor row is drawn in the cursor's colours alone; the words still say it all.
                 line = Text(line.plain, no_wrap=True)
             strip = Strip(line.render(self.app.console), self._total_width())
-            self._strips[(name, is_cursor)] = strip
-            _bound(self._strips)
+            self._strips.set((name, is_cursor), strip)
         # The highlight goes under the cells' own colours, and the widget's base under both.
         if is_cursor:
             strip = strip.apply_style(self.get_component_rich_style("fleet-table--cursor"))
@@ -480,6 +416,14 @@ class FleetTable(ScrollView, can_focus=True):
         self._sized = seen
         return super()._size_updated(size, virtual_size, container_size, layout)
 
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: object) -> None:
+        # Under a panel, the table's scroll bar would show beside the panel's border, as if it were the
+        # panel's, drawn outside it: hidden while another screen is on top.
+        self.set_class(screen is not self.screen, "-covered")
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
@@ -488,8 +432,3 @@ class FleetTable(ScrollView, can_focus=True):
         self._fit()
         self._scroll_to_cursor()
 
-
-def _bound(cache: dict[object, object]) -> None:
-    """Drop the oldest entries of a cache past CACHED_ROWS (dicts keep their order of insertion)."""
-    while len(cache) > CACHED_ROWS:
-        del cache[next(iter(cache))]
