@@ -51,6 +51,7 @@ SETTING_KEYS = (
     "profiles",
     "gateways",
     "sources",
+    "launchers",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
 PROFILE_KEYS = ("gateways", "tags")
@@ -131,6 +132,7 @@ class Inventory:
     sources: tuple[Source, ...] = ()
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
+    launchers: tuple[Any, ...] = ()  # LauncherConfig, read by convos_tui/fleet/launchers.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""
@@ -249,7 +251,11 @@ class _Checker(ValueReader):
         names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
+        from convos_tui.fleet.launchers import read_launchers
+
+        launchers = read_launchers(self, data.get("launchers", []))
         return Inventory(
+            launchers=tuple(launchers),
             path=self.path,
             settings=settings,
             gateways=tuple(gateways),
