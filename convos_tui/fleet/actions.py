@@ -279,6 +279,17 @@ class Actions:
 
         return list(await asyncio.gather(*(one(g) for g in gateways)))
 
+    async def guarded(self, action: str, target: str, params: dict[str, Any],
+                      run: Callable[[], Awaitable[ActionResult]]) -> ActionResult:
+        """An action of another service (launch, terminate, recycle: convos_tui/instances): read-only, audit."""
+        if self.read_only:
+            result = ActionResult(target, action, REFUSED, "refused: read-only mode",
+                                  hint="Start without --read-only (and read_only = false in the config) to act.")
+        else:
+            result = await run()
+        self._audit(result, params)
+        return result
+
     # -- the common path -------------------------------------------------------------------------
     def _conversation_id(self, gateway: GatewayConfig) -> str | None:
         if self.poller is not None and gateway.name in self.poller.states:
