@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,6 +33,8 @@ from convos_tui.instances.golden import CONFIG_FILE, load_config, write_json
 STATE_DIR = Path("home") / ".openclaw"
 LOG_FILE = "gateway.log"
 TAIL_LINES = 12
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?")  # colours, titles
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what is left of the terminal's language
 # The variables of the console's environment an instance never inherits: they would point it at the
 # console's own state, profile, or another gateway's credentials.
 DROPPED_ENV = ("OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_GATEWAY_PASSWORD", "OPENCLAW_PROFILE", "OPENCLAW_GATEWAY_PORT",
@@ -57,8 +60,11 @@ def command(launcher: LauncherConfig, port: int) -> list[str]:
     return [*executable, "gateway", "run", "--port", str(port), "--bind", "loopback"]
 
 
-def restore(golden: Path, directory: Path) -> tuple[str, str]:
-    """Copy the golden into a new instance directory with its own secrets; returns (pool key, env)."""
+def restore(golden: Path, directory: Path, port: int) -> tuple[str, str]:
+    """Copy the golden into a new instance directory with its own secrets and port; returns (pool key, env).
+
+    The port goes into openclaw.json as well as on the command line: openclaw 2026.2.3 defines --port on both
+    `gateway` and `gateway run`, so the parent command takes it and `gateway run` falls back to the config."""
     directory.mkdir(parents=True, mode=0o700)
     state = directory / STATE_DIR
     shutil.copytree(golden, state, symlinks=True)
@@ -68,6 +74,7 @@ def restore(golden: Path, directory: Path) -> tuple[str, str]:
     gateway = config.setdefault("gateway", {})
     gateway.setdefault("auth", {}).update(mode="token", token=secrets.token_urlsafe(24))
     gateway["bind"] = "loopback"
+    gateway["port"] = port
     convos = config.setdefault("channels", {}).setdefault("convos", {})
     convos["poolApiKey"] = pool_key
     config.setdefault("logging", {})["file"] = str(directory / "openclaw-file.log")
@@ -89,7 +96,8 @@ def environment(launcher: LauncherConfig, directory: Path) -> dict[str, str]:
     home = directory / "home"
     env.update(HOME=str(home), TMPDIR=str(directory / "tmp"), OPENCLAW_STATE_DIR=str(directory / STATE_DIR),
                OPENCLAW_CONFIG_PATH=str(directory / STATE_DIR / CONFIG_FILE),
-               XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"))
+               XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
+               NO_COLOR="1", FORCE_COLOR="0")
     if launcher.type == "sim":
         env["CONVOS_SIM_SPEED"] = f"{launcher.speed:g}"
     else:
@@ -116,7 +124,7 @@ class Ports:
                 continue
             self._claimed.update(range(port, port + PORT_SPAN + 1))
             return port
-        raise PhaseError("spawn", f"no free loopback port pair (N and N+{PORT_SPAN}) left in {low}-{high}: "
+        raise PhaseError("restore", f"no free loopback port pair (N and N+{PORT_SPAN}) left in {low}-{high}: "
                                   "terminate instances or widen ports in [[launchers]]")
 
     def release(self, port: int | None) -> None:
@@ -226,7 +234,7 @@ def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
             data = log.read()
     except OSError:
         return ""
-    text = data.decode("utf-8", errors="replace")
+    text = CONTROL.sub("", ANSI.sub("", data.decode("utf-8", errors="replace")))
     return "\n".join(text.splitlines()[-lines:])
 
 

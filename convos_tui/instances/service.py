@@ -148,15 +148,15 @@ class InstanceService:
 
         try:
             since = begin("restore")
+            record.port = self.ports.claim(launcher, {r.port for r in self.records.all() if r.port})
             try:
-                key, record.env = proc.restore(launcher.golden, directory)
+                key, record.env = proc.restore(launcher.golden, directory, record.port)
             except OSError as exc:
                 raise proc.PhaseError("restore", f"cannot copy {launcher.golden} to {directory} ({exc})") from None
             done("restore", since)
             self.records.save(record)
 
             since = begin("spawn")
-            record.port = self.ports.claim(launcher, {r.port for r in self.records.all() if r.port})
             child = proc.spawn(launcher, directory, record.port)
             record.pid, record.pid_start = child.pid, proc.start_time(child.pid)
             self.records.save(record)
@@ -185,7 +185,7 @@ class InstanceService:
                     raise proc.PhaseError(provision.phase, result.summary)
                 done(provision.phase, since)
                 record.conversation_id = result.data.get("conversation_id")
-                data = {k: v for k, v in result.data.items() if k in ("conversation_id", "invite_url", "invite_slug",
+                data = {k: v for k, v in result.data.items() if k in ("conversation_id", "invite_url", "invite_slug", "provisioning_s",
                                                                        "status")}
                 self.records.save(record)
         except proc.PhaseError as exc:

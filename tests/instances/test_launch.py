@@ -46,6 +46,8 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
         path = env.instances_dir / r["instance"] / "home" / ".openclaw" / "openclaw.json"
         assert path.stat().st_mode & 0o077 == 0
         assert "poolApiKey" not in json.dumps(r) and instance_config(env, r["instance"])["gateway"]["auth"]["token"]
+        # openclaw 2026.2.3 ignores `gateway run --port`: the port must be in its config too
+        assert instance_config(env, r["instance"])["gateway"]["port"] == r["port"]
     store = Store.open(env.store_path)
     for r in results:
         assert store.conversation(r["instance"], r["conversation_id"])["invite_url"] == r["invite_url"]
@@ -125,12 +127,12 @@ def _failed(env, done) -> dict:
 
 def test_a_gateway_that_exits_at_boot_fails_the_spawn_phase_and_leaves_nothing(env, tmp_path):
     script = tmp_path / "exits.py"
-    script.write_text("import sys\nprint('boot: cannot load config: Gateway token required', flush=True)\nsys.exit(1)\n")
+    script.write_text("import sys\nprint('\\x1b[31mboot: Gateway token required\\x1b[0m', flush=True)\nsys.exit(1)\n")
     env.config.write_text(env.config.read_text().replace('type = "sim"', 'type = "openclaw"')
                           .replace("speed = 20\n", f'executable = ["{sys.executable}", "{script}"]\n'))
     result = _failed(env, env.run("launch", "--create", "--json"))
     assert result["failed_phase"] == "spawn" and result["summary"].startswith("spawn failed: the gateway exited")
-    assert "Gateway token required" in result["log_tail"]
+    assert result["log_tail"] == "boot: Gateway token required"  # without the colours
 
 
 def test_a_port_that_opens_without_the_plugin_fails_the_ready_phase(env, tmp_path):
