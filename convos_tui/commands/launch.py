@@ -42,7 +42,8 @@ def exit_code(results: Sequence[ActionResult]) -> int:
 
 def report(results: Sequence[ActionResult], as_json: bool) -> int:
     if as_json:
-        click.echo(json.dumps([{**r.as_dict(), **({"detail": r.detail} if r.detail else {})} for r in results],
+        click.echo(json.dumps([{**r.as_dict(), **({"detail": r.detail} if r.detail and r.detail != r.data.get(
+            "log_tail") else {})} for r in results],
                               ensure_ascii=False, indent=2))
         return exit_code(results)
     for result in results:

@@ -8,6 +8,8 @@ An instance's directory ($XDG_DATA_HOME/convos-tui/instances/<id>/) holds everyt
     home/                 $HOME (the real gateway reads INSTRUCTIONS.md under $HOME, the CLI writes $HOME/.convos)
     home/.openclaw/       $OPENCLAW_STATE_DIR: the golden's copy, openclaw.json with this instance's secrets (0600)
     tmp/                  $TMPDIR (the real gateway writes under /tmp otherwise)
+    tmp/jiti ->           the launcher's shared transpile cache (code, no state): without it, every instance
+                          of openclaw 2026.2.x transpiles the plugin again, over a minute on a busy machine
     gateway.log           the gateway's stdout and stderr
 """
 
@@ -60,7 +62,7 @@ def command(launcher: LauncherConfig, port: int) -> list[str]:
     return [*executable, "gateway", "run", "--port", str(port), "--bind", "loopback"]
 
 
-def restore(golden: Path, directory: Path, port: int) -> tuple[str, str]:
+def restore(golden: Path, directory: Path, port: int, cache: Path) -> tuple[str, str]:
     """Copy the golden into a new instance directory with its own secrets and port; returns (pool key, env).
 
     The port goes into openclaw.json as well as on the command line: openclaw 2026.2.3 defines --port on both
@@ -69,6 +71,8 @@ def restore(golden: Path, directory: Path, port: int) -> tuple[str, str]:
     state = directory / STATE_DIR
     shutil.copytree(golden, state, symlinks=True)
     (directory / "tmp").mkdir(mode=0o700)
+    (cache / "jiti").mkdir(parents=True, exist_ok=True)
+    (directory / "tmp" / "jiti").symlink_to(cache / "jiti", target_is_directory=True)
     config = load_config(state)
     pool_key = secrets.token_urlsafe(24)
     gateway = config.setdefault("gateway", {})
@@ -91,13 +95,13 @@ def pool_key(directory: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def environment(launcher: LauncherConfig, directory: Path) -> dict[str, str]:
+def environment(launcher: LauncherConfig, directory: Path, cache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
     home = directory / "home"
     env.update(HOME=str(home), TMPDIR=str(directory / "tmp"), OPENCLAW_STATE_DIR=str(directory / STATE_DIR),
                OPENCLAW_CONFIG_PATH=str(directory / STATE_DIR / CONFIG_FILE),
                XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
-               NO_COLOR="1", FORCE_COLOR="0")
+               NO_COLOR="1", FORCE_COLOR="0", NODE_COMPILE_CACHE=str(cache / "node-compile-cache"))
     if launcher.type == "sim":
         env["CONVOS_SIM_SPEED"] = f"{launcher.speed:g}"
     else:
@@ -141,12 +145,12 @@ def _bindable(port: int) -> bool:
     return True
 
 
-def spawn(launcher: LauncherConfig, directory: Path, port: int) -> subprocess.Popen[bytes]:
+def spawn(launcher: LauncherConfig, directory: Path, port: int, cache: Path) -> subprocess.Popen[bytes]:
     """Start the gateway in a session of its own (it outlives the command that launched it)."""
     log = open(directory / LOG_FILE, "ab", buffering=0)  # noqa: SIM115 - the child keeps it
     try:
         return subprocess.Popen(command(launcher, port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=directory, env=environment(launcher, directory), start_new_session=True)
+                                cwd=directory, env=environment(launcher, directory, cache), start_new_session=True)
     except OSError as exc:
         raise PhaseError("spawn", f"cannot run {command(launcher, port)[0]} ({exc.strerror or exc}): fix executable "
                                   "in [[launchers]] or put openclaw on PATH") from None

@@ -38,6 +38,7 @@ from convos_tui.instances.records import (
 )
 
 INSTANCES_DIR = "instances"
+CACHE_DIR = "cache"
 PORT_POLL_S = 0.05
 READY_POLL_S = 0.1
 
@@ -150,14 +151,14 @@ class InstanceService:
             since = begin("restore")
             record.port = self.ports.claim(launcher, {r.port for r in self.records.all() if r.port})
             try:
-                key, record.env = proc.restore(launcher.golden, directory, record.port)
+                key, record.env = proc.restore(launcher.golden, directory, record.port, self._cache(launcher))
             except OSError as exc:
                 raise proc.PhaseError("restore", f"cannot copy {launcher.golden} to {directory} ({exc})") from None
             done("restore", since)
             self.records.save(record)
 
             since = begin("spawn")
-            child = proc.spawn(launcher, directory, record.port)
+            child = proc.spawn(launcher, directory, record.port, self._cache(launcher))
             record.pid, record.pid_start = child.pid, proc.start_time(child.pid)
             self.records.save(record)
             deadline = since + launcher.boot_timeout
@@ -182,7 +183,7 @@ class InstanceService:
                     assert provision.join is not None
                     result = await self.actions.join(gateway, provision.join)
                 if not result.ok:
-                    raise proc.PhaseError(provision.phase, result.summary)
+                    raise proc.PhaseError(provision.phase, result.summary.removeprefix("failed: "))
                 done(provision.phase, since)
                 record.conversation_id = result.data.get("conversation_id")
                 data = {k: v for k, v in result.data.items() if k in ("conversation_id", "invite_url", "invite_slug", "provisioning_s",
@@ -298,6 +299,10 @@ class InstanceService:
         return GatewayConfig(name=record.id, url=record.url, env=record.env or "production",
                              tags=launcher.tags if launcher else (), token=key, origin=record.origin,
                              timeouts=Timeouts(status=2.0))
+
+    def _cache(self, launcher: LauncherConfig) -> Path:
+        """Compiled code the instances of a launcher share (no state, no secret): see launcher.py."""
+        return self.root.parent / CACHE_DIR / launcher.name
 
     @staticmethod
     def _data(record: InstanceRecord) -> dict[str, Any]:

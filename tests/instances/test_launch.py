@@ -48,6 +48,9 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
         assert "poolApiKey" not in json.dumps(r) and instance_config(env, r["instance"])["gateway"]["auth"]["token"]
         # openclaw 2026.2.3 ignores `gateway run --port`: the port must be in its config too
         assert instance_config(env, r["instance"])["gateway"]["port"] == r["port"]
+        # the transpile cache is shared (code only), so a second instance of a real gateway starts warm
+        shared = env.data / "convos-tui" / "cache" / "sim" / "jiti"
+        assert (env.instances_dir / r["instance"] / "tmp" / "jiti").resolve() == shared
     store = Store.open(env.store_path)
     for r in results:
         assert store.conversation(r["instance"], r["conversation_id"])["invite_url"] == r["invite_url"]
@@ -62,6 +65,7 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
         assert not alive(r["pid"], None)
         assert not port_listening(r["port"])
         assert not (env.instances_dir / r["instance"]).exists()
+    assert (env.data / "convos-tui" / "cache" / "sim" / "jiti").is_dir()  # the shared cache stays
     store = Store.open(env.store_path)
     assert all(store.conversation(r["instance"], r["conversation_id"])["exploded_at"] for r in results)
     assert env.json("instances") == []
