@@ -63,7 +63,8 @@ def progress(as_json: bool) -> Callable[[str, str, float | None, str | None], No
 
     def show(instance: str, phase: str, seconds: float | None, error: str | None) -> None:
         if seconds is not None:
-            click.echo(f"{instance}: {phase} {seconds:.2f} s", err=True)
+            click.echo(f"{instance}: {phase} {'failed after' if error else ''} {seconds:.2f} s".replace("  ", " "),
+                       err=True)
 
     return None if as_json else show
 

@@ -133,14 +133,14 @@ class InstanceService:
         record = InstanceRecord(id=instance_id, launcher=launcher.name, type=launcher.type,
                                 golden=str(launcher.golden), dir=str(directory), log=str(directory / proc.LOG_FILE))
         started = time.monotonic()
-        phase = "restore"
+        phase, phase_since = "restore", started
 
         def begin(name: str) -> float:
-            nonlocal phase
-            phase = name
+            nonlocal phase, phase_since
+            phase, phase_since = name, time.monotonic()
             if on_phase is not None:
                 on_phase(instance_id, name, None, None)
-            return time.monotonic()
+            return phase_since
 
         def done(name: str, since: float) -> None:
             record.phases[name] = time.monotonic() - since
@@ -190,8 +190,12 @@ class InstanceService:
                                                                        "status")}
                 self.records.save(record)
         except proc.PhaseError as exc:
+            record.phases[phase] = time.monotonic() - phase_since  # how long until it failed
+            if on_phase is not None:
+                on_phase(instance_id, phase, record.phases[phase], exc.message)
             return await self._failed(record, exc.phase, exc.message, launcher, started)
         except BaseException:
+            record.phases[phase] = time.monotonic() - phase_since
             await self._failed(record, phase, "interrupted", launcher, started)
             raise
         total = time.monotonic() - started
