@@ -86,6 +86,7 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
         phases: dict[str, list[float]] = {}
         gateway: dict[str, list[float]] = {"process_start_to_port": [], "plugin_start": [], "create_call": []}
         added: list[float] = []
+        parts: dict[str, list[float]] = {"restore": [], "noticed_port": [], "noticed_ready": [], "after_create": []}
         totals: list[float] = []
         for result in results:
             if not result.ok:
@@ -104,7 +105,9 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             noticed_port = max(0.0, m["spawn_end"] - listening)
             noticed_ready = max(0.0, m["ready_end"] - max(ready, m["spawn_end"]))
             create_work = max(0.0, data["phases"]["create"] - gateway["create_call"][-1])
-            added.append(data["phases"]["restore"] + noticed_port + noticed_ready + create_work)
+            for name, value in zip(parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work)):
+                parts[name].append(value)
+            added.append(sum(values[-1] for values in parts.values()))
         stop_before = time.monotonic()
         await service.terminate([r.gateway for r in results if r.ok])
         stop_wall = time.monotonic() - stop_before
@@ -118,6 +121,7 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             "total": summary(totals),
             "gateway": {name: summary(values) for name, values in gateway.items()},
             "console_added": summary(added),
+            "console_added_parts": {name: summary(values) for name, values in parts.items()},
             "console_cpu_per_instance_s": round(console_cpu / count, 4),
             "terminate_all_s": round(stop_wall, 3),
             "left_behind": len(left),

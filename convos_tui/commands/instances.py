@@ -19,11 +19,11 @@ from convos_tui.commands.launch import progress, provision_options, report, with
 def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
     """The instances this console launched, their processes checked (a dead one shows as crashed)."""
 
-    async def work(service) -> list:  # noqa: ANN001
+    async def work(service) -> tuple:  # noqa: ANN001
         service.refresh()
-        return service.records.all(include_ended=include_ended)
+        return service.records.all(include_ended=include_ended), service.phase_stats()
 
-    records = with_service(ctx, work)
+    records, stats = with_service(ctx, work)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2))
         return
@@ -43,6 +43,9 @@ def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
             click.echo(f"  last lines of {r.log}:")
             for line in r.log_tail.splitlines():
                 click.echo(f"  | {line}")
+    for launcher, phases in stats.items():
+        figures = ", ".join(f"{phase} {f['p50']:.2f}/{f['p95']:.2f} s" for phase, f in phases.items())
+        click.echo(f"launcher {launcher}, phases p50/p95 over {max(f['n'] for f in phases.values())} launches: {figures}")
 
 
 def _age(seconds: float) -> str:

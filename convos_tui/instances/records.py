@@ -96,7 +96,9 @@ class Records:
         connection.execute("PRAGMA busy_timeout = 5000")
         if path is not None:
             connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")
+            # NORMAL, not FULL: a commit survives the console being killed; what a power loss could take
+            # is the latest change of an instance that the power loss killed as well.
+            connection.execute("PRAGMA synchronous = NORMAL")
         connection.executescript(SCHEMA)
         return cls(connection)
 

@@ -26,7 +26,8 @@ from convos_tui.fleet.inventory import GatewayConfig, Inventory
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.store import Store
 from convos_tui.instances import launcher as proc
-from convos_tui.instances.golden import check_golden
+from convos_tui.api.invites import InviteError, parse_invite
+from convos_tui.instances.golden import check_golden, load_config
 from convos_tui.instances.records import (
     CRASHED,
     FAILED as RECORD_FAILED,
@@ -39,8 +40,8 @@ from convos_tui.instances.records import (
 
 INSTANCES_DIR = "instances"
 CACHE_DIR = "cache"
-PORT_POLL_S = 0.05
-READY_POLL_S = 0.1
+PORT_POLL_S = 0.02  # what the console adds to a launch is mostly how late it notices: poll often, cheaply
+READY_POLL_S = 0.02
 
 # on_phase(instance id, phase, seconds or None when it starts, error or None)
 PhaseCallback = Callable[[str, str, float | None, str | None], None]
@@ -99,7 +100,7 @@ class InstanceService:
                      on_phase: PhaseCallback | None = None) -> list[ActionResult]:
         """Launch `count` instances at once; one result each (or one refusal for the whole launch)."""
         params = {"launcher": launcher.name, "count": count, **provision.params()}
-        refusal = self._launch_refusal(launcher, count)
+        refusal = self._launch_refusal(launcher, count, provision)
         if refusal is not None:
             return [await self.actions.guarded("launch", launcher.name, params, lambda: _done(refusal))]
 
@@ -109,7 +110,7 @@ class InstanceService:
 
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
-    def _launch_refusal(self, launcher: LauncherConfig, count: int) -> ActionResult | None:
+    def _launch_refusal(self, launcher: LauncherConfig, count: int, provision: Provision) -> ActionResult | None:
         problems = check_golden(launcher.golden)
         if problems:
             detail = "\n".join(p.render() for p in problems)
@@ -118,6 +119,12 @@ class InstanceService:
                                 f"{'s' if len(problems) != 1 else ''}): nothing was started",
                                 hint=f"Run `convos-tui golden check {launcher.golden}` and fix what it lists.",
                                 detail=detail, data={"problems": [p.render() for p in problems]})
+        if provision.join is not None:
+            env = load_config(launcher.golden).get("channels", {}).get("convos", {}).get("env")
+            try:
+                parse_invite(provision.join, gateway_env=env, gateway_name=f"the golden {launcher.golden}")
+            except InviteError as exc:
+                return ActionResult(launcher.name, "launch", REFUSED, f"not started: {exc}")
         live = len(self.records.of_launcher(launcher.name))
         if live + count > launcher.max_instances:
             return ActionResult(launcher.name, "launch", REFUSED,
@@ -155,7 +162,6 @@ class InstanceService:
             except OSError as exc:
                 raise proc.PhaseError("restore", f"cannot copy {launcher.golden} to {directory} ({exc})") from None
             done("restore", since)
-            self.records.save(record)
 
             since = begin("spawn")
             child = proc.spawn(launcher, directory, record.port, self._cache(launcher))
@@ -294,15 +300,28 @@ class InstanceService:
             found.append(record)
         return found
 
+    def phase_stats(self) -> dict[str, dict[str, dict[str, float]]]:
+        """p50 and p95 of each phase per launcher, over the launches this console remembers (ok or not)."""
+        samples: dict[str, dict[str, list[float]]] = {}
+        for record in self.records.all(include_ended=True):
+            for phase, seconds in record.phases.items():
+                if phase != record.failed_phase:
+                    samples.setdefault(record.launcher, {}).setdefault(phase, []).append(seconds)
+        return {launcher: {phase: {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "n": len(values)}
+                           for phase, values in phases.items()}
+                for launcher, phases in samples.items()}
+
     def gateways(self) -> list[GatewayConfig]:
         """The running instances as gateways of the fleet (origin `launcher:NAME`)."""
         return [self._gateway(r, proc.pool_key(Path(r.dir))) for r in self.refresh() if r.state == RUNNING]
 
     def _gateway(self, record: InstanceRecord, key: str | None) -> GatewayConfig:
         launcher = self.launchers.get(record.launcher)
+        # Plain HTTP on loopback: there is no certificate to verify, and loading the CA bundle for nothing
+        # cost ~20 ms of CPU per client, twice per launch.
         return GatewayConfig(name=record.id, url=record.url, env=record.env or "production",
                              tags=launcher.tags if launcher else (), token=key, origin=record.origin,
-                             timeouts=Timeouts(status=2.0))
+                             timeouts=Timeouts(status=2.0), tls_verify=False)
 
     def _cache(self, launcher: LauncherConfig) -> Path:
         """Compiled code the instances of a launcher share (no state, no secret): see launcher.py."""
@@ -322,6 +341,11 @@ class InstanceService:
 
 async def _done(result: ActionResult) -> ActionResult:
     return result
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 3)
 
 
 def _what(provision: Provision) -> str:

@@ -69,6 +69,7 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
     store = Store.open(env.store_path)
     assert all(store.conversation(r["instance"], r["conversation_id"])["exploded_at"] for r in results)
     assert env.json("instances") == []
+    assert "launcher sim, phases p50/p95 over 3 launches: restore" in env.run("instances", "--all").stdout
     audit = [(a["action"], a["outcome"]) for a in store.audit_log()]
     assert audit.count(("launch", "ok")) == 3 and audit.count(("terminate", "ok")) == 3
     assert not any("poolApiKey" in json.dumps(a) or "token" in a["params"] for a in store.audit_log())
@@ -186,6 +187,8 @@ def test_refusals_start_and_stop_nothing(env):
     assert not env.instances_dir.exists()
     done = env.run("launch", "--count", "11", "--json")
     assert done.returncode == 3 and "max_instances 10" in json.loads(done.stdout)[0]["summary"]
+    done = env.run("launch", "--join", "https://example.invalid/not-an-invite", "--json")
+    assert done.returncode == 3 and json.loads(done.stdout)[0]["summary"].startswith("not started: ")
     done = env.run("terminate", "--yes", "gw-somebody-else")
     assert done.returncode == 3 and "not launched by this console" in done.stderr
     done = env.run("terminate", "gw-somebody-else")  # no terminal to confirm on: say how

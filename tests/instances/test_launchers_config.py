@@ -51,3 +51,14 @@ def test_mistakes_are_named_with_line_and_fix(extra, line, words):
 def test_a_launcher_needs_a_name_and_a_golden():
     found = problems('[[launchers]]\ntype = "sim"\n')
     assert any("needs a valid name" in p for p in found) and any("needs a golden" in p for p in found)
+
+
+def test_the_readme_launcher_example_is_valid():
+    import re
+
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    match = re.search(r"<!-- launchers-example -->\s*```toml\n(.+?)\n```", readme, re.S)
+    assert match, "README.md lost its [[launchers]] example"
+    [launcher] = parse_inventory(match.group(1), PATH, environ={}).launchers
+    assert (launcher.type, launcher.ports, launcher.boot_timeout, launcher.grace) == ("openclaw", (19000, 19099), 180, 5)
+    assert launcher.golden == pathlib.Path("~/goldens/agent").expanduser()
