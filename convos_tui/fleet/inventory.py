@@ -29,6 +29,7 @@ from convos_tui.fleet.config_values import (
     parse_duration,
 )
 from convos_tui.fleet.console_names import BINDING_IDS, THEMES
+from convos_tui.fleet.launchers import LauncherConfig, read_launchers
 from convos_tui.fleet.toml_lines import KeyPath, scan
 
 __all__ = [
@@ -132,7 +133,7 @@ class Inventory:
     sources: tuple[Source, ...] = ()
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
-    launchers: tuple[Any, ...] = ()  # LauncherConfig, read by convos_tui/fleet/launchers.py
+    launchers: tuple[LauncherConfig, ...] = ()  # read by convos_tui/fleet/launchers.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""
@@ -251,8 +252,6 @@ class _Checker(ValueReader):
         names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
-        from convos_tui.fleet.launchers import read_launchers
-
         launchers = read_launchers(self, data.get("launchers", []))
         return Inventory(
             launchers=tuple(launchers),

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from convos_tui.fleet.inventory import _Checker
+from convos_tui.fleet.config_values import NAME_RE, ValueReader
 
 LAUNCHER_TYPES = ("openclaw", "sim")
 LAUNCHER_KEYS = ("name", "type", "golden", "ports", "max_instances", "tags", "executable", "boot_timeout", "grace",
@@ -44,9 +43,7 @@ class LauncherConfig:
     line: int | None = field(default=None, compare=False)
 
 
-def read_launchers(checker: _Checker, value: Any) -> list[LauncherConfig]:
-    from convos_tui.fleet.inventory import NAME_RE
-
+def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
     if not isinstance(value, list):
         checker.add(("launchers",), "launchers should be an array of tables",
                     "Write each launcher under its own [[launchers]] header")
@@ -104,7 +101,7 @@ def read_launchers(checker: _Checker, value: Any) -> list[LauncherConfig]:
     return result
 
 
-def _ports(checker: _Checker, entry: dict[str, Any], where: tuple[Any, ...], label: str) -> tuple[int, int]:
+def _ports(checker: ValueReader, entry: dict[str, Any], where: tuple[Any, ...], label: str) -> tuple[int, int]:
     value = entry.get("ports")
     if value is None:
         return DEFAULT_PORTS
@@ -122,7 +119,7 @@ def _ports(checker: _Checker, entry: dict[str, Any], where: tuple[Any, ...], lab
     return DEFAULT_PORTS
 
 
-def _executable(checker: _Checker, entry: dict[str, Any], where: tuple[Any, ...], label: str,
+def _executable(checker: ValueReader, entry: dict[str, Any], where: tuple[Any, ...], label: str,
                 kind: str) -> tuple[str, ...]:
     if "executable" not in entry:
         return ("openclaw",)

@@ -251,8 +251,9 @@ class InstanceService:
 
     # -- terminate and recycle -------------------------------------------------------------------
     async def terminate(self, names: list[str]) -> list[ActionResult]:
-        return [await self.actions.guarded("terminate", name, {}, lambda n=name: self._terminate_one(n))
-                for name in names]
+        """Terminate these instances, all at once (each waits out its own grace); results in the given order."""
+        return list(await asyncio.gather(*(
+            self.actions.guarded("terminate", name, {}, lambda n=name: self._terminate_one(n)) for name in names)))
 
     async def _terminate_one(self, name: str) -> ActionResult:
         record = self.records.get(name)
