@@ -169,6 +169,14 @@ def test_a_create_that_fails_is_not_retried_and_the_instance_is_removed(env):
     assert len(creates) == 1 and creates[0]["outcome"] == "failed"
 
 
+def test_a_join_that_fails_names_the_join_phase(env):
+    # Each sim instance has a simulated network of its own: an invite made on another one cannot be joined.
+    [creator] = env.json("launch", "--create")
+    result = _failed(env, env.run("launch", "--join", creator["invite_url"], "--json"))
+    assert result["failed_phase"] == "join" and "Invalid invite signature" in result["summary"]
+    assert env.run("terminate", "--yes", creator["instance"]).returncode == 0
+
+
 def test_recycle_terminates_and_launches_a_fresh_instance(env):
     [old] = env.json("launch", "--create")
     done = env.run("recycle", old["instance"], "--create", "--json")
