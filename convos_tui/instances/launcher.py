@@ -37,11 +37,11 @@ LOG_FILE = "gateway.log"
 TAIL_LINES = 12
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?")  # colours, titles
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what is left of the terminal's language
-# The variables of the console's environment an instance never inherits: they would point it at the
-# console's own state, profile, or another gateway's credentials.
-DROPPED_ENV = ("OPENCLAW_GATEWAY_TOKEN", "OPENCLAW_GATEWAY_PASSWORD", "OPENCLAW_PROFILE", "OPENCLAW_GATEWAY_PORT",
-               "OPENCLAW_CONFIG_PATH", "NODE_OPTIONS", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
-PASSED_ENV = ("ANTHROPIC_API_KEY",)  # passed by name: never written to a file
+# What an instance takes from the console's environment, by name, and nothing else: the console's own
+# environment holds the pool keys of other gateways (token_env) and its own state, none of which an agent's
+# process should see. The provider key is passed, never written to a file. CONVOS_SIM_MODE only tells a
+# simulated gateway how to behave.
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "ANTHROPIC_API_KEY", "CONVOS_SIM_MODE")
 
 
 class PhaseError(Exception):
@@ -96,7 +96,7 @@ def pool_key(directory: Path) -> str | None:
 
 
 def environment(launcher: LauncherConfig, directory: Path, cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
     home = directory / "home"
     env.update(HOME=str(home), TMPDIR=str(directory / "tmp"), OPENCLAW_STATE_DIR=str(directory / STATE_DIR),
                OPENCLAW_CONFIG_PATH=str(directory / STATE_DIR / CONFIG_FILE),
@@ -104,6 +104,7 @@ def environment(launcher: LauncherConfig, directory: Path, cache: Path) -> dict[
                NO_COLOR="1", FORCE_COLOR="0", NODE_COMPILE_CACHE=str(cache / "node-compile-cache"))
     if launcher.type == "sim":
         env["CONVOS_SIM_SPEED"] = f"{launcher.speed:g}"
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # the simulator: this very package
     else:
         first = Path(launcher.executable[0])
         if first.is_absolute():  # node beside it must be found by the gateway's own children

@@ -177,6 +177,19 @@ def test_a_join_that_fails_names_the_join_phase(env):
     assert env.run("terminate", "--yes", creator["instance"]).returncode == 0
 
 
+def test_an_instance_sees_the_provider_key_and_none_of_the_consoles_secrets(env):
+    environ = env.environ(ANTHROPIC_API_KEY="sk-ant-test-key", GW_EU_1_POOL_KEY="someone-elses-key",
+                          OPENCLAW_GATEWAY_TOKEN="the-consoles-token")
+    [instance] = json.loads(env.run("launch", "--json", env=environ).stdout)
+    seen = dict(item.split("=", 1) for item in
+                Path(f"/proc/{instance['pid']}/environ").read_text().split("\0") if "=" in item)
+    assert seen["ANTHROPIC_API_KEY"] == "sk-ant-test-key"
+    assert "GW_EU_1_POOL_KEY" not in seen and "OPENCLAW_GATEWAY_TOKEN" not in seen
+    assert seen["HOME"] == str(env.instances_dir / instance["instance"] / "home")
+    assert seen["TMPDIR"] == str(env.instances_dir / instance["instance"] / "tmp")
+    assert env.run("terminate", "--yes", instance["instance"]).returncode == 0
+
+
 def test_recycle_terminates_and_launches_a_fresh_instance(env):
     [old] = env.json("launch", "--create")
     done = env.run("recycle", old["instance"], "--create", "--json")
