@@ -18,6 +18,7 @@ from convos_tui.fleet.inventory import load_inventory
 from convos_tui.fleet.store import Store
 from convos_tui.instances.launcher import alive
 from convos_tui.instances.service import InstanceService
+from tests.instances.conftest import PORT_BASE
 
 
 def port_listening(port: int) -> bool:
@@ -167,6 +168,19 @@ def test_a_create_that_fails_is_not_retried_and_the_instance_is_removed(env):
     assert set(result["phases"]) == {"restore", "spawn", "ready", "create"}  # the failed one: until it failed
     creates = [a for a in Store.open(env.store_path).audit_log() if a["action"] == "create"]
     assert len(creates) == 1 and creates[0]["outcome"] == "failed"
+
+
+def test_no_free_port_fails_the_restore_phase(env):
+    env.write_config()
+    env.config.write_text(env.config.read_text().replace(f'ports = "{PORT_BASE}-{PORT_BASE + 99}"',
+                                                          f'ports = "{PORT_BASE + 50}-{PORT_BASE + 53}"'))
+    done = env.run("launch", "--count", "2", "--json")
+    assert done.returncode == 1
+    ok, failed = sorted(json.loads(done.stdout), key=lambda r: r["outcome"] != "ok")
+    assert ok["outcome"] == "ok" and ok["port"] == PORT_BASE + 50
+    assert failed["failed_phase"] == "restore" and "no free loopback port pair" in failed["summary"]
+    assert not (env.instances_dir / failed["instance"]).exists()
+    assert env.run("terminate", "--yes", ok["instance"]).returncode == 0
 
 
 def test_a_join_that_fails_names_the_join_phase(env):
