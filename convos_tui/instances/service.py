@@ -40,6 +40,7 @@ from convos_tui.instances.records import (
 
 INSTANCES_DIR = "instances"
 CACHE_DIR = "cache"
+PROVISION_KEYS = ("conversation_id", "invite_url", "invite_slug", "provisioning_s", "status")  # of a create or join
 PORT_POLL_S = 0.02  # what the console adds to a launch is mostly how late it notices: poll often, cheaply
 READY_POLL_S = 0.02
 
@@ -192,8 +193,7 @@ class InstanceService:
                     raise proc.PhaseError(provision.phase, result.summary.removeprefix("failed: "))
                 done(provision.phase, since)
                 record.conversation_id = result.data.get("conversation_id")
-                data = {k: v for k, v in result.data.items() if k in ("conversation_id", "invite_url", "invite_slug", "provisioning_s",
-                                                                       "status")}
+                data = {k: v for k, v in result.data.items() if k in PROVISION_KEYS}
                 self.records.save(record)
         except proc.PhaseError as exc:
             record.phases[phase] = time.monotonic() - phase_since  # how long until it failed
