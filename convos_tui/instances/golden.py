@@ -247,6 +247,12 @@ def _file_problems(directory: Path) -> list[GoldenProblem]:
                 text = path.read_bytes().decode("utf-8", errors="replace")
             except OSError:
                 continue
+            if lower.endswith(".json") and path != directory / CONFIG_FILE:
+                try:
+                    json.loads(text)
+                except json.JSONDecodeError as exc:
+                    problems.append(GoldenProblem(str(path), f"not valid JSON ({_reason(exc)})",
+                                                  "Fix the file, or remove it from the golden"))
             if name != CONFIG_FILE and SECRET_TEXT.search(text):
                 problems.append(GoldenProblem(str(path), "a secret in a file of the golden (a provider key, pool key or "
                                               "gateway token)", "Remove it: give keys in the environment at launch"))

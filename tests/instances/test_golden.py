@@ -96,6 +96,7 @@ BAD = {
     "env missing": (_set("channels", "convos", "env", value=None), "channels.convos.env", "env is missing"),
     "env invalid": (_set("channels", "convos", "env", value="staging"), "channels.convos.env", "'staging' is not valid"),
     "invalid JSON": (_put_file(CONFIG_FILE, b'{"gateway": {'), CONFIG_FILE, "not valid JSON"),
+    "other JSON invalid": (_put_file("workspace/skills.json", b"[1, 2"), "skills.json", "not valid JSON"),
     "instructions not UTF-8": (_put_file("workspace/INSTRUCTIONS.md", b"caf\xe9\n"), "INSTRUCTIONS.md", "not UTF-8"),
     "instructions too big": (_put_file("workspace/INSTRUCTIONS.md", b"x" * (INSTRUCTIONS_LIMIT + 1)), "INSTRUCTIONS.md",
                              "KiB"),
