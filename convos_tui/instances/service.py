@@ -266,14 +266,14 @@ class InstanceService:
         await self._port_closed(record.port)
         proc.remove(Path(record.dir))
         self.ports.release(record.port)
-        if record.conversation_id:
-            self.store.mark_exploded(record.id, record.conversation_id)
         was = record.state
         record.state, record.ended_at = TERMINATED, time.time()
         self.records.save(record)
         how = "was not running (crashed)" if was == CRASHED else "killed after the grace" if killed else "stopped"
+        # Its conversation ends with it: marked in the same transaction as the audit row.
+        ended = {"exploded": (record.id, record.conversation_id)} if record.conversation_id else {}
         return ActionResult(name, "terminate", OK, f"terminated: {how}; its directory and identity are gone",
-                            data={"instance": name, "port": record.port, "pid": record.pid})
+                            data={"instance": name, "port": record.port, "pid": record.pid}, effects=ended)
 
     async def recycle(self, name: str, provision: Provision = Provision(), *,
                       on_phase: PhaseCallback | None = None) -> list[ActionResult]:

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -168,6 +169,26 @@ def test_a_create_that_fails_is_not_retried_and_the_instance_is_removed(env):
     assert set(result["phases"]) == {"restore", "spawn", "ready", "create"}  # the failed one: until it failed
     creates = [a for a in Store.open(env.store_path).audit_log() if a["action"] == "create"]
     assert len(creates) == 1 and creates[0]["outcome"] == "failed"
+
+
+def test_a_console_killed_mid_launch_loses_nothing(env):
+    env.config.write_text(env.config.read_text().replace("speed = 20", "speed = 0.5"))  # boots in 2-6 s
+    launching = subprocess.Popen([sys.executable, "-m", "convos_tui", "--config", str(env.config), "launch"],
+                                 env=env.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            if env.store_path.exists() and any(r.pid for r in env.records().all()):
+                break
+            time.sleep(0.02)
+    finally:
+        launching.kill()
+        launching.wait()
+    [audit] = Store.open(env.store_path).audit_log()
+    assert (audit["action"], audit["outcome"]) == ("launch", "unknown")  # written before anything started
+    [found] = env.json("instances")
+    assert found["state"] == "starting" and alive(found["pid"], None)  # its process is not forgotten
+    assert env.run("terminate", "--yes", found["id"]).returncode == 0
+    assert not alive(found["pid"], None) and not (env.instances_dir / found["id"]).exists()
 
 
 def test_no_free_port_fails_the_restore_phase(env):
