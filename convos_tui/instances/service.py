@@ -292,14 +292,7 @@ class InstanceService:
     # -- what there is ---------------------------------------------------------------------------
     def refresh(self) -> list[InstanceRecord]:
         """The live instances, their processes checked: one that died is marked crashed, with its log's tail."""
-        found = []
-        for record in self.records.all():
-            if record.state in (STARTING, RUNNING) and not proc.alive(record.pid, record.pid_start):
-                record.state, record.ended_at = CRASHED, time.time()
-                record.log_tail = proc.log_tail(Path(record.log))
-                self.records.save(record)
-            found.append(record)
-        return found
+        return refresh(self.records)
 
     def phase_stats(self) -> dict[str, dict[str, dict[str, float]]]:
         """p50 and p95 of each phase per launcher, over the launches this console remembers (ok or not)."""
@@ -314,15 +307,11 @@ class InstanceService:
 
     def gateways(self) -> list[GatewayConfig]:
         """The running instances as gateways of the fleet (origin `launcher:NAME`)."""
-        return [self._gateway(r, proc.pool_key(Path(r.dir))) for r in self.refresh() if r.state == RUNNING]
+        return [instance_gateway(r, self.launchers, proc.pool_key(Path(r.dir)))
+                for r in self.refresh() if r.state == RUNNING]
 
     def _gateway(self, record: InstanceRecord, key: str | None) -> GatewayConfig:
-        launcher = self.launchers.get(record.launcher)
-        # Plain HTTP on loopback: there is no certificate to verify, and loading the CA bundle for nothing
-        # cost ~20 ms of CPU per client, twice per launch.
-        return GatewayConfig(name=record.id, url=record.url, env=record.env or "production",
-                             tags=launcher.tags if launcher else (), token=key, origin=record.origin,
-                             timeouts=Timeouts(status=2.0), tls_verify=False)
+        return instance_gateway(record, self.launchers, key)
 
     def _cache(self, launcher: LauncherConfig) -> Path:
         """Compiled code the instances of a launcher share (no state, no secret): see launcher.py."""
@@ -338,6 +327,42 @@ class InstanceService:
             if port is None or not await proc.port_open(port):
                 return
             await asyncio.sleep(0.02)
+
+
+def refresh(records: Records) -> list[InstanceRecord]:
+    """The live instances of `records`, their processes checked: one that died is marked crashed, with its
+    log's tail (never silently forgotten)."""
+    found = []
+    for record in records.all():
+        if record.state in (STARTING, RUNNING) and not proc.alive(record.pid, record.pid_start):
+            record.state, record.ended_at = CRASHED, time.time()
+            record.log_tail = proc.log_tail(Path(record.log))
+            records.save(record)
+        found.append(record)
+    return found
+
+
+def instance_gateway(record: InstanceRecord, launchers: dict[str, LauncherConfig], key: str | None) -> GatewayConfig:
+    launcher = launchers.get(record.launcher)
+    # Plain HTTP on loopback: there is no certificate to verify, and loading the CA bundle for nothing
+    # cost ~20 ms of CPU per client, twice per launch.
+    return GatewayConfig(name=record.id, url=record.url, env=record.env or "production",
+                         tags=launcher.tags if launcher else (), token=key, origin=record.origin,
+                         timeouts=Timeouts(status=2.0), tls_verify=False)
+
+
+def launched_gateways(inventory: Inventory, data_dir: Path) -> list[GatewayConfig]:
+    """The running instances this console launched, as gateways of the fleet: what Fleet.load adds."""
+    store = data_dir / STORE_FILE
+    if not store.exists():
+        return []
+    records = Records.open(store)
+    try:
+        launchers = {launcher.name: launcher for launcher in inventory.launchers}
+        return [instance_gateway(r, launchers, proc.pool_key(Path(r.dir))) for r in refresh(records)
+                if r.state == RUNNING]
+    finally:
+        records.close()
 
 
 async def _done(result: ActionResult) -> ActionResult:

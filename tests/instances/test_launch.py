@@ -60,6 +60,14 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
     assert sorted(i["id"] for i in listed) == sorted(r["instance"] for r in results)
     assert all(i["state"] == "running" for i in listed)
 
+    # They join the fleet: polled with their own pool key, and acted on like any gateway.
+    status = json.loads(env.run("status", "--json").stdout)
+    rows = {row["name"]: row for row in status["gateways"]}
+    assert set(rows) == {r["instance"] for r in results}
+    assert all(row["origin"] == "launcher:sim" and row["status"]["conversation_id"] for row in rows.values()), rows
+    sent = env.run("send", results[0]["instance"], "hello from the console")
+    assert sent.returncode == 0, sent.stderr
+
     names = [r["instance"] for r in results]
     done = env.run("terminate", "--yes", *names)
     assert done.returncode == 0, done.stderr
