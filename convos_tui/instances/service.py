@@ -87,11 +87,13 @@ class InstanceService:
 
     def launcher(self, name: str | None) -> LauncherConfig:
         """The launcher named `name` (None: the only one), or ValueError saying which exist."""
+        if not self.launchers:
+            raise ValueError("no [[launchers]] in the config: add one (a name, a type, a golden) to launch instances")
         if name is None and len(self.launchers) == 1:
             return next(iter(self.launchers.values()))
         if name in self.launchers:
             return self.launchers[name]
-        known = ", ".join(self.launchers) or "none: add a [[launchers]] table to the config"
+        known = ", ".join(self.launchers)
         if name is None:
             raise ValueError(f"several launchers: choose one with --launcher ({known})")
         raise ValueError(f"no launcher named {name!r} (launchers: {known})")

@@ -249,6 +249,12 @@ def test_refusals_start_and_stop_nothing(env):
     done = env.run("--read-only", "launch", "--count", "2", "--json")
     assert done.returncode == 3 and all(r["summary"] == "refused: read-only mode" for r in json.loads(done.stdout))
     assert not env.instances_dir.exists()
+    done = env.run("launch", "--launcher", "elsewhere")
+    assert done.returncode == 2 and "no launcher named 'elsewhere' (launchers: sim)" in done.stderr
+    empty = env.tmp / "empty.toml"
+    empty.write_text("")
+    done = env.run("--config", str(empty), "launch")
+    assert done.returncode == 2 and "no [[launchers]] in the config" in done.stderr
     done = env.run("launch", "--count", "11", "--json")
     assert done.returncode == 3 and "max_instances 10" in json.loads(done.stdout)[0]["summary"]
     done = env.run("launch", "--join", "https://example.invalid/not-an-invite", "--json")
