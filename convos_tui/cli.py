@@ -16,7 +16,10 @@ from convos_tui.commands.actions import COMMANDS as ACTION_COMMANDS
 from convos_tui.commands.config import config
 from convos_tui.commands.context import Context
 from convos_tui.commands.demo import demo
+from convos_tui.commands.golden import golden
+from convos_tui.commands.instances import instances, recycle, terminate
 from convos_tui.commands.invite import invite
+from convos_tui.commands.launch import launch
 from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
 
@@ -81,6 +84,8 @@ main.add_command(simulate)
 main.add_command(config)
 main.add_command(status)
 main.add_command(invite)
+for command in (golden, launch, instances, terminate, recycle):
+    main.add_command(command)
 for command in ACTION_COMMANDS:
     main.add_command(command)
 _accept_global_options(main)

@@ -61,7 +61,7 @@ class Context:
             inventory.select(self.profile)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0])) from None
-        if not inventory.gateways and not inventory.sources:
+        if not inventory.gateways and not inventory.sources and not inventory.launchers:
             raise _config_problem(
                 f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`, or try "
                 "`convos-tui simulate --count 5 --write-config fleet.toml` then `convos-tui --config fleet.toml`"

@@ -279,6 +279,29 @@ class Actions:
 
         return list(await asyncio.gather(*(one(g) for g in gateways)))
 
+    async def guarded(self, action: str, target: str, params: dict[str, Any],
+                      run: Callable[[], Awaitable[ActionResult]]) -> ActionResult:
+        """An action of another service (launch, terminate, recycle: convos_tui/instances): refused in read-only
+        mode, else written ahead in the audit and completed with its outcome, like the gateway actions."""
+        if self.read_only:
+            result = ActionResult(target, action, REFUSED, "refused: read-only mode",
+                                  hint="Start without --read-only (and read_only = false in the config) to act.")
+            self._audit(result, params)
+            return result
+        try:
+            audit_id = await asyncio.to_thread(self.store.begin_action, action, gateway=target,
+                                               params={k: v for k, v in params.items() if v is not None})
+        except StoreError as exc:
+            return ActionResult(target, action, REFUSED, "not started: the store cannot record it",
+                                hint=f"{exc}. Nothing was started.", store_failure=str(exc))
+        result = await run()
+        try:
+            await asyncio.to_thread(self.store.finish_action, audit_id, outcome=result.outcome,
+                                    detail=result.summary, elapsed_s=result.elapsed_s, **result.effects)
+        except StoreError as exc:
+            result.store_failure = str(exc)
+        return result
+
     # -- the common path -------------------------------------------------------------------------
     def _conversation_id(self, gateway: GatewayConfig) -> str | None:
         if self.poller is not None and gateway.name in self.poller.states:

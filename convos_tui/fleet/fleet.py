@@ -39,6 +39,12 @@ class Fleet:
             fleet.problems = found.problems
             chosen = inventory.profile(profile) if profile else None
             fleet.gateways += [g for g in found.gateways if chosen is None or chosen.selects(g)]
+        if inventory.launchers and data_dir is not None:  # the instances this console launched
+            from convos_tui.instances.service import launched_gateways
+
+            chosen, known = inventory.profile(profile) if profile else None, {g.name for g in fleet.gateways}
+            fleet.gateways += [g for g in launched_gateways(inventory, data_dir)
+                               if g.name not in known and (chosen is None or chosen.selects(g))]
         settings = inventory.settings
         fleet.poller = Poller(
             fleet.gateways,

@@ -29,6 +29,7 @@ from convos_tui.fleet.config_values import (
     parse_duration,
 )
 from convos_tui.fleet.console_names import BINDING_IDS, THEMES
+from convos_tui.fleet.launchers import LauncherConfig, read_launchers
 from convos_tui.fleet.toml_lines import KeyPath, scan
 
 __all__ = [
@@ -51,6 +52,7 @@ SETTING_KEYS = (
     "profiles",
     "gateways",
     "sources",
+    "launchers",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
 PROFILE_KEYS = ("gateways", "tags")
@@ -131,6 +133,7 @@ class Inventory:
     sources: tuple[Source, ...] = ()
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
+    launchers: tuple[LauncherConfig, ...] = ()  # read by convos_tui/fleet/launchers.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""
@@ -249,7 +252,9 @@ class _Checker(ValueReader):
         names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
+        launchers = read_launchers(self, data.get("launchers", []))
         return Inventory(
+            launchers=tuple(launchers),
             path=self.path,
             settings=settings,
             gateways=tuple(gateways),

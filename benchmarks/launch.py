@@ -1,0 +1,149 @@
+"""Launch benchmark: cold start per phase with the `sim` launcher, N instances launched at once.
+
+    nice .venv/bin/python benchmarks/launch.py                 # N = 1, 10 and 50, simulated times at speed 1
+    nice .venv/bin/python benchmarks/launch.py --sizes 1,10 --speed 1
+
+For each N, a fresh golden and data dir; the instances are launched at once through the instance service
+(the code `convos-tui launch --create` runs), then terminated. Per phase (restore, spawn → port open,
+port open → plugin ready, create) the p50 and p95 across instances, and for each instance:
+
+- what the simulated gateway took: its process start up to its listening port, its plugin start window and
+  the create call as the client saw it (the simulator logs its own times on the system's monotonic clock);
+- what the console added on top: the restore, the time from the gateway's port opening (and its plugin being
+  ready) to the console noticing it, and the console's work after the create answer (store, audit); plus
+  the console's CPU seconds per instance over the whole launch.
+
+Figures go to stdout as one JSON document, progress to stderr. Nothing is asserted. Everything listens on
+127.0.0.1 only, and every process started is stopped before the next N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from convos_tui.fleet.actions import Actions  # noqa: E402
+from convos_tui.fleet.launchers import LauncherConfig  # noqa: E402
+from convos_tui.fleet.store import Store  # noqa: E402
+from convos_tui.instances.golden import init_golden  # noqa: E402
+from convos_tui.instances.records import Records  # noqa: E402
+from convos_tui.instances.service import InstanceService, Provision  # noqa: E402
+
+MARK = re.compile(r"monotonic (\d+\.\d+)")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))], 4)
+
+
+def summary(values: list[float]) -> dict[str, float | None]:
+    return {"p50": pct(values, 0.5), "p95": pct(values, 0.95), "max": pct(values, 1.0)}
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="convos-launch-bench-") as tmp:
+        root = Path(tmp)
+        golden = root / "golden"
+        init_golden(golden)
+        launcher = LauncherConfig(name="bench", type="sim", golden=golden, ports=(port_base, port_base + 4 * count + 50),
+                                  max_instances=count, speed=speed, boot_timeout=300.0)
+        store = Store.open(root / "store.sqlite3")
+        records = Records.open(store.path)
+        service = InstanceService({"bench": launcher}, store, records, Actions(store), root / "instances")
+        marks: dict[str, dict[str, float]] = {}
+
+        def on_phase(instance: str, phase: str, seconds: float | None, error: str | None) -> None:
+            marks.setdefault(instance, {})[f"{phase}_{'begin' if seconds is None else 'end'}"] = time.monotonic()
+
+        cpu_before, wall_before = cpu(), time.monotonic()
+        results = await service.launch(launcher, count, Provision(create=True), on_phase=on_phase)
+        wall = time.monotonic() - wall_before
+        console_cpu = cpu() - cpu_before
+        phases: dict[str, list[float]] = {}
+        gateway: dict[str, list[float]] = {"process_start_to_port": [], "plugin_start": [], "create_call": []}
+        added: list[float] = []
+        parts: dict[str, list[float]] = {"restore": [], "noticed_port": [], "noticed_ready": [], "after_create": []}
+        totals: list[float] = []
+        for result in results:
+            if not result.ok:
+                log(f"  {result.gateway}: {result.summary}")
+                continue
+            instance, data = result.gateway, result.data
+            for name, seconds in data["phases"].items():
+                phases.setdefault(name, []).append(seconds)
+            totals.append(data["total_s"])
+            found = [float(m) for m in MARK.findall((root / "instances" / instance / "gateway.log").read_text())]
+            listening, ready = found[0], found[1]
+            m = marks[instance]
+            gateway["process_start_to_port"].append(listening - m["spawn_begin"])
+            gateway["plugin_start"].append(ready - listening)
+            gateway["create_call"].append(data["provisioning_s"] if "provisioning_s" in data else data["phases"]["create"])
+            noticed_port = max(0.0, m["spawn_end"] - listening)
+            noticed_ready = max(0.0, m["ready_end"] - max(ready, m["spawn_end"]))
+            create_work = max(0.0, data["phases"]["create"] - gateway["create_call"][-1])
+            for name, value in zip(parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work)):
+                parts[name].append(value)
+            added.append(sum(values[-1] for values in parts.values()))
+        stop_before = time.monotonic()
+        await service.terminate([r.gateway for r in results if r.ok])
+        stop_wall = time.monotonic() - stop_before
+        left = list((root / "instances").iterdir()) if (root / "instances").exists() else []
+        service.close()
+        return {
+            "instances": count,
+            "ok": len(totals),
+            "wall_s": round(wall, 3),
+            "phases": {name: summary(values) for name, values in phases.items()},
+            "total": summary(totals),
+            "gateway": {name: summary(values) for name, values in gateway.items()},
+            "console_added": summary(added),
+            "console_added_parts": {name: summary(values) for name, values in parts.items()},
+            "console_cpu_per_instance_s": round(console_cpu / count, 4),
+            "terminate_all_s": round(stop_wall, 3),
+            "left_behind": len(left),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,50", help="comma-separated N (default 1,10,50)")
+    parser.add_argument("--speed", type=float, default=1.0, help="the simulator's time factor (1: real-time boot/create)")
+    parser.add_argument("--port-base", type=int, default=21000)
+    args = parser.parse_args()
+    figures = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()}, "speed": args.speed, "runs": []}
+    for size in (int(s) for s in args.sizes.split(",")):
+        log(f"launching {size} at once (speed {args.speed:g}) …")
+        run = asyncio.run(one_size(size, args.speed, args.port_base))
+        log(f"  total p50 {run['total']['p50']} s, p95 {run['total']['p95']} s; console added p95 "
+            f"{run['console_added']['p95']} s; {run['ok']}/{size} ok")
+        figures["runs"].append(run)
+    figures["machine"]["load_after"] = os.getloadavg()
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

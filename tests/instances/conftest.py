@@ -1,0 +1,83 @@
+"""Instances over real processes and sockets: a golden, a config with a fast `sim` launcher, and a cleanup
+that stops every process a test launched, even when the test fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convos_tui.instances.golden import init_golden
+from convos_tui.instances.launcher import alive
+from convos_tui.instances.records import Records
+
+SPEED = 20  # boot 1-3 s and create 2-5 s become 50-150 ms and 100-250 ms (plus Python's own start)
+# A port range of this test process's own, so that parallel runs on one machine rarely meet.
+PORT_BASE = 20000 + (os.getpid() % 400) * 100
+
+
+class Env:
+    """A config, a data dir and `convos-tui` run as a real process against them."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.golden = tmp / "golden"
+        init_golden(self.golden, env="dev")
+        self.data = tmp / "data"
+        self.config = tmp / "config.toml"
+        self.write_config()
+
+    def write_config(self, extra: str = "", max_instances: int = 10) -> None:
+        self.config.write_text(
+            "[[launchers]]\n"
+            'name = "sim"\n'
+            'type = "sim"\n'
+            f'golden = "{self.golden}"\n'
+            f'ports = "{PORT_BASE}-{PORT_BASE + 99}"\n'
+            f"max_instances = {max_instances}\n"
+            f"speed = {SPEED}\n"
+            'boot_timeout = "20s"\n'
+            'tags = ["launched"]\n' + extra
+        )
+
+    @property
+    def store_path(self) -> Path:
+        return self.data / "convos-tui" / "store.sqlite3"
+
+    @property
+    def instances_dir(self) -> Path:
+        return self.data / "convos-tui" / "instances"
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONVOS_")}
+        env.update(XDG_DATA_HOME=str(self.data), **extra)
+        return env
+
+    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "convos_tui", "--config", str(self.config), *args],
+                              capture_output=True, text=True, env=env or self.environ(), timeout=timeout)
+
+    def json(self, *args: str, **kwargs) -> list[dict]:
+        done = self.run(*args, "--json", **kwargs)
+        assert done.stdout, done.stderr
+        return json.loads(done.stdout)
+
+    def records(self) -> Records:
+        return Records.open(self.store_path)
+
+
+@pytest.fixture
+def env(tmp_path):
+    environment = Env(tmp_path)
+    yield environment
+    if environment.store_path.exists():
+        records = environment.records()
+        for record in records.all(include_ended=True):
+            if alive(record.pid, record.pid_start):
+                os.killpg(record.pid, signal.SIGKILL)
+        records.close()
