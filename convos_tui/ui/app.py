@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
 from convos_tui.fleet.actions import ActionResult, Actions
@@ -136,6 +137,14 @@ class ConvosApp(App[None]):
         """Copy per the config's clipboard mode (OSC 52 first: works over SSH); a line saying what happened."""
         outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
         return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
+
+    def action_help_quit(self) -> None:
+        # ctrl+c quits, as the README says and as k9s and lazydocker do; while typing in a field it copies
+        # (the field's own binding) or, with nothing selected, says how to quit, as Textual does.
+        if isinstance(self.focused, (Input, TextArea)):
+            super().action_help_quit()
+        else:
+            self.exit()
 
     # -- navigation ------------------------------------------------------------------------------
     def action_help(self) -> None:
