@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +35,7 @@ DARK, LIGHT = "textual-dark", "textual-light"
 
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"  # the repository's styles/ (installed editable)
+READY_TIMEOUT_S = 0.5  # how long keys typed after opening a screen may wait for its focus
 
 
 class ConvosApp(App[None]):
@@ -147,6 +149,19 @@ class ConvosApp(App[None]):
             self.exit()
 
     # -- navigation ------------------------------------------------------------------------------
+    async def open_screen(self, screen: Screen[object], callback: Callable[[object], None] | None = None) -> None:
+        """Push a screen and return once it has its focus (its first field, if it has one).
+
+        Called from a priority binding, this runs in the app's own task, which is the one that hands each key
+        to the focused widget: keys typed right after the one that opened the screen (a fast typist, a paste)
+        wait in the app's queue meanwhile, then all go to the screen's field, in order. Without the wait they
+        went to the table underneath or to the screen before its field existed."""
+        await self.push_screen(screen, callback)  # type: ignore[arg-type]
+        ready = asyncio.Event()
+        screen.call_later(ready.set)  # behind the screen's resume, where it takes its focus
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), READY_TIMEOUT_S)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

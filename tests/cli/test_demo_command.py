@@ -207,6 +207,7 @@ def test_read_only_holds_in_the_demo_console(tmp_path):
     try:
         terminal.read_until("READ-ONLY")
         terminal.type("c")
+        terminal.read_until("create refused")  # said at once, and written to the audit
         terminal.type("\x13")  # ctrl+s: no panel is open, nothing is sent
         terminal.drain()
         started = time.monotonic()
