@@ -227,3 +227,33 @@ async def test_an_unexpected_error_is_shown_in_the_panel_and_the_console_goes_on
         assert app.is_running and app.screen is panel and not panel.busy
         assert "the lock stopped on an unexpected error: ProgrammingError" in result_text(panel)
         assert not panel.query_one("#go", Button).disabled
+
+
+async def test_the_create_panel_is_drawn_before_its_heavy_fields_are_mounted():
+    # Item 17: `c` took 243-524 ms to show its panel. Its selects and text area cost most of that; they are
+    # mounted right after the first frame, which has the title, the focused name field and the buttons.
+    from textual.widgets import Select
+
+    from tests.ui_fixtures import make_app
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.main_screen.jump_to("eu-pool-1")
+        await pilot.pause()
+        first: list[tuple[bool, bool, bool]] = []
+        display = app._display
+
+        def spy(screen, renderable):
+            if not first and isinstance(screen, panels.CreatePanel) and screen.query_one("#go").region.height:
+                first.append((screen.focused is screen.query_one("#name", Input), bool(screen.query(TextArea)),
+                              bool(screen.query(Select))))
+            return display(screen, renderable)
+
+        app._display = spy
+        await pilot.press("c")
+        await pilot.pause()
+        assert first == [(True, False, False)]  # drawn with the name field focused, before the heavy fields
+        panel = app.screen
+        assert panel.query_one("#instructions", TextArea) and len(panel.query(Select)) == 2  # then mounted
+        assert panel.values() == {"name": None, "env": "dev", "profile_name": None, "description": None,
+                                  "permissions": None, "instructions": None}

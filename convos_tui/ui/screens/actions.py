@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
@@ -235,19 +236,21 @@ class CreatePanel(ActionPanel):
             yield Static(warning, id="panel-warning")
         yield Label("Conversation name")
         yield Input(placeholder="Convos Agent", id="name")
-        yield Label("Network")
+        # The rest of the form is mounted right after the panel is first drawn: its selects and text area
+        # are most of the panel's cost, and the name field (focused) is what is typed first.
         if self.bulk:  # each gateway keeps its own network unless one is chosen for all
-            yield Select([("each gateway's own", ""), *ENVS], value="", allow_blank=False, id="env")
+            env = Select([("each gateway's own", ""), *ENVS], value="", allow_blank=False, id="env")
         else:
-            yield Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
-        yield Label("Agent's profile name (default: the conversation name)")
-        yield Input(id="profile-name")
-        yield Label("Description (optional)")
-        yield Input(id="description")
-        yield Label("Who may add members")
-        yield Select(PERMISSIONS, value="", allow_blank=False, id="permissions")
-        yield Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)")
-        yield TextArea(id="instructions")
+            env = Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
+        rest = Vertical(
+            Label("Network"), env,
+            Label("Agent's profile name (default: the conversation name)"), Input(id="profile-name"),
+            Label("Description (optional)"), Input(id="description"),
+            Label("Who may add members"), Select(PERMISSIONS, value="", allow_blank=False, id="permissions"),
+            Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)"), TextArea(id="instructions"),
+            classes="panel-rest")
+        rest.styles.height = "auto"
+        yield Lazy(rest)
 
     def bulk_what(self) -> str:
         states = self.convos.fleet.states
@@ -259,15 +262,16 @@ class CreatePanel(ActionPanel):
         return "creating (2-5 s on a healthy gateway)"
 
     def values(self) -> dict[str, Any]:
-        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value.strip() or None  # noqa: E731
-        return {
-            "name": value("name"),
-            "env": str(self.query_one("#env", Select).value) or None,
-            "profile_name": value("profile-name"),
-            "description": value("description"),
-            "permissions": str(self.query_one("#permissions", Select).value) or None,
-            "instructions": self.query_one("#instructions", TextArea).text.strip() or None,
-        }
+        def typed(widget_id: str) -> str | None:
+            found = self.query(f"#{widget_id}")
+            if not found:
+                return None  # ctrl+s before the rest of the form was mounted: what its fields start with
+            widget = found.first()
+            return (widget.text if isinstance(widget, TextArea) else str(widget.value)).strip() or None
+
+        return {key: typed(widget_id) for key, widget_id in (
+            ("name", "name"), ("env", "env"), ("profile_name", "profile-name"), ("description", "description"),
+            ("permissions", "permissions"), ("instructions", "instructions"))}
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.convos.actions.create(gateway, **{**values, "env": values["env"] or gateway.env})
