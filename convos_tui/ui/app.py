@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
-from convos_tui.fleet.actions import ActionResult, Actions
+from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState, State
@@ -139,6 +139,15 @@ class ConvosApp(App[None]):
         """Copy per the config's clipboard mode (OSC 52 first: works over SSH); a line saying what happened."""
         outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
         return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
+
+    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
+        """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
+        touched, as the action service writes for a refused action, and what to tell the operator."""
+        for name in names or [None]:
+            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
+                                   detail="refused: read-only mode", elapsed_s=0.0)
+        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
+                "(and read_only = false in the config) to act.")
 
     def action_help_quit(self) -> None:
         # ctrl+c quits, as the README says and as k9s and lazydocker do; while typing in a field it copies

@@ -226,6 +226,17 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         self.flow.save_results(Path.cwd())
 
 
+def panel_for(action: str, gateways: Sequence[GatewayConfig], conversation_id: str | None = None) -> ActionPanel:
+    """The panel of an action, by the name the keys and the palette use."""
+    if action == "unlock":
+        return LockPanel(gateways, unlock=True)
+    if action == "explode":
+        return ExplodePanel(gateways, conversation_id)
+    panel: type[ActionPanel] = {"create": CreatePanel, "join": JoinPanel, "send": SendPanel, "rename": RenamePanel,
+                                "lock": LockPanel}[action]
+    return panel(gateways)
+
+
 class CreatePanel(ActionPanel):
     ACTION = "create"
     TITLE = "Create a conversation"

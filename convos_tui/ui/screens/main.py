@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from convos_tui.fleet.actions import ACTIONS, REFUSED, ActionResult, tally
+from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
@@ -270,14 +270,11 @@ class MainScreen(Screen[None]):
         self.say("")
         self.rebuild()
 
-    def _close_filter(self) -> None:
-        self.filter_box.display = False
-        self.set_focus(self.table)  # now: the key after enter or escape is the table's again
-
     def action_filter_done(self) -> None:
-        # The box may not have taken all the keys typed before enter yet; they still go to it, and the
-        # filter follows them (Input.Changed).
-        self._close_filter()
+        # The key after enter (or escape) in the box is the table's again, at once; keys typed before it that
+        # the box has not taken yet still go to the box, and the filter follows them (Input.Changed).
+        self.filter_box.display = False
+        self.set_focus(self.table)
 
     def _clear_filter(self) -> None:
         self.filter = Filter()
@@ -285,13 +282,10 @@ class MainScreen(Screen[None]):
         self.rebuild()
 
     def action_escape(self) -> None:
-        box = self.filter_box
-        if self.typing:
-            self._close_filter()
-            box.call_later(self._clear_filter)  # after the keys the box has not taken yet
-            return
-        if box.display:
-            self._close_filter()
+        if self.filter_box.display:
+            if self.typing:
+                self.filter_box.call_later(self._clear_filter)  # after the keys the box has not taken yet
+            self.action_filter_done()
             return
         if self.filter or self.faults_only:
             self.filter, self.faults_only = Filter(), False
@@ -448,17 +442,7 @@ class MainScreen(Screen[None]):
         if not gateways:
             return
         state = fleet.states.get(gateways[0].name)
-        conversation = state.conversation_id if state else None
-        panel = {
-            "create": lambda: panels.CreatePanel(gateways),
-            "join": lambda: panels.JoinPanel(gateways),
-            "send": lambda: panels.SendPanel(gateways),
-            "rename": lambda: panels.RenamePanel(gateways),
-            "lock": lambda: panels.LockPanel(gateways),
-            "unlock": lambda: panels.LockPanel(gateways, unlock=True),
-            "explode": lambda: panels.ExplodePanel(gateways, conversation),
-        }[action]()
-        await self._open(panel)
+        await self._open(panels.panel_for(action, gateways, state.conversation_id if state else None))
 
     async def action_provision(self) -> None:
         """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
@@ -469,11 +453,8 @@ class MainScreen(Screen[None]):
         idle = [config for n in names
                 if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
         if not idle:
-            if self.marked:
-                self.say("no idle gateway marked: provisioning needs gateways without a conversation "
-                         "(U clears the marks, then N takes the first idle ones shown)", "bold yellow")
-            else:
-                self.say("no idle gateway shown: provisioning needs gateways without a conversation", "bold yellow")
+            where = "marked" if self.marked else "shown"
+            self.say(f"no idle gateway {where}: provisioning needs gateways without a conversation", "bold yellow")
             return
         await self._open(ProvisionPanel(idle, len(idle) if self.marked else 1))
 
@@ -482,20 +463,13 @@ class MainScreen(Screen[None]):
         await self.convos.open_screen(panel, self._acted)  # type: ignore[arg-type]
 
     def on_key(self, event: events.Key) -> None:
-        """Read-only: a greyed action key says why nothing happens, and the refusal goes to the audit."""
-        if not self.convos.read_only:
-            return
-        active = self.active_bindings.get(event.key)
+        """Read-only: a greyed action key says why nothing happens, and the refusal is audited."""
+        active = self.active_bindings.get(event.key) if self.convos.read_only else None
         if active is None or active.enabled or active.binding.id not in REFUSED_READ_ONLY:
             return
-        action = REFUSED_READ_ONLY[active.binding.id]
-        names = self.targets() if action != "provision" else []
-        for name in names or [None]:
-            self.convos.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
-                                          detail="refused: read-only mode", elapsed_s=0.0)
-        self.say(f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
-                 "(and read_only = false in the config) to act.", "bold yellow")
         event.stop()
+        action = REFUSED_READ_ONLY[active.binding.id]
+        self.say(self.convos.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
 
     def _acted(self, outcome: ActionResult | list[ActionResult] | None) -> None:
         """A panel closed: say what happened; a new invite opens at once (one) or in the gallery (many)."""
