@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "convos_tui"
-HEADLESS_LAYERS = ("api", "fleet", "sim")
-HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py")  # pure modules beside the layers, shared by the UI and the CLI
+HEADLESS_LAYERS = ("api", "fleet", "sim", "instances")
+HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py", "loop_thread.py")  # pure modules beside the layers, shared by the UI and the CLI
 
 
 def headless_modules():
