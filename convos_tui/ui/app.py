@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
-from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
+from convos_tui.fleet.actions import ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState, State
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
+from convos_tui.ui.context import Context
+from convos_tui.ui.messages import JumpTo, OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.screens.actions import ActionPanel
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
@@ -39,7 +40,6 @@ DARK, LIGHT = "textual-dark", "textual-light"
 # The .tcss files: in the package when installed from a wheel (convos_tui/styles), else the checkout's styles/.
 STYLE_FOLDERS = (Path(__file__).resolve().parents[1] / "styles", Path(__file__).resolve().parents[2] / "styles")
 STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_file()), STYLE_FOLDERS[-1])
-READY_TIMEOUT_S = 0.5  # how long keys typed after opening a screen may wait for its focus
 
 
 class ConvosApp(App[None]):
@@ -69,8 +69,17 @@ class ConvosApp(App[None]):
         self.live = live  # False: show the fleet as given, never poll (tests, snapshots)
         self._theme_wanted = theme
         self._keymap_wanted = keymap or {}
-        self.actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
-        self.main_screen = MainScreen()
+        actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
+        self.context = Context(fleet, actions, clock, read_only, self.copy_text)
+        self.main_screen = MainScreen(self.context)
+
+    @property
+    def actions(self) -> Actions:
+        return self.context.actions
+
+    @actions.setter
+    def actions(self, actions: Actions) -> None:
+        self.context.actions = actions  # the screens share the context: they act through this one too
 
     async def on_mount(self) -> None:
         self._apply_theme(self._theme_wanted)
@@ -154,15 +163,6 @@ class ConvosApp(App[None]):
         outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
         return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
 
-    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
-        """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
-        touched, as the action service writes for a refused action, and what to tell the operator."""
-        for name in names or [None]:
-            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
-                                   detail="refused: read-only mode", elapsed_s=0.0)
-        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
-                "(and read_only = false in the config) to act.")
-
     def action_help_quit(self) -> None:
         # ctrl+c quits, as the README says and as k9s and lazydocker do; while typing in a field it copies
         # (the field's own binding) or, with nothing selected, says how to quit, as Textual does.
@@ -171,42 +171,51 @@ class ConvosApp(App[None]):
         else:
             self.exit()
 
-    # -- navigation ------------------------------------------------------------------------------
-    async def open_screen(self, screen: Screen[object], callback: Callable[[object], None] | None = None) -> None:
-        """Push a screen and return once it has its focus (its first field, if it has one).
-
-        Called from a priority binding, this runs in the app's own task, which is the one that hands each key
-        to the focused widget: keys typed right after the one that opened the screen (a fast typist, a paste)
-        wait in the app's queue meanwhile, then all go to the screen's field, in order. Without the wait they
-        went to the table underneath or to the screen before its field existed."""
-        await self.push_screen(screen, callback)  # type: ignore[arg-type]
-        ready = asyncio.Event()
-        screen.call_later(ready.set)  # behind the screen's resume, where it takes its focus
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), READY_TIMEOUT_S)
-
+    # -- navigation: the screens ask with a message (ui/messages.py); screens get the context -----
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def show_detail(self, name: str) -> None:
-        self.push_screen(DetailScreen(name))
+    @on(OpenDetail)
+    def _open_detail(self, message: OpenDetail) -> None:
+        self.push_screen(DetailScreen(message.gateway, self.context))
 
+    @on(OpenEvents)
     def show_events(self) -> None:
-        self.push_screen(EventsScreen())
+        self.push_screen(EventsScreen(self.context))
+
+    @on(OpenGallery)
+    def _open_gallery(self, message: OpenGallery) -> None:
+        self.show_gallery(message.results)
 
     def show_gallery(self, results: Sequence[ActionResult]) -> None:
         """The invites a provisioning run made, with their QR codes."""
-        self.push_screen(InviteGallery(results))
+        self.push_screen(InviteGallery(results, self.context))
+
+    @on(OpenInvite)
+    def _open_invite(self, message: OpenInvite) -> None:
+        self.show_invite(message.gateway, message.invite_url, message.conversation_id)
 
     def show_invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> None:
         """The invite panel of a gateway: the invite a create just returned, else the stored one."""
-        self.push_screen(QRPanel(self._invite(name, invite_url, conversation_id), env=self._env(name)))
+        self.push_screen(QRPanel(self._invite(name, invite_url, conversation_id), self.context, env=self._env(name)))
+
+    @on(OpenPresentation)
+    def _open_presentation(self, message: OpenPresentation) -> None:
+        name = message.gateway
+        self.push_screen(PresentationScreen(self._invite(name) if name else None, self.context))
 
     def present(self) -> None:
         """Presentation mode, starting from the invite of the gateway under the cursor if it has one."""
-        name = self.main_screen.table.cursor_name
-        self.push_screen(PresentationScreen(self._invite(name) if name else None))
+        self.post_message(OpenPresentation(self.main_screen.table.cursor_name))
+
+    @on(JumpTo)
+    def _jump_to(self, message: JumpTo) -> None:
+        self.jump_to(message.gateway)
+
+    @on(SetInterval)
+    def _set_interval(self, message: SetInterval) -> None:
+        self.set_refresh(message.seconds)
 
     def _invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> StoredInvite:
         state = self.fleet.states.get(name)

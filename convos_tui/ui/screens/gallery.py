@@ -23,12 +23,13 @@ from convos_tui.export import write_csv_and_json
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.state import short_id
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.messages import OpenInvite
 from convos_tui.ui.screens.qr import fit_zoom, too_small_text
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 # Cells beside the code, in step with styles/app.tcss: the left column (36), its margin (2) and the
 # padding (2) across; the title, the padding and the footer down.
@@ -58,14 +59,11 @@ class InviteGallery(Screen[None]):
         Binding("x", "export", "Export CSV+JSON", id="gallery-export"),
     ]
 
-    def __init__(self, results: Sequence[ActionResult]) -> None:
+    def __init__(self, results: Sequence[ActionResult], context: Context) -> None:
         super().__init__(id="gallery")
+        self.context = context
         self.invites = invites_of(results)
         self._codes: dict[str, QR] = {}
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         count = len(self.invites)
@@ -127,16 +125,16 @@ class InviteGallery(Screen[None]):
     def action_open(self) -> None:
         invite = self.selected
         if invite is not None:
-            self.convos.show_invite(invite["gateway"], invite["invite_url"], invite["conversation_id"])
+            self.post_message(OpenInvite(invite["gateway"], invite["invite_url"], invite["conversation_id"]))
 
     def action_copy(self) -> None:
         invite = self.selected
         if invite is not None:
-            self.say(self.convos.copy_text(invite["invite_url"], what="the invite URL"))
+            self.say(self.context.copy_text(invite["invite_url"], what="the invite URL"))
 
     def action_export(self) -> None:
         try:
-            paths = export_invites(self.invites, Path.cwd(), now=self.convos.clock())
+            paths = export_invites(self.invites, Path.cwd(), now=self.context.clock())
         except OSError as exc:
             self.say(Text(f"could not export: {exc.strerror or exc}. The invites are in the store too "
                           "(convos-tui invite GW).", style="bold red"))

@@ -24,7 +24,7 @@ from convos_tui.qr import QR, invite_file_stem, make_qr
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 # Cells around the code, in step with styles/qr.tcss: box border 2 + padding 2 + gap 2 + info column
 # 42 across, border 2 + title 1 down.
@@ -101,11 +101,11 @@ def problem_text(invite: StoredInvite) -> Text:
     return text
 
 
-def copy_invite(app: ConvosApp, invite: StoredInvite | None) -> Text:
+def copy_invite(context: Context, invite: StoredInvite | None) -> Text:
     """Copy the invite's URL per the config's clipboard mode; the outcome in words (never raises)."""
     if invite is None or not invite.usable or not invite.url:
         return Text("nothing copied: there is no working invite here", style="yellow")
-    return app.copy_text(invite.url, what="the invite URL")
+    return context.copy_text(invite.url, what="the invite URL")
 
 
 def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | None = None) -> Text:
@@ -134,16 +134,13 @@ class QRPanel(ModalScreen[None]):
         Binding("s", "save", "Save SVG/PNG", id="qr-save"),
     ]
 
-    def __init__(self, invite: StoredInvite, *, env: str | None = None) -> None:
+    def __init__(self, invite: StoredInvite, context: Context, *, env: str | None = None) -> None:
         super().__init__(id="qr-panel")
+        self.context = context
         self.invite = invite
         self.env = env
         self.code = make_qr(invite.url) if invite.usable and invite.url else None
         self.zoom_wanted = False
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="qr-box"):
@@ -188,7 +185,7 @@ class QRPanel(ModalScreen[None]):
         self.lay_out(self.app.size)
 
     def action_copy(self) -> None:
-        self.say(copy_invite(self.convos, self.invite))
+        self.say(copy_invite(self.context, self.invite))
 
     def action_save(self) -> None:
         self.say(save_invite(self.invite, self.code))
