@@ -6,30 +6,32 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
 from textual import events, on
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
 from convos_tui.fleet.actions import ActionResult, Actions
+from convos_tui.fleet.console_names import BINDING_IDS, KEYS
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState, State
+from convos_tui.ui import keys
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
 from convos_tui.ui.context import Context
 from convos_tui.ui.messages import JumpTo, OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
-from convos_tui.ui.screens.actions import ActionPanel
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.gallery import InviteGallery
 from convos_tui.ui.screens.help import HelpScreen
-from convos_tui.ui.screens.main import INTERVALS, MainScreen
+from convos_tui.ui.screens.main import INTERVALS, REFUSED_READ_ONLY, MainScreen
 from convos_tui.ui.screens.presentation import PresentationScreen
 from convos_tui.ui.screens.qr import QRPanel
 from convos_tui.ui.widgets.store_banner import StoreBanner
@@ -46,11 +48,7 @@ class ConvosApp(App[None]):
     TITLE = "convos-tui"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "qr.tcss"]
     COMMANDS = App.COMMANDS | {GatewayCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
-    ]
+    BINDINGS = keys.bindings("app")  # fleet/console_names.py: KEYS
 
     def __init__(
         self,
@@ -69,6 +67,7 @@ class ConvosApp(App[None]):
         self.live = live  # False: show the fleet as given, never poll (tests, snapshots)
         self._theme_wanted = theme
         self._keymap_wanted = keymap or {}
+        self.keymap: dict[str, str] = {}  # the config's remappings that apply (known ids)
         actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
         self.context = Context(fleet, actions, clock, read_only, self.copy_text)
         self.main_screen = MainScreen(self.context)
@@ -140,16 +139,11 @@ class ConvosApp(App[None]):
                 timeout=10,
                 markup=False,
             )
-        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+        self.keymap = {k: v for k, v in keymap.items() if k in known}
+        self.set_keymap(self.keymap)
 
     def binding_ids(self) -> set[str]:
-        ids = set()
-        for owner in (self, MainScreen, DetailScreen, EventsScreen, ActionPanel, InviteGallery):
-            for binding in owner.BINDINGS:
-                if isinstance(binding, Binding) and binding.id:
-                    ids.add(binding.id)
-        ids |= {binding.id for binding in QRPanel.BINDINGS + PresentationScreen.BINDINGS if binding.id}
-        return ids
+        return set(BINDING_IDS)
 
     def set_refresh(self, seconds: float) -> None:
         poller = self.fleet.poller
@@ -236,34 +230,20 @@ class ConvosApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
-        yield SystemCommand("Filter the fleet", "/  e.g. state:faults tag:eu", main.action_filter)
-        yield SystemCommand("Faults only (toggle)", "f", main.action_faults_only)
-        yield SystemCommand("Detail of the gateway under the cursor", "enter", main.action_detail)
-        yield SystemCommand("Poll the marked (or selected) gateways now", "r", main.action_poll_now)
-        yield SystemCommand("Poll all gateways now", "R", main.action_poll_all)
-        yield SystemCommand("Pause or resume polling", "p", main.action_pause)
-        yield SystemCommand("Mark every gateway shown", "*", main.action_mark_all)
-        yield SystemCommand("Clear marks", "U", main.action_clear_marks)
-        yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
-        yield SystemCommand("Invite QR code of the gateway under the cursor", "i", main.action_invite)
-        yield SystemCommand("Presentation mode: big invite code, n for the next conversation", "P", self.present)
-        yield SystemCommand("Keys and binding ids", "?", self.action_help)
         disabled = " — disabled: read-only mode" if self.read_only else ""
-        for action, key, title in (
-            ("create", "c", "Create a conversation"), ("join", "J", "Join a conversation"),
-            ("send", "m", "Send a message"), ("rename", "n", "Rename the agent"),
-            ("lock", "l", "Lock the conversation"), ("unlock", "L", "Unlock the conversation"),
-            ("explode", "X", "Explode the conversation"),
-        ):
-            yield SystemCommand(f"{title}{disabled}", f"{key}, on the marked gateways or the one under the cursor",
-                                lambda action=action: main.action_act(action))
-        yield SystemCommand(f"Provision: create conversations on idle gateways{disabled}",
-                            "N, on the marked idle gateways or the first idle ones shown", main.action_provision)
+        for key in KEYS:  # the palette's entries of the bindings, with their keys as remapped
+            if key.palette:
+                _, name, params = parse_action(key.action)
+                run = partial(getattr(self if key.screen == "app" else main, f"action_{name}"), *params)
+                greyed = disabled if key.id in REFUSED_READ_ONLY else ""
+                yield SystemCommand(key.palette + greyed, keys.shown(self, key, self.keymap) + key.hint, run)
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
+        sort, reverse, slower, faster = (keys.shown(self, keys.BY_ID[binding_id], self.keymap)
+                                         for binding_id in ("sort", "sort-reverse", "interval-up", "interval-down"))
         for column in view.SORTABLE:
-            yield SystemCommand(f"Sort by {column}", "s / S cycle and reverse",
+            yield SystemCommand(f"Sort by {column}", f"{sort} / {reverse} cycle and reverse",
                                 lambda column=column: main.sort_by(column, reverse=False))
         for seconds in INTERVALS:
-            yield SystemCommand(f"Poll every {seconds:g} s", "+ / - step the interval",
+            yield SystemCommand(f"Poll every {seconds:g} s", f"{slower} / {faster} step the interval",
                                 lambda seconds=seconds: self.set_refresh(seconds))

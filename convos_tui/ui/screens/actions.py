@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import ModalScreen
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import State, short_id
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import counted
 from convos_tui.ui.widgets.bulk_run import BulkRun
 from convos_tui.ui.widgets.result_line import ResultLine
@@ -46,13 +46,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     behind a progress bar, and lists the result of every gateway, to copy or save.
     """
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="panel-cancel"),
-        Binding("d", "show_detail", "Full error", id="panel-detail", show=False),
-        Binding("ctrl+s", "submit", "Go", id="panel-submit"),
-        Binding("y", "copy_results", "Copy results", id="panel-copy", show=False),
-        Binding("w", "save_results", "Save results", id="panel-save", show=False),
-    ]
+    BINDINGS = bindings("panel")  # fleet/console_names.py: KEYS
     AUTO_FOCUS = "Input, TextArea"  # the first field: a paste right after the key lands in it
     ACTION = ""
     TITLE = ""

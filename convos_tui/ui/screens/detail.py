@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Sparkline, Static
 
 from convos_tui.fleet.state import GatewayState, describe_duration
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.rows import STATE_STYLE, state_text
 from convos_tui.ui.widgets.footer import Footer
 
@@ -38,11 +38,7 @@ def field(text: Text, label: str, value: str | Text, style: str = "") -> None:
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="back"),
-        Binding("r", "poll_now", "Poll now", id="detail-poll-now"),
-        Binding("d", "toggle_raw", "Raw error", id="raw-detail"),
-    ]
+    BINDINGS = bindings("detail")  # fleet/console_names.py: KEYS
 
     def __init__(self, name: str, context: Context) -> None:
         super().__init__(id="detail")

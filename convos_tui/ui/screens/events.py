@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from convos_tui.fleet.state import Transition
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
 from convos_tui.ui.widgets.footer import Footer
@@ -102,11 +102,7 @@ def action_event(a: dict[str, Any]) -> Event:
 
 
 class EventsScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="events-back"),
-        Binding("slash", "focus_filter", "Filter", id="events-filter"),
-        Binding("r", "reload", "Reload", id="events-reload"),
-    ]
+    BINDINGS = bindings("events")  # fleet/console_names.py: KEYS
 
     def __init__(self, context: Context) -> None:
         super().__init__(id="events")

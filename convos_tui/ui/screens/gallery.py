@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -23,6 +22,7 @@ from convos_tui.export import write_csv_and_json
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.state import short_id
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenInvite
 from convos_tui.ui.screens.qr import fit_zoom, too_small_text
 from convos_tui.ui.widgets.footer import Footer
@@ -52,12 +52,7 @@ def export_invites(invites: Sequence[dict[str, Any]], folder: Path, *, now: floa
 
 
 class InviteGallery(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="gallery-close"),
-        Binding("enter", "open", "Open", id="gallery-open"),
-        Binding("c", "copy", "Copy URL", id="gallery-copy"),
-        Binding("x", "export", "Export CSV+JSON", id="gallery-export"),
-    ]
+    BINDINGS = bindings("gallery")  # fleet/console_names.py: KEYS
 
     def __init__(self, results: Sequence[ActionResult], context: Context) -> None:
         super().__init__(id="gallery")

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -19,6 +18,7 @@ from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.results import said
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
@@ -38,37 +38,7 @@ REFUSED_READ_ONLY = {**{action: action for action in ACTIONS}, "provision": "pro
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        # Priority: the keys that move the focus (into the filter, into a panel's field) are handled in the
-        # app's own task as they come, before the next key is handed out; see MainScreen._open.
-        Binding("slash", "filter", "Filter", id="filter", priority=True),
-        Binding("f", "faults_only", "Faults", id="faults-only"),
-        Binding("space", "mark", "Mark", id="mark"),
-        Binding("M", "mark_range", "Mark range", id="mark-range", show=False),
-        Binding("asterisk", "mark_all", "Mark all shown", id="mark-all", show=False),
-        Binding("U", "clear_marks", "Clear marks", id="clear-marks", show=False),
-        Binding("s", "sort_next", "Sort", id="sort"),
-        Binding("S", "sort_reverse", "Reverse sort", id="sort-reverse", show=False),
-        Binding("p", "pause", "Pause", id="pause"),
-        Binding("r", "poll_now", "Poll now", id="poll-now"),
-        Binding("R", "poll_all", "Poll all", id="poll-all", show=False),
-        Binding("plus", "slower", "Interval +", id="interval-up", show=False),
-        Binding("minus", "faster", "Interval -", id="interval-down", show=False),
-        Binding("enter", "detail", "Detail", id="detail"),
-        Binding("e", "events", "Events", id="events"),
-        Binding("i", "invite", "Invite QR", id="invite"),
-        Binding("P", "present", "Present", id="present", show=False),
-        Binding("escape", "escape", "Clear", id="clear", show=False, priority=True),
-        Binding("c", "act('create')", "Create", id="create", priority=True),
-        Binding("J", "act('join')", "Join", id="join", priority=True),
-        Binding("m", "act('send')", "Message", id="send", priority=True),
-        Binding("n", "act('rename')", "Rename", id="rename", show=False, priority=True),
-        Binding("l", "act('lock')", "Lock", id="lock", show=False, priority=True),
-        Binding("L", "act('unlock')", "Unlock", id="unlock", show=False, priority=True),
-        Binding("X", "act('explode')", "Explode", id="explode", priority=True),
-        Binding("N", "provision", "Provision", id="provision", show=False, priority=True),
-        Binding("enter", "filter_done", show=False, priority=True),  # only while typing in the filter
-    ]
+    BINDINGS = bindings("main")  # fleet/console_names.py: KEYS
 
     def __init__(self, context: Context) -> None:
         super().__init__(id="main")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
@@ -23,6 +22,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import State
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import said, useful_hint
 from convos_tui.ui.screens.qr import (
     copy_invite,
@@ -42,13 +42,7 @@ PRESENT_CHROME = (48, 4)
 
 
 class PresentationScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "leave", "Leave", id="present-leave"),
-        Binding("n", "next", "Next conversation", id="present-next"),
-        Binding("z", "zoom", "Zoom", id="present-zoom"),
-        Binding("c", "copy", "Copy URL", id="present-copy"),
-        Binding("s", "save", "Save SVG/PNG", id="present-save"),
-    ]
+    BINDINGS = bindings("present")  # fleet/console_names.py: KEYS
 
     def __init__(self, invite: StoredInvite | None, context: Context) -> None:
         super().__init__(id="presentation")

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
@@ -21,6 +20,7 @@ from textual.widgets import Static
 
 from convos_tui.fleet.invites import StoredInvite
 from convos_tui.qr import QR, invite_file_stem, make_qr
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
@@ -127,12 +127,7 @@ def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | Non
 
 
 class QRPanel(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="qr-close"),
-        Binding("z", "zoom", "Zoom", id="qr-zoom"),
-        Binding("c", "copy", "Copy URL", id="qr-copy"),
-        Binding("s", "save", "Save SVG/PNG", id="qr-save"),
-    ]
+    BINDINGS = bindings("qr")  # fleet/console_names.py: KEYS
 
     def __init__(self, invite: StoredInvite, context: Context, *, env: str | None = None) -> None:
         super().__init__(id="qr-panel")
