@@ -25,7 +25,6 @@ import json
 import os
 import re
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -34,12 +33,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from convos_tui.fleet.actions import Actions  # noqa: E402
-from convos_tui.fleet.launchers import LauncherConfig  # noqa: E402
-from convos_tui.fleet.store import Store  # noqa: E402
-from convos_tui.instances.golden import init_golden  # noqa: E402
-from convos_tui.instances.records import Records  # noqa: E402
-from convos_tui.instances.service import InstanceService, Provision  # noqa: E402
+from convos_tui.fleet.actions import Actions
+from convos_tui.fleet.launchers import LauncherConfig
+from convos_tui.fleet.store import Store
+from convos_tui.instances.golden import init_golden
+from convos_tui.instances.records import Records
+from convos_tui.instances.service import InstanceService, Provision
 
 MARK = re.compile(r"monotonic (\d+\.\d+)")
 
@@ -105,7 +104,7 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             noticed_port = max(0.0, m["spawn_end"] - listening)
             noticed_ready = max(0.0, m["ready_end"] - max(ready, m["spawn_end"]))
             create_work = max(0.0, data["phases"]["create"] - gateway["create_call"][-1])
-            for name, value in zip(parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work)):
+            for name, value in zip(parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work), strict=True):
                 parts[name].append(value)
             added.append(sum(values[-1] for values in parts.values()))
         stop_before = time.monotonic()

@@ -106,7 +106,7 @@ class Meter:
 
     def stop(self) -> dict[str, float | None]:
         end = self.sample()
-        wall, cpu, sim, busy = (None if a is None or b is None else b - a for a, b in zip(self.start, end))
+        wall, cpu, sim, busy = (None if a is None or b is None else b - a for a, b in zip(self.start, end, strict=True))
         assert wall is not None and cpu is not None
         # The simulator is the other busy process on purpose; anything beyond it and us is noise.
         other = None if sim is None or busy is None else max(0.0, busy - cpu - sim)

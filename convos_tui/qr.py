@@ -170,6 +170,9 @@ def png_from_matrix(modules: list[list[bool]] | tuple[tuple[bool, ...], ...], *,
 
 def invite_file_stem(gateway: str, conversation_id: str | None) -> str:
     """`convos-invite-<gateway>-<conversation id prefix>`, safe as a file name whatever the names hold."""
-    safe = lambda text: re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
+
+    def safe(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
+
     stem = f"convos-invite-{safe(gateway)}"
     return f"{stem}-{safe(conversation_id[:12])}" if conversation_id else stem

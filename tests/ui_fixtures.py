@@ -52,12 +52,12 @@ REASONS = {
 def build_fleet(spec=SPEC, *, profile: str | None = None) -> Fleet:
     gateways = []
     store = Store.open(None)
-    for index, (name, state, conversation, streaming, latency, age, tags, error) in enumerate(spec):
+    for index, (name, _state, _conversation, _streaming, _latency, _age, tags, _error) in enumerate(spec):
         env = "production" if name.startswith("us") else "dev"
         gateways.append(GatewayConfig(name=name, url=f"http://127.0.0.1:{18801 + index}", env=env, tags=tags))
     poller = Poller(gateways, clock=lambda: NOW)
     poller.last_poll_at = NOW - 1
-    for name, state, conversation, streaming, latency, age, tags, error in spec:
+    for name, state, conversation, streaming, latency, age, _tags, error in spec:
         gw: GatewayState = poller.states[name]
         gw.state, gw.since = state, NOW - age
         gw.reason = error.summary if error else REASONS[state]

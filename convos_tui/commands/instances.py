@@ -19,7 +19,7 @@ from convos_tui.commands.launch import progress, provision_options, report, with
 def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
     """The instances this console launched, their processes checked (a dead one shows as crashed)."""
 
-    async def work(service) -> tuple:  # noqa: ANN001
+    async def work(service) -> tuple:
         service.refresh()
         return service.records.all(include_ended=include_ended), service.phase_stats()
 
@@ -71,7 +71,7 @@ def terminate(ctx: Context, gateways: tuple[str, ...], yes: bool, as_json: bool)
             click.echo("not terminated")
             sys.exit(3)
 
-    async def work(service) -> int:  # noqa: ANN001
+    async def work(service) -> int:
         return report(await service.terminate(list(gateways)), as_json)
 
     sys.exit(with_service(ctx, work))
@@ -89,7 +89,7 @@ def recycle(ctx: Context, gateway: str, create: bool, name: str | None, as_json:
     if name and not create:
         raise click.UsageError("--name goes with --create.")
 
-    async def work(service) -> int:  # noqa: ANN001
+    async def work(service) -> int:
         results = await service.recycle(gateway, Provision(create=create, name=name), on_phase=progress(as_json))
         return report(results, as_json)
 

@@ -97,7 +97,7 @@ def launch(ctx: Context, launcher_name: str | None, count: int, create: bool, na
     if name and not create:
         raise click.UsageError("--name goes with --create.")
 
-    async def work(service) -> int:  # noqa: ANN001
+    async def work(service) -> int:
         try:
             launcher = service.launcher(launcher_name)
         except ValueError as exc:

@@ -117,12 +117,12 @@ class PollProcess:
                 if on_poll is not None:
                     try:
                         on_poll(state)
-                    except Exception as exc:  # noqa: BLE001
+                    except Exception as exc:
                         self.failure = f"{type(exc).__name__}: {exc}"
         if batch.transitions and on_transitions is not None:
             try:
                 on_transitions(batch.transitions)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.failure = f"{type(exc).__name__}: {exc}"
         poller.polls, poller.last_poll_at = batch.polls, batch.last_poll_at
 

@@ -57,7 +57,7 @@ class Poller(PollLoop):
         self.paused = True  # dispatch nothing new while stopping
         try:
             thread.call(self.stop(), timeout=timeout_s)
-        except Exception:  # noqa: BLE001 - timed out or failed: the loop is stopped regardless
+        except Exception:
             pass
         thread.close(timeout_s)  # a daemon thread: it cannot keep the process alive
         self._thread = None
@@ -75,7 +75,7 @@ class Poller(PollLoop):
         self._remote = PollProcess(self, on_lost=self._lost)
         try:
             self._remote.start()
-        except Exception as exc:  # noqa: BLE001 - whatever stops it, polling goes on in a thread
+        except Exception as exc:
             self._remote = None
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             self.failure = f"the polling process could not start ({reason})"

@@ -430,7 +430,7 @@ class Store:
     @_locked
     def counts(self) -> dict[str, int]:
         return {
-            table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - fixed names
+            table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("transitions", "conversations", "audit")
         }
 

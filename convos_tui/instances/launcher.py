@@ -90,7 +90,7 @@ def pool_key(directory: Path) -> str | None:
     """The instance's pool key, read from its own config (never stored elsewhere)."""
     try:
         value = load_config(directory / STATE_DIR)["channels"]["convos"]["poolApiKey"]
-    except Exception:  # noqa: BLE001 - a missing or broken config simply has no key
+    except Exception:
         return None
     return value if isinstance(value, str) else None
 
@@ -148,7 +148,7 @@ def _bindable(port: int) -> bool:
 
 def spawn(launcher: LauncherConfig, directory: Path, port: int, cache: Path) -> subprocess.Popen[bytes]:
     """Start the gateway in a session of its own (it outlives the command that launched it)."""
-    log = open(directory / LOG_FILE, "ab", buffering=0)  # noqa: SIM115 - the child keeps it
+    log = open(directory / LOG_FILE, "ab", buffering=0)
     try:
         return subprocess.Popen(command(launcher, port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 cwd=directory, env=environment(launcher, directory, cache), start_new_session=True)
@@ -193,7 +193,7 @@ def alive(pid: int | None, started: str | None) -> bool:
 async def port_open(port: int) -> bool:
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1.0)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     with contextlib.suppress(OSError):

@@ -20,22 +20,24 @@ from typing import Any
 from convos_tui.api import errors
 from convos_tui.api.client import GatewayClient
 from convos_tui.api.endpoint import Timeouts
+from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import STORE_FILE
 from convos_tui.fleet.inventory import GatewayConfig, Inventory
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.store import Store
 from convos_tui.instances import launcher as proc
-from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.instances.golden import check_golden, load_config
 from convos_tui.instances.records import (
     CRASHED,
-    FAILED as RECORD_FAILED,
     RUNNING,
     STARTING,
     TERMINATED,
     InstanceRecord,
     Records,
+)
+from convos_tui.instances.records import (
+    FAILED as RECORD_FAILED,
 )
 
 INSTANCES_DIR = "instances"

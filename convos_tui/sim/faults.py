@@ -24,7 +24,7 @@ _GARBAGE = {
     # Invalid UTF-8 (a lone continuation byte, a truncated sequence, an encoded surrogate) and invalid JSON.
     "bytes": b'\xff\xfe{"ready":\x80tru\xc3(, "conversation": {"id": "\xed\xa0\x80\xf0\x9f"}',
     # Valid UTF-8, cut off in the middle of a value.
-    "json": '{"ready":true,"conversation":{"id":"5e2c0b8a7f","streaming":tru'.encode(),
+    "json": b'{"ready":true,"conversation":{"id":"5e2c0b8a7f","streaming":tru',
     # Valid JSON of the wrong shape and types.
     "shape": b'{"ready":"yes","conversation":7}',
 }

@@ -40,7 +40,8 @@ def test_credentials_are_redacted_by_shape_and_known_tokens_by_value():
 def test_every_error_text_a_gateway_sends_is_neutralised(status):
     Endpoint("http://127.0.0.1:1", token="known-token-43")
     hostile = "\x1b]52;c;cHduZWQ=\x07\x1b[2J \u202eRTL Bearer known-token-43 known-token-43"
-    body = ('{"error": "%s"}' % hostile.encode("unicode_escape").decode().replace('"', '\\"')).encode()
+    escaped = hostile.encode("unicode_escape").decode().replace('"', '\\"')
+    body = f'{{"error": "{escaped}"}}'.encode()
     with pytest.raises(errors.GatewayError) as raised:
         decode_answer("create", status, "application/json", body)
     text = raised.value.summary + raised.value.detail

@@ -14,7 +14,6 @@ from convos_tui.cli import main
 from convos_tui.sim import GatewaySpec, Mode
 from tests.threaded_fleet import ThreadFleet
 
-
 SPECS = [
     GatewaySpec("idle-1"),
     GatewaySpec("live-1", Mode.BOUND),

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.threaded_fleet import ThreadFleet
 from convos_tui.sim import GatewaySpec
+from tests.threaded_fleet import ThreadFleet
 
 TOKEN = "S3CRET-pool-key-1234567890"
 HOSTILE = "\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b[31mRED \u202eRTL\u2066 \x9b31m \x00"
@@ -66,7 +66,7 @@ def echo_gateway(tmp_path):
 
 def everything_stored(home):
     with sqlite3.connect(f"{home['XDG_DATA_HOME']}/convos-tui/store.sqlite3") as db:
-        return json.dumps([db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed names
+        return json.dumps([db.execute(f"SELECT * FROM {table}").fetchall()
                            for table in ("audit", "transitions", "conversations")])
 
 

@@ -235,7 +235,7 @@ async def test_stop_never_hangs_when_a_wake_up_races_the_cancel():
         for _ in range(20):
             poller = Poller(configs(fleet), interval_s=60)
             await poller.start()
-            await wait_for(lambda: poller.polls >= 1)  # the next poll is a minute away: the loop waits
+            await wait_for(lambda poller=poller: poller.polls >= 1)  # the next poll is a minute away: the loop waits
             await asyncio.sleep(0.01)
             poller.resume()
             await asyncio.wait_for(poller.stop(), timeout=3)

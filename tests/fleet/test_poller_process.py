@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import convos_tui
-
 from convos_tui.api.endpoint import Timeouts
 from convos_tui.fleet import poll_process
 from convos_tui.fleet.inventory import GatewayConfig

@@ -13,8 +13,7 @@ HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py", "loop_thread.py")  # p
 
 def headless_modules():
     for layer in HEADLESS_LAYERS:
-        for path in sorted((PACKAGE / layer).rglob("*.py")):
-            yield path
+        yield from sorted((PACKAGE / layer).rglob("*.py"))
     for name in HEADLESS_MODULES:
         yield PACKAGE / name
 
