@@ -17,9 +17,9 @@ THEMES = (
 BINDING_IDS = (
     "back", "clear", "clear-marks", "create", "detail", "detail-poll-now", "events", "events-back",
     "events-filter", "events-reload", "explode", "faults-only", "filter", "gallery-close", "gallery-copy",
-    "gallery-export", "gallery-open", "help", "interval-down", "interval-up", "invite", "join", "lock", "mark",
+    "gallery-export", "gallery-open", "help", "interval-down", "interval-up", "invite", "join", "launch", "lock", "mark",
     "mark-all", "mark-range", "palette", "panel-cancel", "panel-copy", "panel-detail", "panel-save",
     "panel-submit", "pause", "poll-all", "poll-now", "present", "present-copy", "present-leave", "present-next",
     "present-save", "present-zoom", "provision", "qr-close", "qr-copy", "qr-save", "qr-zoom", "quit",
-    "raw-detail", "rename", "send", "sort", "sort-reverse", "unlock",
+    "raw-detail", "recycle", "rename", "send", "sort", "sort-reverse", "terminate", "unlock",
 )

@@ -18,13 +18,6 @@ from convos_tui.instances.records import InstanceRecord, Records
 from convos_tui.instances.service import INSTANCES_DIR, InstanceService, PhaseCallback, Provision, instance_gateway
 from convos_tui.instances import launcher as proc
 
-LAUNCHED_PREFIX = "launcher:"
-
-
-def is_launched(origin: str) -> bool:
-    return origin.startswith(LAUNCHED_PREFIX)
-
-
 class ConsoleInstances:
     """`ConsoleInstances.open(fleet, actions)`; `service` is None when the store is in memory (nowhere to keep
     the instances' directories and records), and every launch then says so."""

@@ -58,6 +58,9 @@ class MainScreen(Screen[None]):
         Binding("L", "act('unlock')", "Unlock", id="unlock", show=False),
         Binding("X", "act('explode')", "Explode", id="explode"),
         Binding("N", "provision", "Provision", id="provision", show=False),
+        Binding("a", "launch", "Launch", id="launch", show=False),
+        Binding("T", "instances('terminate')", "Terminate", id="terminate", show=False),
+        Binding("Y", "instances('recycle')", "Recycle", id="recycle", show=False),
     ]
 
     def __init__(self) -> None:
@@ -466,6 +469,16 @@ class MainScreen(Screen[None]):
                 self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
         self.app.push_screen(ProvisionPanel(idle, len(idle) if self.marked else 1), self._acted)
+
+    def action_launch(self) -> None:
+        from convos_tui.ui.screens.launch import launch_key
+
+        launch_key(self)
+
+    def action_instances(self, action: str) -> None:
+        from convos_tui.ui.screens.launch import instances_key
+
+        instances_key(self, action)
 
     def _acted(self, outcome: ActionResult | list[ActionResult] | None) -> None:
         """A panel closed: say what happened; a new invite opens at once (one) or in the gallery (many)."""
