@@ -170,7 +170,10 @@ class DetailScreen(Screen[None]):
         field(text, "url", config.display_url)
         field(text, "env", config.env)
         field(text, "tags", ", ".join(config.tags) or "-")
-        field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
+        if launched(config):  # generated at its launch, kept in its own openclaw.json (0600), never shown
+            field(text, "pool key", "its own, in its directory")
+        else:
+            field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
         field(text, "from", config.origin)
         if config.note:
             field(text, "note", config.note)
