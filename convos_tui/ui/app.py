@@ -229,6 +229,12 @@ class ConvosApp(App[None]):
                                 lambda action=action: main.action_act(action))
         yield SystemCommand(f"Provision: create conversations on idle gateways{disabled}",
                             "N, on the marked idle gateways or the first idle ones shown", main.action_provision)
+        yield SystemCommand(f"Launch instances of a launcher{disabled}", "a: launcher, count, create or join",
+                            main.action_launch)
+        for action, key in (("terminate", "T"), ("recycle", "Y")):
+            yield SystemCommand(f"{action.capitalize()} instances{disabled}",
+                                f"{key}, the marked instances or the one under the cursor",
+                                lambda action=action: main.action_instances(action))
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
         for column in view.SORTABLE:

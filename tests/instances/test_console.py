@@ -152,3 +152,33 @@ async def test_the_instructions_typed_in_the_panel_are_the_instances_own(env):
         assert len(panel.query_one("#launch-instructions").text) == 64 * 1024 + 1
         assert [r.outcome for r in await app.instances.terminate([result.gateway])] == ["ok"]
     app.fleet.close()
+
+
+async def test_recycle_from_the_console_replaces_the_instance(env):
+    from convos_tui.instances.service import Provision
+
+    app = await console(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        [first] = await app.instances.launch("sim", 1, Provision())
+        assert first.ok, first.summary
+        old = app.instances.record(first.gateway)
+        await pilot.pause()
+        app.main_screen.jump_to(old.id)
+        await pilot.press("Y")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmInstancesPanel) and app.focused.id == "cancel"
+        confirm.query_one("#instances-confirm").focus()
+        await pilot.press(*"RECYCLE", "enter")
+        await until(pilot, lambda: confirm.results is not None)
+        assert [(r.action, r.outcome) for r in confirm.results] == [("terminate", "ok"), ("launch", "ok")]
+        fresh = confirm.results[1].gateway
+        progress = confirm.query_one("#instance-progress")
+        assert progress.get_row(fresh)[3].plain.endswith(" s")  # the fresh one's phases, as it launched
+        await pilot.press("enter")
+        await pilot.pause()
+        names = app.main_screen.table.names_in_order()
+        assert fresh in names and old.id not in names
+        assert not alive(old.pid, old.pid_start) and not Path(old.dir).exists()
+        assert [r.outcome for r in await app.instances.terminate([fresh])] == ["ok"]
+    app.fleet.close()
