@@ -182,3 +182,23 @@ async def test_recycle_from_the_console_replaces_the_instance(env):
         assert not alive(old.pid, old.pid_start) and not Path(old.dir).exists()
         assert [r.outcome for r in await app.instances.terminate([fresh])] == ["ok"]
     app.fleet.close()
+
+
+async def test_choosing_another_launcher_keeps_edited_instructions(env, tmp_path):
+    from convos_tui.instances.golden import init_golden
+
+    other = tmp_path / "other-golden"
+    init_golden(other, env="dev", instructions="# Other\n")
+    env.write_config(f'\n[[launchers]]\nname = "other"\ntype = "sim"\ngolden = "{other}"\nports = "21000-21099"\n')
+    app = await console(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await launch_panel(pilot)
+        box, chooser = panel.query_one("#launch-instructions"), panel.query_one("#launch-launcher")
+        chooser.value = "other"
+        await pilot.pause()
+        assert box.text == "# Other\n"  # not edited: the chosen golden's
+        box.text = "# Mine\n"
+        chooser.value = "sim"
+        await pilot.pause()
+        assert box.text == "# Mine\n"  # edited: kept
+    app.fleet.close()

@@ -180,13 +180,15 @@ class LaunchPanel(InstancePanel):
         yield Label("invite to join (join)")
         yield Input(id="launch-invite", placeholder="https://…convos.org/v2?i=…")
         yield Label("instructions: these instances' INSTRUCTIONS.md (as shown: the golden's)")
-        yield TextArea(golden_instructions(first) if first else "", id="launch-instructions")
+        self._golden_shown = golden_instructions(first) if first else ""
+        yield TextArea(self._golden_shown, id="launch-instructions")
 
     @on(Select.Changed, "#launch-launcher")
     def _launcher_chosen(self, event: Select.Changed) -> None:
-        launcher = self._launcher()
-        if launcher is not None:
-            self.query_one("#launch-instructions", TextArea).text = golden_instructions(launcher)
+        """Another launcher, another golden: its instructions are shown, unless the ones shown were edited."""
+        launcher, box = self._launcher(), self.query_one("#launch-instructions", TextArea)
+        if launcher is not None and box.text == self._golden_shown:
+            box.text = self._golden_shown = golden_instructions(launcher)
 
     def _launcher(self):  # type: ignore[no-untyped-def]
         chosen = self.query_one("#launch-launcher", Select).value
