@@ -108,7 +108,7 @@ class InvalidRequest(GatewayError):
 
 class GatewayFailure(GatewayError):
     kind = ErrorKind.GATEWAY_FAILURE
-    hint = "The gateway failed to carry it out; the full text is kept with the error."
+    hint = "The gateway tried and failed, and nothing was retried: its full answer (the plugin's own error) says why."
 
 
 class UnexpectedAnswer(GatewayError):

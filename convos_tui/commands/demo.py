@@ -1,14 +1,32 @@
-"""`convos-tui demo`: the console on a simulated fleet, or that fleet served to the headless commands."""
+"""`convos-tui demo`: the console on a simulated fleet, or that fleet served to the headless commands.
+
+This is where the demo is composed (the simulated fleet, its config and store, the console on them), so the UI
+never imports the simulator. A test builds the console the same way:
+
+    async with demo_console(count=24, seed=0) as (demo, app):
+        await app.run_async()            # or app.run_test() in a test
+
+The simulated gateways run on a loop of their own (as the poller does), so the console's loop only draws.
+Config and store are the demo's temporary ones; when the block ends, whatever ends it, the store is closed,
+the gateways are stopped and the temporary directory is removed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED
+from convos_tui.commands.context import Context
+from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED, DemoFleet
+
+if TYPE_CHECKING:
+    from convos_tui.ui.demo import DemoApp
 
 
 @click.command()
@@ -22,32 +40,57 @@ from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED
               help="No console: print the config (stdout) and serve the fleet to other commands until Ctrl-C.")
 @click.option("--screenshots", "screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="No console: save the README's screenshots (SVG) of the seeded demo into this folder.")
-def demo(count: int, seed: int, speed: float, serve_only: bool, screenshots: Path | None) -> None:
+@click.pass_obj
+def demo(ctx: Context, count: int, seed: int, speed: float, serve_only: bool, screenshots: Path | None) -> None:
     """Try the console on a simulated fleet: live, idle, pending, flapping, stalled, starting, broken.
 
     Everything works on it: create, join one gateway to another's invite, send, lock, explode.
     Its config and history live in a temporary directory, removed when the demo ends; your own
-    config and history are neither read nor written.
+    config and history are neither read nor written. With --read-only (before `demo`), the console
+    refuses every action, as on a real fleet.
     """
     if screenshots is not None:
-        from convos_tui.ui.screenshots import take_screenshots
+        from convos_tui.commands.demo_screenshots import take_screenshots
 
         for path in asyncio.run(take_screenshots(screenshots, seed=seed)):
             click.echo(path)
         return
     try:
-        asyncio.run(_serve(count, seed, speed) if serve_only else _console(count, seed, speed))
+        asyncio.run(_serve(count, seed, speed) if serve_only else _console(count, seed, speed, ctx.read_only))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         raise click.ClickException(f"cannot serve the demo fleet: {exc}") from None
 
 
-async def _console(count: int, seed: int, speed: float) -> None:
-    from convos_tui.ui.demo import demo_console
-
-    async with demo_console(count, seed, speed=speed) as (_, app):
+async def _console(count: int, seed: int, speed: float, read_only: bool) -> None:
+    async with demo_console(count, seed, speed=speed, read_only=read_only) as (_, app):
         await app.run_async()
+
+
+@contextlib.asynccontextmanager
+async def demo_console(
+    count: int = DEFAULT_COUNT, seed: int = 0, *, speed: float = DEMO_SPEED, **app_options: Any
+) -> AsyncIterator[tuple[DemoFleet, DemoApp]]:
+    """The running demo fleet and a console on it, not yet started; everything goes when the block ends."""
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import load_inventory
+    from convos_tui.ui.demo import DemoApp
+
+    demo = DemoFleet(count, seed, speed=speed)
+    with demo.threaded():
+        inventory = load_inventory(demo.config_path, required=True)
+        fleet = await Fleet.load(inventory, data_dir=demo.data_dir)
+        try:
+            settings = inventory.settings
+            app_options.setdefault("theme", settings.theme)
+            app_options["read_only"] = app_options.get("read_only", False) or settings.read_only
+            yield demo, DemoApp(fleet, **app_options)
+        finally:
+            poller = fleet.poller
+            if poller is not None:
+                poller.stop_thread()  # the app stops it when it ran; this covers an app that failed to
+            fleet.close()
 
 
 async def _serve(count: int, seed: int, speed: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,9 +14,10 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
-from convos_tui.fleet.actions import ActionResult, Actions
+from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState, State
@@ -38,6 +40,7 @@ DARK, LIGHT = "textual-dark", "textual-light"
 # The .tcss files: in the package when installed from a wheel (convos_tui/styles), else the checkout's styles/.
 STYLE_FOLDERS = (Path(__file__).resolve().parents[1] / "styles", Path(__file__).resolve().parents[2] / "styles")
 STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_file()), STYLE_FOLDERS[-1])
+READY_TIMEOUT_S = 0.5  # how long keys typed after opening a screen may wait for its focus
 
 
 class ConvosApp(App[None]):
@@ -163,7 +166,37 @@ class ConvosApp(App[None]):
         outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
         return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
 
+    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
+        """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
+        touched, as the action service writes for a refused action, and what to tell the operator."""
+        for name in names or [None]:
+            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
+                                   detail="refused: read-only mode", elapsed_s=0.0)
+        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
+                "(and read_only = false in the config) to act.")
+
+    def action_help_quit(self) -> None:
+        # ctrl+c quits, as the README says and as k9s and lazydocker do; while typing in a field it copies
+        # (the field's own binding) or, with nothing selected, says how to quit, as Textual does.
+        if isinstance(self.focused, (Input, TextArea)):
+            super().action_help_quit()
+        else:
+            self.exit()
+
     # -- navigation ------------------------------------------------------------------------------
+    async def open_screen(self, screen: Screen[object], callback: Callable[[object], None] | None = None) -> None:
+        """Push a screen and return once it has its focus (its first field, if it has one).
+
+        Called from a priority binding, this runs in the app's own task, which is the one that hands each key
+        to the focused widget: keys typed right after the one that opened the screen (a fast typist, a paste)
+        wait in the app's queue meanwhile, then all go to the screen's field, in order. Without the wait they
+        went to the table underneath or to the screen before its field existed."""
+        await self.push_screen(screen, callback)  # type: ignore[arg-type]
+        ready = asyncio.Event()
+        screen.call_later(ready.set)  # behind the screen's resume, where it takes its focus
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), READY_TIMEOUT_S)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -230,7 +263,7 @@ class ConvosApp(App[None]):
         yield SystemCommand(f"Provision: create conversations on idle gateways{disabled}",
                             "N, on the marked idle gateways or the first idle ones shown", main.action_provision)
         yield SystemCommand(f"Launch instances of a launcher{disabled}", "a: launcher, count, create or join",
-                            main.action_launch)
+                            lambda: main.action_instances("launch"))
         for action, key in (("terminate", "T"), ("recycle", "Y")):
             yield SystemCommand(f"{action.capitalize()} instances{disabled}",
                                 f"{key}, the marked instances or the one under the cursor",

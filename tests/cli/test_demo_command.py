@@ -145,3 +145,77 @@ def test_the_readme_says_how_to_start_it_and_describes_the_seed_0_fleet():
     ]
     slow = next(g for g in plan if g.role is Role.SLOW)
     assert f"every answer takes {slow.spec.latency:g} s" in table
+
+
+class Terminal:
+    """A real process in a pseudo-terminal of a given size, as a person runs the console: keys in, screen out."""
+
+    def __init__(self, env, *args, size=(120, 40)):
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        self.process = subprocess.Popen([sys.executable, "-m", "convos_tui", *args], stdin=slave, stdout=slave,
+                                        stderr=slave, env={**env, "TERM": "xterm-256color"}, close_fds=True,
+                                        start_new_session=True)
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, text, timeout=30.0):
+        import select
+
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.output:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{text!r} never shown; last output: {self.output[-2000:]!r}")
+            ready, _, _ = select.select([self.master], [], [], min(left, 0.2))
+            if ready:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:  # the process ended
+                    raise AssertionError(f"{text!r} never shown before the end") from None
+
+    def type(self, keys):
+        os.write(self.master, keys.encode())
+
+    def drain(self):
+        """Read what is left, so the process never blocks writing to the terminal."""
+        import select
+
+        while select.select([self.master], [], [], 0)[0]:
+            try:
+                if not os.read(self.master, 65536):
+                    return
+            except OSError:
+                return
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.master)
+
+
+def test_read_only_holds_in_the_demo_console(tmp_path):
+    # Before: `convos-tui --read-only demo` ignored the flag: no READ-ONLY, and `c` then ctrl+s created.
+    dirs, env = environment(tmp_path)
+    terminal = Terminal(env, "--read-only", "demo", "--count", "6", "--speed", "10")
+    try:
+        terminal.read_until("READ-ONLY")
+        terminal.type("c")
+        terminal.read_until("create refused")  # said at once, and written to the audit
+        terminal.type("\x13")  # ctrl+s: no panel is open, nothing is sent
+        terminal.drain()
+        started = time.monotonic()
+        terminal.type("q")
+        while terminal.process.poll() is None and time.monotonic() - started < 15:
+            terminal.drain()
+            time.sleep(0.02)
+        assert terminal.process.wait(timeout=1) == 0
+    finally:
+        terminal.close()
+    assert list(dirs["tmp"].iterdir()) == []

@@ -13,17 +13,18 @@ from convos_tui.sim import GatewaySpec, Mode, SimFleet
 from convos_tui.ui.app import ConvosApp
 from convos_tui.ui.screens import actions as panels
 from convos_tui.ui.screens.qr import QRPanel
+from tests.functional.keys import burst
 
 
 @contextlib.asynccontextmanager
-async def console(*specs, read_only=False, speed=500):
+async def console(*specs, read_only=False, speed=500, size=(120, 40)):
     async with SimFleet(list(specs), speed=speed) as sim:
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
         await poller.sweep()
         fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways, poller=poller)  # type: ignore[arg-type]
         app = ConvosApp(fleet, live=False, read_only=read_only)
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             yield sim, app, pilot
 
 
@@ -35,9 +36,9 @@ async def move_to(app, pilot, name):
 async def finish(pilot, panel):
     for _ in range(200):
         await asyncio.sleep(0.02)
-        if panel.result is not None and not panel.busy:
+        if panel.flow.outcome is not None and not panel.busy:
             await pilot.pause()
-            return panel.result
+            return panel.flow.outcome
     raise AssertionError("the action did not finish")
 
 
@@ -74,7 +75,9 @@ async def test_an_error_is_shown_in_words_with_the_full_text_one_key_away():
         await pilot.press("ctrl+s")
         await finish(pilot, panel)
         assert "already holds a conversation: provision a fresh instance" in result_text(panel)
+        assert result_text(panel).count("provision a fresh instance") == 1  # the hint said it again
         await pilot.press("escape")
+        assert "bound: create failed: already holds" in app.main_screen._message.plain
         await move_to(app, pilot, "offline")
         await pilot.press("m")
         panel = app.screen
@@ -82,31 +85,61 @@ async def test_an_error_is_shown_in_words_with_the_full_text_one_key_away():
         await pilot.press("ctrl+s")
         await finish(pilot, panel)
         assert "failed:" in result_text(panel) and "d shows the gateway's full answer" in result_text(panel)
+        assert result_text(panel).count("failed:") == 1  # before: "failed: failed: …"
+        assert "the full text is kept with the error" not in result_text(panel)  # a hint that said nothing
         panel.query_one("#cancel", Button).focus()
         await pilot.press("d")
         assert "Command failed:" in result_text(panel) and "USAGE" in result_text(panel)
 
 
-async def test_explode_needs_the_gateways_name_and_cancel_has_the_focus():
+async def test_explode_wants_the_name_in_its_focused_box_and_enter_confirms_or_says_why_not():
+    # Before: Cancel had the focus, so the name typed was dropped silently, and enter in the box did nothing.
     async with console(GatewaySpec("doomed", Mode.BOUND)) as (sim, app, pilot):
         await move_to(app, pilot, "doomed")
-        await pilot.press("X")
+        await burst(pilot, "X", *"doome", "enter")  # typed fast, one letter short
         panel = app.screen
         assert isinstance(panel, panels.ExplodePanel)
-        assert panel.focused is panel.query_one("#cancel", Button)
+        confirm = panel.query_one("#confirm", Input)
+        assert confirm.value == "doome" and panel.focused is confirm
         assert str(panel.query_one("#go", Button).label) == "Explode"
         assert panel.query_one("#go", Button).disabled
+        assert "'doome' is not doomed: type the gateway's name exactly" in result_text(panel)
+        assert sim.gateway("doomed").bound is not None  # nothing sent
         warning = " ".join(w.render().plain for w in panel.query(Static))
-        assert sim.gateway("doomed").bound in warning and "Type the gateway's name, doomed" in warning
-        panel.query_one("#confirm", Input).value = "doome"
-        await pilot.pause()
-        assert panel.query_one("#go", Button).disabled
-        panel.query_one("#confirm", Input).value = "doomed"
-        await pilot.pause()
-        assert not panel.query_one("#go", Button).disabled
-        await pilot.press("ctrl+s")
+        assert sim.gateway("doomed").bound in warning and "Type the gateway's name, doomed, then enter" in warning
+        await burst(pilot, "d", "enter")
         result = await finish(pilot, panel)
         assert result.ok and sim.gateway("doomed").bound is None
+
+
+async def test_explode_says_what_it_does_and_which_gateways_stay_in_the_conversation():
+    # Before: "destroys … for everyone in it", yet the joiner stays live in the same conversation.
+    cid = "ef" * 16
+    async with console(GatewaySpec("creator", Mode.BOUND, conversation_id=cid),
+                       GatewaySpec("joiner", Mode.BOUND, conversation_id=cid)) as (sim, app, pilot):
+        await move_to(app, pilot, "creator")
+        await pilot.press("X")
+        warning = " ".join(w.render().plain for w in app.screen.query(Static))
+        assert "for everyone" not in warning
+        assert f"Explode {cid} on creator" in warning and "deletes its keys" in warning
+        assert "Other gateways in it stay in it: joiner" in warning
+
+
+async def test_create_on_a_live_gateway_warns_before_sending_and_the_result_shows_at_80x24():
+    # Before: no warning, then a 409 whose result line was scrolled out of view at 80x24.
+    async with console(GatewaySpec("busy", Mode.BOUND), size=(80, 24)) as (sim, app, pilot):
+        await move_to(app, pilot, "busy")
+        await pilot.press("c")
+        panel = app.screen
+        warning = panel.query_one("#panel-warning", Static).render().plain
+        assert "busy is live and holds conversation" in warning and "will refuse this (409" in warning
+        assert not [m for m, _, _ in sim.gateway("busy").request_log if m == "POST"]
+        await pilot.press("ctrl+s")
+        await finish(pilot, panel)
+        line = panel.query_one("#panel-result", Static)
+        assert "already holds a conversation" in result_text(panel)
+        assert line.region.height and app.screen.region.contains_region(line.region)  # on screen
+        assert panel.query_one("#go", Button).region.bottom <= 24
 
 
 async def test_lock_warns_that_earlier_invites_stop_working():
@@ -133,15 +166,94 @@ async def test_read_only_greys_out_every_action_in_keys_and_palette():
         assert all(method == "GET" for method, _, _ in sim.gateway("a").request_log)  # only polls, no action
 
 
-async def test_a_panel_opens_with_its_first_field_focused_so_a_paste_lands_in_it():
+async def test_keys_typed_right_after_the_panel_key_all_land_in_its_first_field():
+    # A fast typist or a paste: the keys come in the same burst as `J`, before the panel exists.
     async with console(GatewaySpec("a")) as (sim, app, pilot):
         await move_to(app, pilot, "a")
-        await pilot.press("J")
+        await burst(pilot, "J", *"abc")
         panel = app.screen
         assert isinstance(panel, panels.JoinPanel)
-        await pilot.press(*"abc")
         assert panel.query_one("#invite", Input).value == "abc"
-        await pilot.press("ctrl+s")  # not an invite: refused in the panel, and the focus leaves the field
+        await pilot.press("escape")
+        await burst(pilot, "c", *"Booth demo")
+        assert isinstance(app.screen, panels.CreatePanel) and app.screen.query_one("#name", Input).value == "Booth demo"
+        await pilot.press("escape")
+        await burst(pilot, "m", *"hello", "ctrl+s")  # the message is whole when ctrl+s reads it
+        panel = app.screen
+        assert isinstance(panel, panels.SendPanel)
+        await finish(pilot, panel)
+        assert panel.query_one("#message", TextArea).text == "hello"
+
+
+async def test_after_a_refusal_the_focus_stays_in_the_field_so_a_corrected_invite_lands_in_it():
+    # Before: the focus went to Cancel, a corrected invite typed next went nowhere and enter closed the panel.
+    async with console(GatewaySpec("a")) as (sim, app, pilot):
+        await move_to(app, pilot, "a")
+        await burst(pilot, "J", "x", "ctrl+s")
+        panel = app.screen
         result = await finish(pilot, panel)
-        assert result.outcome == "refused"
-        assert panel.focused is panel.query_one("#cancel", Button)
+        assert result.outcome == "refused" and "too short to be an invite" in result_text(panel)
+        invite = panel.query_one("#invite", Input)
+        assert panel.focused is invite
+        await pilot.press("backspace")
+        await burst(pilot, *"yz", "enter")
+        assert invite.value == "yz" and app.screen is panel  # enter sends nothing, and says what does
+        assert "enter does not send: ctrl+s (or Join) does" in result_text(panel)
+
+
+async def test_the_status_line_drops_an_earlier_message_when_a_panel_opens():
+    async with console(GatewaySpec("a", Mode.BOUND)) as (sim, app, pilot):
+        await move_to(app, pilot, "a")
+        await pilot.press("m", "ctrl+s")  # empty: refused
+        await finish(pilot, app.screen)
+        await pilot.press("escape")
+        assert "send refused: not sent: the message is empty" in app.main_screen._message.plain
+        await pilot.press("m")
+        assert app.main_screen._message.plain == ""  # the old refusal is not shown under the new panel
+
+
+async def test_an_unexpected_error_is_shown_in_the_panel_and_the_console_goes_on():
+    # A store that cannot write (here: closed under the action service) raises what no action catches.
+    async with console(GatewaySpec("a", Mode.BOUND), GatewaySpec("b", Mode.BOUND)) as (sim, app, pilot):
+        await move_to(app, pilot, "a")
+        await pilot.press("l")
+        panel = app.screen
+        app.fleet.store.close()
+        await pilot.press("ctrl+s")
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if "unexpected error" in result_text(panel):
+                break
+        assert app.is_running and app.screen is panel and not panel.busy
+        assert "the lock stopped on an unexpected error: ProgrammingError" in result_text(panel)
+        assert not panel.query_one("#go", Button).disabled
+
+
+async def test_the_create_panel_is_drawn_before_its_heavy_fields_are_mounted():
+    # Item 17: `c` took 243-524 ms to show its panel. Its selects and text area cost most of that; they are
+    # mounted right after the first frame, which has the title, the focused name field and the buttons.
+    from textual.widgets import Select
+
+    from tests.ui_fixtures import make_app
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.main_screen.jump_to("eu-pool-1")
+        await pilot.pause()
+        first: list[tuple[bool, bool, bool]] = []
+        display = app._display
+
+        def spy(screen, renderable):
+            if not first and isinstance(screen, panels.CreatePanel) and screen.query_one("#go").region.height:
+                first.append((screen.focused is screen.query_one("#name", Input), bool(screen.query(TextArea)),
+                              bool(screen.query(Select))))
+            return display(screen, renderable)
+
+        app._display = spy
+        await pilot.press("c")
+        await pilot.pause()
+        assert first == [(True, False, False)]  # drawn with the name field focused, before the heavy fields
+        panel = app.screen
+        assert panel.query_one("#instructions", TextArea) and len(panel.query(Select)) == 2  # then mounted
+        assert panel.values() == {"name": None, "env": "dev", "profile_name": None, "description": None,
+                                  "permissions": None, "instructions": None}

@@ -12,6 +12,7 @@ from convos_tui.ui.screens.gallery import InviteGallery
 from convos_tui.ui.screens.qr import QRPanel
 from convos_tui.ui.widgets.qr import QRCodeView
 from tests.functional.test_action_panels import console, move_to, result_text
+from tests.functional.keys import burst
 
 
 async def mark(app, pilot, *names):
@@ -23,9 +24,9 @@ async def mark(app, pilot, *names):
 async def run_over(pilot, panel, timeout=10.0):
     for _ in range(int(timeout / 0.02)):
         await asyncio.sleep(0.02)
-        if panel.results is not None:
+        if panel.flow.outcome is not None and not panel.busy:
             await pilot.pause()
-            return panel.results
+            return panel.flow.outcome
     raise AssertionError("the bulk run did not finish")
 
 
@@ -47,15 +48,17 @@ async def test_explode_on_marked_gateways_needs_the_word_and_lists_every_result(
         assert "explode 3 conversations on 3 gateways" in summary
         assert sorted(summary.splitlines()[1].split(", ")) == ["a", "b", "c"]
         assert "Type EXPLODE below to confirm" in summary
-        assert panel.focused is panel.query_one("#cancel", Button)
+        confirm = panel.query_one("#bulk-confirm", Input)
+        assert panel.focused is confirm  # what is typed lands in the box (before: Cancel had the focus)
         go = panel.query_one("#go", Button)
-        panel.query_one("#bulk-confirm", Input).value = "explode"
-        await pilot.pause()
-        assert go.disabled  # the word, in capitals
-        panel.query_one("#bulk-confirm", Input).value = "EXPLODE"
+        await burst(pilot, *"explode", "enter")
+        assert go.disabled and panel.flow.outcome is None  # the word, in capitals: nothing was sent
+        assert "type EXPLODE in capitals to confirm: 'explode' is not it" in result_text(panel)
+        assert panel.focused is confirm
+        confirm.value = "EXPLODE"
         await pilot.pause()
         assert not go.disabled
-        await pilot.press("ctrl+s")
+        await pilot.press("enter")  # enter in the box confirms
         results = await run_over(pilot, panel)
         assert sorted((r.gateway, r.outcome) for r in results) == [("a", "ok"), ("b", "ok"), ("c", "failed")]
         assert sim.gateway("a").bound is None and sim.gateway("b").bound is None
@@ -173,3 +176,33 @@ async def test_read_only_refuses_bulk_and_provision():
         assert app.main_screen.check_action("provision", ()) is None
         await pilot.press("N", "X")
         assert app.screen is app.main_screen
+
+
+async def test_the_summary_counts_distinct_conversations():
+    # Before: "explode 3 conversations on 3 gateways" when two of them share one (a creator and its joiner).
+    shared = "ab" * 16
+    specs = [GatewaySpec("a", Mode.BOUND, conversation_id=shared), GatewaySpec("b", Mode.BOUND, conversation_id=shared),
+             GatewaySpec("c", Mode.BOUND)]
+    async with console(*specs) as (sim, app, pilot):
+        await pilot.press("asterisk", "X")
+        assert "explode 2 conversations on 3 gateways" in app.screen.query_one("#bulk-summary", Static).render().plain
+        await pilot.press("escape", "m")
+        assert "send this message into 2 conversations on 3 gateways" in app.screen.query_one(
+            "#bulk-summary", Static).render().plain
+
+
+async def test_an_unexpected_error_on_one_gateway_is_its_row_and_the_run_finishes():
+    # A store that cannot write raises what the action service does not catch: before, the worker's error ended
+    # the console while the other requests were in flight.
+    async with console(GatewaySpec("a", Mode.BOUND), GatewaySpec("b", Mode.BOUND)) as (sim, app, pilot):
+        await pilot.press("asterisk", "l")
+        panel = app.screen
+        await burst(pilot, *"LOCK")
+        app.fleet.store.close()
+        await pilot.press("enter")
+        results = await run_over(pilot, panel)
+        assert app.is_running and app.screen is panel
+        assert [(r.gateway, r.outcome) for r in results] == [("a", "unknown"), ("b", "unknown")]
+        assert all("unexpected error: ProgrammingError" in r.summary for r in results)
+        assert rows(panel)["a"][1] == "unknown"
+        assert sim.gateway("a").locked and sim.gateway("b").locked  # sent and done: only the audit failed

@@ -9,6 +9,7 @@ from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.help import HelpScreen
 from convos_tui.ui.widgets.fleet_table import FleetTable
+from tests.functional.keys import burst
 from tests.ui_fixtures import NOW, make_app
 
 
@@ -182,8 +183,29 @@ async def test_detail_events_and_help_open_and_close():
         assert isinstance(app.screen, HelpScreen)
         help_text = app.screen.query_one(Static).render().plain
         assert "poll-now" in help_text and "faults-only" in help_text and "[keymap]" in help_text
+        # enter is the table's key (select the row), and the detail is the screen's answer: listed all the same
+        assert any(line.split()[1:] == ["Detail", "detail"] for line in help_text.splitlines() if line.strip())
         await pilot.press("escape")
         assert app.screen is app.main_screen
+
+
+async def test_d_in_the_detail_of_a_gateway_without_an_error_says_so():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")  # eu-booth-2: flapping, but its polls answer
+        assert app.fleet.states["eu-booth-2"].error is None
+        await pilot.press("d")
+        assert [n.message for n in app._notifications] == ["no error to show: the last poll of eu-booth-2 succeeded"]
+
+
+async def test_ctrl_c_quits_the_console_but_not_while_typing():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", "x", "ctrl+c")  # in the filter box: copies, or says how to quit
+        assert app.is_running
+        await pilot.press("escape", "ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
 
 
 async def test_read_only_badge():
@@ -191,6 +213,21 @@ async def test_read_only_badge():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "READ-ONLY" in summary(app)
+
+
+async def test_a_greyed_action_key_in_read_only_says_why_and_is_audited():
+    # Before: nothing happened at all, and nothing was written to the audit.
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        before = len(app.fleet.store.audit_log())
+        await pilot.press("X")
+        assert app.screen is app.main_screen
+        assert "read-only mode: explode refused (recorded in the audit)" in status_line(app)
+        await pilot.press("space", "space", "m")  # two marked: one row each
+        rows = app.fleet.store.audit_log()[: len(app.fleet.store.audit_log()) - before]
+        assert sorted((row["action"], row["gateway"], row["outcome"]) for row in rows) == [
+            ("explode", "eu-booth-2", "refused"), ("send", "eu-booth-2", "refused"), ("send", "eu-pool-3", "refused")]
+        assert all(row["detail"] == "refused: read-only mode" for row in rows)
 
 
 async def test_keymap_overrides_and_unknown_ids_are_reported():
@@ -313,3 +350,20 @@ async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(
                     break
                 await pilot.pause(0.1)
             assert fleet.states["a"].state is State.IDLE
+
+
+async def test_keys_typed_right_after_slash_all_go_to_the_filter():
+    # `/tag:eu` in one burst (a fast typist, a paste): before, `e` opened the events screen or the filter
+    # got `:eu` or `ag:eu`; every key after `/` belongs to the filter box, however fast it comes.
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await burst(pilot, "slash", *"tag:eu", "enter")
+        assert app.screen is app.main_screen
+        assert app.main_screen.filter.expression == "tag:eu"
+        assert sorted(table(app).names_in_order()) == ["eu-booth-1", "eu-booth-2", "eu-pool-1", "eu-pool-2", "eu-pool-3"]
+        # enter gave the keys back to the table, at once: `f` right after it is the faults key, not a letter
+        await burst(pilot, "slash", "ctrl+a", "ctrl+k", *"lab", "enter", "f")
+        assert app.main_screen.filter.expression == "lab" and app.main_screen.faults_only
+        # and escape in the box clears it and gives the keys back as fast
+        await burst(pilot, "slash", *"xyz", "escape", "f")
+        assert app.main_screen.filter.expression == "" and not app.main_screen.faults_only

@@ -10,7 +10,8 @@ import time
 
 from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role
-from convos_tui.ui.demo import DemoApp, demo_console
+from convos_tui.commands.demo import demo_console
+from convos_tui.ui.demo import DemoApp
 from convos_tui.ui.widgets.fleet_table import FleetTable
 
 # Every state the demo is there to show (slow is a latency, checked apart).

@@ -84,13 +84,19 @@ async def test_the_code_is_zoomed_when_the_screen_allows_it():
         assert view.zoom == 1
 
 
-async def test_read_only_refuses_and_says_so():
+async def test_read_only_refuses_and_says_so_once():
     async with console(GatewaySpec("a"), read_only=True) as (sim, app, pilot):
-        await pilot.press("P", "n")
+        await pilot.press("P")
         screen = app.screen
+        notice = screen.query_one("#present-notice", Static).render().plain
+        assert "press n" not in notice and "read-only mode creates none" in notice  # before: "press n to create"
+        assert "n next" not in screen.query_one("#present-keys", Static).render().plain
+        await pilot.press("n")
         await until(pilot, lambda: not screen.busy)
-        assert "refused: read-only mode" in message(screen)
+        assert "a: refused: read-only mode." in message(screen)
+        assert "refused: refused" not in message(screen)  # before: "refused: refused: read-only mode"
         assert sim.gateway("a").bound is None and not screen.query_one(QRCodeView).display
+        assert [(r["action"], r["outcome"]) for r in app.fleet.store.audit_log()] == [("create", "refused")]
 
 
 async def test_a_failed_create_is_shown_and_never_retried():

@@ -1,4 +1,5 @@
-"""The layer rule of DESIGN.md: nothing below the UI imports Textual."""
+"""The layer rule of DESIGN.md: nothing below the UI imports Textual, and the UI does not import the simulator
+(the simulator sits beside the console, not below it: the demo is composed in `commands/demo.py`)."""
 
 import ast
 import pathlib
@@ -6,8 +7,8 @@ import subprocess
 import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "convos_tui"
-HEADLESS_LAYERS = ("api", "fleet", "sim")
-HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py")  # pure modules beside the layers, shared by the UI and the CLI
+HEADLESS_LAYERS = ("api", "fleet", "sim", "instances")
+HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py", "loop_thread.py")  # pure modules beside the layers, shared by the UI and the CLI
 
 
 def headless_modules():
@@ -18,9 +19,10 @@ def headless_modules():
         yield PACKAGE / name
 
 
-def test_no_headless_source_names_textual():
+def imports(paths, forbidden):
+    """`file:line imports module` for every import (at any depth: deferred ones too) of a module under `forbidden`."""
     offenders = []
-    for path in headless_modules():
+    for path in paths:
         tree = ast.parse(path.read_text(), str(path))
         for node in ast.walk(tree):
             names = []
@@ -28,8 +30,30 @@ def test_no_headless_source_names_textual():
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names if n.split(".")[0] == "textual"]
-    assert not offenders, offenders
+            offenders += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names
+                          if n == forbidden or n.startswith(forbidden + ".")]
+    return offenders
+
+
+def test_no_headless_source_names_textual():
+    assert not imports(headless_modules(), "textual")
+
+
+def test_the_ui_does_not_import_the_simulator():
+    ui = sorted((PACKAGE / "ui").rglob("*.py"))
+    assert len(ui) >= 10
+    assert not imports(ui, "convos_tui.sim")
+
+
+def test_importing_the_ui_does_not_load_the_simulator():
+    code = (
+        "import importlib, pkgutil, sys, convos_tui.ui as ui\n"
+        "for m in pkgutil.walk_packages(ui.__path__, 'convos_tui.ui.'): importlib.import_module(m.name)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('convos_tui.sim'))\n"
+        "print(loaded); sys.exit(1 if loaded else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_importing_the_headless_layers_does_not_load_textual():

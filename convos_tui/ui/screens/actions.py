@@ -3,7 +3,8 @@ on the marked ones.
 
 Every panel only gathers what to do and shows what happened: the work is the action service's (read-only,
 audit, stored invites, re-poll, bounded concurrency). Errors are shown in the panel, in words, with the
-full text one key away.
+full text one key away. On one gateway the panel's flow is a `ResultLine`; on several it is a `BulkRun`
+(widgets/bulk_run.py): the panel follows either the same way.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, ProgressBar, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.worker import Worker, WorkerState
 
-from convos_tui.api.interpret import one_line
-from convos_tui.export import write_csv_and_json
-from convos_tui.fleet.actions import OK, REFUSED, UNKNOWN, ActionResult, tally
+from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.inventory import GatewayConfig
-from convos_tui.fleet.state import State
+from convos_tui.fleet.state import State, short_id
+from convos_tui.ui.results import counted
+from convos_tui.ui.widgets.bulk_run import BulkRun
+from convos_tui.ui.widgets.result_line import ResultLine
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp
@@ -34,11 +38,12 @@ PERMISSIONS = [("default (all members)", ""), ("all members may add", "all-membe
 
 
 class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
-    """The frame every panel shares: a title, the form, a result line, Cancel and the action's button.
+    """The frame every panel shares: a title, the form, its flow (the result line, or the bulk run), Cancel and
+    the action's button.
 
-    On one gateway the panel shows the result in words. On several (the marked rows) it first says what
-    will happen and asks for the action's word typed in capitals, then runs the action with bounded
-    concurrency behind a progress bar, and lists the result of every gateway, to copy or save.
+    On one gateway the panel shows the result in words. On several (the marked rows) it first says what will
+    happen and asks for the action's word typed in capitals, then runs the action with bounded concurrency
+    behind a progress bar, and lists the result of every gateway, to copy or save.
     """
 
     BINDINGS = [
@@ -53,16 +58,14 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     TITLE = ""
     BUTTON = "Go"
     BUTTON_VARIANT = "primary"
+    ALWAYS_BULK = False  # the summary, the typed word and the results list even on one gateway
 
     def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig]) -> None:
         super().__init__(classes="action-panel")
         self.gateways = [gateways] if isinstance(gateways, GatewayConfig) else list(gateways)
         self.gateway = self.gateways[0]
-        self.result: ActionResult | None = None
-        self.results: list[ActionResult] | None = None  # bulk: one per gateway, once the run is over
         self.busy = False
-        self.stopping = False
-        self.bulk = len(self.gateways) > 1  # confirm with a word, progress bar, results list
+        self.bulk = self.ALWAYS_BULK or len(self.gateways) > 1
 
     @property
     def convos(self) -> ConvosApp:
@@ -70,21 +73,16 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
 
     def compose(self) -> ComposeResult:
         target = counted(len(self.gateways), "gateway") if self.bulk else self.gateway.name
+        self.flow: ResultLine | BulkRun = (
+            BulkRun(self.ACTION, self.gateways, self.bulk_what, clock=self.convos.clock) if self.bulk
+            else ResultLine(self.gateway, self.progress(), clock=self.convos.clock))
         with Vertical(classes="panel-box"):
             yield Static(Text(f"{self.TITLE} — {target}", style="bold"), classes="panel-title")
-            if self.bulk:
-                yield Static(self.bulk_summary(), id="bulk-summary")
-            # The form scrolls inside a height that fits the terminal, so the buttons are always on screen.
+            # The form scrolls inside a height that fits the terminal; the flow (the result) and the buttons
+            # are below it, so they stay on screen at 80×24 however long the form.
             with VerticalScroll(classes="panel-form"):
                 yield from self.form()
-                if not self.bulk:
-                    yield Static(id="panel-result")
-            if self.bulk:
-                # Once the run starts, the results take the form's place.
-                yield ProgressBar(total=len(self.gateways), show_eta=False, id="bulk-progress")
-                yield DataTable(id="bulk-results", cursor_type="row", zebra_stripes=True)
-                yield Static(id="panel-result")
-                yield Input(placeholder=f"type {self.word} to confirm", id="bulk-confirm")
+            yield self.flow
             with Horizontal(classes="panel-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]
@@ -94,134 +92,119 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
 
     def on_mount(self) -> None:
         self.set_class(self.bulk, "-bulk")
-        if self.bulk:
-            self.query_one("#go", Button).disabled = True
-            self.query_one("#bulk-progress").display = False
-            table = self.query_one("#bulk-results", DataTable)
-            table.add_columns("gateway", "outcome", "took", "result")
-            table.display = False
+        self.update_go()
 
-    # -- bulk: what will happen, and the typed confirmation ----------------------------------------
-    @property
-    def word(self) -> str:
-        return (self.ACTION or self.BUTTON).upper()
-
-    def bulk_summary(self) -> Text:
-        """One sentence on what will happen, the gateways it names, and what to type."""
-        names = [g.name for g in self.gateways]
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        text = Text()
-        text.append(self.bulk_what(), style="bold")
-        text.append(f"\n{shown}\n")
-        text.append(f"Type {self.word} below to confirm.", style="bold yellow")
-        return text
-
+    # -- what is still missing before the action can go ---------------------------------------------
     def bulk_what(self) -> str:
         return f"{self.ACTION} on {counted(len(self.gateways), 'gateway')}"
 
-    def holding_conversations(self) -> int:
+    def conversations(self) -> set[str]:
+        """The distinct conversations the gateways hold (two gateways can share one: a creator and a joiner)."""
         states = self.convos.fleet.states
-        return sum(1 for g in self.gateways if (s := states.get(g.name)) and s.conversation_id)
+        return {s.conversation_id for g in self.gateways if (s := states.get(g.name)) and s.conversation_id}
 
-    @on(Input.Changed, "#bulk-confirm")
+    def in_conversations(self) -> str:
+        """"8 conversations on 9 gateways": what an action on the conversations touches."""
+        return f"{counted(len(self.conversations()), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
+
+    def state_warning(self) -> Text | None:
+        """Said before sending: a create or a join on a gateway that holds a conversation is refused (409)."""
+        state = self.convos.fleet.states.get(self.gateway.name)
+        if state is None or state.state in (State.IDLE, State.UNKNOWN):
+            return None
+        name = self.gateway.name
+        if state.conversation_id or state.state in (State.LIVE, State.PENDING):
+            held = f"conversation {short_id(state.conversation_id)}" if state.conversation_id else "a pending join"
+            text = (f"{name} is {state.state} and holds {held}: the gateway will refuse this (409, one "
+                    "conversation per gateway). Explode it first, or choose an idle gateway.")
+        else:
+            text = f"{name} is {state.state} ({state.reason}): this will probably fail."
+        return Text(text, style="bold yellow")
+
+    def form_missing(self) -> str | None:
+        """What the form still lacks before the action may go (None: nothing)."""
+        return None
+
+    def missing(self) -> str | None:
+        return self.form_missing() or self.flow.missing()
+
+    def ask(self) -> None:
+        """Put the focus where the missing thing is typed."""
+        self.flow.ask()
+
+    @on(Input.Changed)
     def update_go(self) -> None:
-        """The action's button works once its word is typed, and never twice."""
-        typed = self.query_one("#bulk-confirm", Input).value.strip()
-        self.query_one("#go", Button).disabled = typed != self.word or self.results is not None
+        """The action's button works once nothing is missing, and never twice at once."""
+        go = self.query_one("#go", Button)
+        go.disabled = self.busy or (not self.flow.done and self.missing() is not None)
 
     # -- running ---------------------------------------------------------------------------------
     def say(self, text: str | Text, style: str = "") -> None:
-        self.query_one("#panel-result", Static).update(text if isinstance(text, Text) else Text(text, style=style))
+        self.flow.say(text, style)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if self.busy and self.bulk:
-            # Requests already sent cannot be called back; the ones not started yet are not sent.
-            self.stopping = True
-            self.say("stopping: no further gateway is started, those in flight finish", "bold yellow")
+        if self.busy and self.flow.stop():
             return
-        self.dismiss(self.results if self.bulk else self.result)
+        self.dismiss(self.flow.outcome)
 
-    @on(Input.Submitted, "#bulk-confirm")
+    @on(BulkRun.Confirm)
     def action_submit(self) -> None:
-        button = self.query_one("#go", Button)
-        if not button.disabled:
+        self._go()
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        """Enter in a confirmation box confirms, or says why it does not (the bulk run's box is its own).
+        Enter in an ordinary field sends nothing (a pasted line ending must not send); it says what does."""
+        if event.input.id == "confirm":
             self._go()
-        elif self.bulk and not self.busy and self.results is None:
-            # The form is filled in: what is left is the word (ctrl+s, then type it, then enter).
-            self.query_one("#bulk-confirm", Input).focus()
-            self.say(f"type {self.word} to confirm, then enter", "bold yellow")
+        elif self.bulk:
+            self.say(f"enter does not start the run: type {self.flow.word} in the box below, then enter",  # type: ignore[union-attr]
+                     "yellow")
+        else:
+            self.say(f"enter does not send: ctrl+s (or {self.BUTTON}) does", "yellow")
 
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
-        if (self.result is not None and self.result.ok) or self.results is not None:
+        if self.flow.done:
             self.action_cancel()  # the button reads "Close" once done
             return
-        if not self.busy:
-            self.run_action()
+        if self.busy:
+            return
+        missing = self.missing()
+        if missing is not None:
+            self.say(missing, "bold yellow")
+            self.ask()
+            return
+        self.run_action()
 
-    @work(exclusive=True)
+    @work(exclusive=True, group="action", exit_on_error=False)
     async def run_action(self) -> None:
         self.busy = True
-        self.query_one("#go", Button).disabled = True
-        started = self.convos.clock()  # the app's clock: fixed in tests and snapshots
+        self.update_go()
         values = self.values()  # read once: editing the form during a run changes nothing
-        if self.bulk:
-            await self._run_bulk(values, started)
+        try:
+            await self.flow.run(lambda gateway: self.perform(gateway, values), self.convos.actions,
+                                form=self.query_one(".panel-form"))
+        finally:
+            self.busy = False
+        if self.flow.done:
+            self.query_one("#go", Button).label = "Close"
+        self.update_go()
+        if (target := self.flow.after()) is not None:
+            self.query_one(target).focus()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        # Anything the action service did not turn into a result (a bug, a store that cannot write) ends
+        # the run, not the console: requests may be in flight elsewhere, and the rows shown stay.
+        if event.state is not WorkerState.ERROR:
             return
-        elapsed = lambda: f"{self.progress()} {self.convos.clock() - started:.0f} s"  # noqa: E731
-        timer = self.set_interval(1.0, lambda: self.say(elapsed(), "dim"))
-        self.say(f"{self.progress()}…", "dim")
-        try:
-            result = await self.perform(self.gateway, values)
-        finally:
-            timer.stop()
-            self.busy = False
-            self.query_one("#go", Button).disabled = False
-        self.result = result
-        self.show_result(result)
-        # Out of the field, so `d` (the full answer) works; enter then closes, or cancels after a failure.
-        self.query_one("#go" if result.ok else "#cancel", Button).focus()
-
-    async def _run_bulk(self, values: dict[str, Any], started: float) -> None:
-        what = self.bulk_what()  # as confirmed: the states it counts change during the run
-        self.query_one("#bulk-confirm", Input).disabled = True
-        bar = self.query_one("#bulk-progress", ProgressBar)
-        table = self.query_one("#bulk-results", DataTable)
-        bar.display = table.display = True
-        self.query_one(".panel-form").display = self.query_one("#bulk-confirm").display = False
-        table.focus()
-
-        def tell() -> None:
-            done = f"{int(bar.progress)} of {len(self.gateways)} done, {self.convos.clock() - started:.0f} s"
-            if self.stopping:
-                self.say(f"{done}; stopping: no further gateway is started, those in flight finish", "bold yellow")
-            else:
-                self.say(f"{done}; escape stops", "dim")
-
-        async def one(gateway: GatewayConfig) -> ActionResult:
-            if self.stopping:
-                return ActionResult(gateway.name, self.ACTION, REFUSED, "not started: the run was stopped")
-            return await self.perform(gateway, values)
-
-        def done(result: ActionResult) -> None:
-            bar.advance(1)
-            table.add_row(*result_cells(result), key=result.gateway)
-            tell()
-
-        timer = self.set_interval(1.0, tell)
-        tell()
-        try:
-            results = await self.convos.actions.bulk(self.gateways, one, on_result=done)
-        finally:
-            timer.stop()
-            self.busy = False
-        self.results = results
-        self.say(bulk_outcome(results, self.convos.clock() - started))
-        self.query_one("#bulk-summary", Static).update(Text(what, style="bold"))
-        go = self.query_one("#go", Button)
-        go.label, go.disabled = "Close", False
-        go.focus()
+        self.busy = False
+        self.update_go()
+        error = event.worker.error
+        self.say(Text(f"the {self.ACTION} stopped on an unexpected error: {type(error).__name__}: {error}. "
+                      "What was sent may have been carried out: the next poll shows it.", style="bold red"))
 
     def values(self) -> dict[str, Any]:
         """What the form says, read once before the run."""
@@ -233,85 +216,25 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         raise NotImplementedError
 
-    def show_result(self, result: ActionResult) -> None:
-        text = Text()
-        if result.outcome == OK:
-            text.append("✔ ", style="bold green")
-            text.append(result.summary)
-            if result.data.get("invite_url"):
-                text.append("\ninvite: ", style="bold")
-                text.append(result.data["invite_url"])
-            self.query_one("#go", Button).label = "Close"
-        else:
-            style = "bold yellow" if result.outcome in (REFUSED, UNKNOWN) else "bold red"
-            text.append(f"{result.outcome}: ", style=style)
-            text.append(result.summary)
-            if result.hint:
-                text.append(f"\n{result.hint}", style="dim")
-            if result.detail and result.detail != result.summary:
-                text.append("\nd shows the gateway's full answer", style="dim")
-        self.say(text)
-
     def action_show_detail(self) -> None:
-        if self.bulk and self.results is not None:
-            table = self.query_one("#bulk-results", DataTable)
-            if table.row_count:
-                name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-                chosen = next((r for r in self.results if r.gateway == name), None)
-                if chosen is not None:
-                    self.say(Text(f"{chosen.gateway}: {chosen.detail or chosen.summary}"[:6000]))
-            return
-        if self.result is not None and self.result.detail:
-            self.say(Text(self.result.detail[:6000]))
+        self.flow.show_detail()
 
-    # -- the results of a bulk run -----------------------------------------------------------------
     def action_copy_results(self) -> None:
-        if self.results is not None:
-            self.say(self.convos.copy_text(results_text(self.results), what="the results"))
+        self.flow.copy_results(lambda text: self.convos.copy_text(text, what="the results"))
 
     def action_save_results(self) -> None:
-        if self.results is None:
-            return
-        try:
-            paths = save_results(self.results, self.ACTION, Path.cwd(), now=self.convos.clock())
-        except OSError as exc:
-            self.say(f"could not save the results: {exc.strerror or exc}. They are still listed here.", "bold red")
-            return
-        self.say(Text("saved " + " and ".join(str(p) for p in paths), style="green"))
+        self.flow.save_results(Path.cwd())
 
 
-def counted(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def result_cells(result: ActionResult) -> tuple[Text, Text, Text, Text]:
-    style = {OK: "green", REFUSED: "yellow", UNKNOWN: "yellow"}.get(result.outcome, "red")
-    return (Text(result.gateway), Text(result.outcome, style=style), Text(f"{result.elapsed_s:.1f} s"),
-            Text(result.summary))
-
-
-def bulk_outcome(results: Sequence[ActionResult], elapsed_s: float) -> Text:
-    text = Text(f"done in {elapsed_s:.1f} s: ", style="bold")
-    text.append(tally(results))
-    text.append("\ny copies the results, w saves them (CSV and JSON), d shows a row's full answer", style="dim")
-    return text
-
-
-RESULT_FIELDS = ("gateway", "action", "outcome", "summary", "hint", "elapsed_s", "conversation_id", "invite_url")
-
-
-def results_text(results: Sequence[ActionResult]) -> str:
-    """Tab-separated, one gateway a line: pastes into a ticket or a spreadsheet."""
-    lines = ["\t".join(RESULT_FIELDS)]
-    for result in results:
-        row = result.as_dict()
-        lines.append("\t".join(one_line(str(row.get(key) or ""), limit=10_000) for key in RESULT_FIELDS))
-    return "\n".join(lines) + "\n"
-
-
-def save_results(results: Sequence[ActionResult], action: str, folder: Path, *, now: float) -> list[Path]:
-    """`convos-<action>-<UTC time>.csv` and `.json` in `folder`."""
-    return write_csv_and_json([r.as_dict() for r in results], RESULT_FIELDS, folder, f"convos-{action}", now=now)
+def panel_for(action: str, gateways: Sequence[GatewayConfig], conversation_id: str | None = None) -> ActionPanel:
+    """The panel of an action, by the name the keys and the palette use."""
+    if action == "unlock":
+        return LockPanel(gateways, unlock=True)
+    if action == "explode":
+        return ExplodePanel(gateways, conversation_id)
+    panel: type[ActionPanel] = {"create": CreatePanel, "join": JoinPanel, "send": SendPanel, "rename": RenamePanel,
+                                "lock": LockPanel}[action]
+    return panel(gateways)
 
 
 class CreatePanel(ActionPanel):
@@ -320,21 +243,25 @@ class CreatePanel(ActionPanel):
     BUTTON = "Create"
 
     def form(self) -> ComposeResult:
+        if not self.bulk and (warning := self.state_warning()) is not None:
+            yield Static(warning, id="panel-warning")
         yield Label("Conversation name")
         yield Input(placeholder="Convos Agent", id="name")
-        yield Label("Network")
+        # The rest of the form is mounted right after the panel is first drawn: its selects and text area
+        # are most of the panel's cost, and the name field (focused) is what is typed first.
         if self.bulk:  # each gateway keeps its own network unless one is chosen for all
-            yield Select([("each gateway's own", ""), *ENVS], value="", allow_blank=False, id="env")
+            env = Select([("each gateway's own", ""), *ENVS], value="", allow_blank=False, id="env")
         else:
-            yield Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
-        yield Label("Agent's profile name (default: the conversation name)")
-        yield Input(id="profile-name")
-        yield Label("Description (optional)")
-        yield Input(id="description")
-        yield Label("Who may add members")
-        yield Select(PERMISSIONS, value="", allow_blank=False, id="permissions")
-        yield Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)")
-        yield TextArea(id="instructions")
+            env = Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
+        rest = Vertical(
+            Label("Network"), env,
+            Label("Agent's profile name (default: the conversation name)"), Input(id="profile-name"),
+            Label("Description (optional)"), Input(id="description"),
+            Label("Who may add members"), Select(PERMISSIONS, value="", allow_blank=False, id="permissions"),
+            Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)"), TextArea(id="instructions"),
+            classes="panel-rest")
+        rest.styles.height = "auto"
+        yield Lazy(rest)
 
     def bulk_what(self) -> str:
         states = self.convos.fleet.states
@@ -346,15 +273,16 @@ class CreatePanel(ActionPanel):
         return "creating (2-5 s on a healthy gateway)"
 
     def values(self) -> dict[str, Any]:
-        value = lambda widget_id: self.query_one(f"#{widget_id}", Input).value.strip() or None  # noqa: E731
-        return {
-            "name": value("name"),
-            "env": str(self.query_one("#env", Select).value) or None,
-            "profile_name": value("profile-name"),
-            "description": value("description"),
-            "permissions": str(self.query_one("#permissions", Select).value) or None,
-            "instructions": self.query_one("#instructions", TextArea).text.strip() or None,
-        }
+        def typed(widget_id: str) -> str | None:
+            found = self.query(f"#{widget_id}")
+            if not found:
+                return None  # ctrl+s before the rest of the form was mounted: what its fields start with
+            widget = found.first()
+            return (widget.text if isinstance(widget, TextArea) else str(widget.value)).strip() or None
+
+        return {key: typed(widget_id) for key, widget_id in (
+            ("name", "name"), ("env", "env"), ("profile_name", "profile-name"), ("description", "description"),
+            ("permissions", "permissions"), ("instructions", "instructions"))}
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.convos.actions.create(gateway, **{**values, "env": values["env"] or gateway.env})
@@ -364,17 +292,11 @@ class ProvisionPanel(CreatePanel):
     """Create conversations on N idle gateways at once: the first N of the idle ones offered."""
 
     TITLE = "Provision conversations"
+    ALWAYS_BULK = True  # even for one: the summary, the typed word, the results and the gallery
 
     def __init__(self, candidates: Sequence[GatewayConfig], count: int = 1) -> None:
         super().__init__(list(candidates)[: max(1, count)])
         self.candidates = list(candidates)
-        self.bulk = True  # even for one: the summary, the typed word, the results and the gallery
-        self.count_ok = True
-
-    def update_go(self) -> None:
-        super().update_go()
-        if not self.count_ok:  # the word alone does not start a run of an impossible size
-            self.query_one("#go", Button).disabled = True
 
     def form(self) -> ComposeResult:
         yield Label(f"How many conversations (1-{len(self.candidates)}: one per idle gateway)")
@@ -384,23 +306,33 @@ class ProvisionPanel(CreatePanel):
     def bulk_what(self) -> str:
         return f"create {counted(len(self.gateways), 'conversation')}, one on each idle gateway"
 
-    @on(Input.Changed, "#count")
-    def _count_typed(self, event: Input.Changed) -> None:
+    def count(self) -> int | None:
         try:
-            count = int(event.value)
+            count = int(self.query_one("#count", Input).value)
         except ValueError:
-            count = 0
-        self.count_ok = 1 <= count <= len(self.candidates)
-        if not self.count_ok:
-            self.say(f"type a number from 1 to {len(self.candidates)}", "bold yellow")
-            self.query_one("#go", Button).disabled = True
+            return None
+        return count if 1 <= count <= len(self.candidates) else None
+
+    def form_missing(self) -> str | None:
+        # the word alone does not start a run of an impossible size
+        return None if self.count() is not None else f"type a number from 1 to {len(self.candidates)}"
+
+    def ask(self) -> None:
+        if self.count() is None:
+            self.query_one("#count", Input).focus()
+        else:
+            super().ask()
+
+    @on(Input.Changed, "#count")
+    def _count_typed(self) -> None:
+        count = self.count()
+        if count is None:
+            self.say(self.form_missing() or "", "bold yellow")
             return
         self.say("")
         self.gateways = self.candidates[:count]
-        self.query_one("#bulk-summary", Static).update(self.bulk_summary())
-        self.query_one("#bulk-progress", ProgressBar).total = count
+        self.flow.retarget(self.gateways)  # type: ignore[union-attr]
         self.query_one(".panel-title", Static).update(Text(f"{self.TITLE} — {counted(count, 'gateway')}", style="bold"))
-        self.update_go()
 
 
 class JoinPanel(ActionPanel):
@@ -409,6 +341,8 @@ class JoinPanel(ActionPanel):
     BUTTON = "Join"
 
     def form(self) -> ComposeResult:
+        if not self.bulk and (warning := self.state_warning()) is not None:
+            yield Static(warning, id="panel-warning")
         yield Label("Invite URL or slug")
         yield Input(placeholder="https://popup.convos.org/v2?i=…", id="invite")
         yield Label("Agent's profile name (optional)")
@@ -444,7 +378,7 @@ class SendPanel(ActionPanel):
         yield TextArea(id="message")
 
     def bulk_what(self) -> str:
-        return f"send this message into {counted(self.holding_conversations(), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
+        return f"send this message into {self.in_conversations()}"
 
     def values(self) -> dict[str, Any]:
         return {"message": self.query_one("#message", TextArea).text}
@@ -463,7 +397,7 @@ class RenamePanel(ActionPanel):
         yield Input(id="profile-name")
 
     def bulk_what(self) -> str:
-        return f"rename the agent in {counted(self.holding_conversations(), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
+        return f"rename the agent in {self.in_conversations()}"
 
     def values(self) -> dict[str, Any]:
         return {"profile_name": self.query_one("#profile-name", Input).value.strip()}
@@ -493,21 +427,25 @@ class LockPanel(ActionPanel):
         yield Static(Text(warning, style="bold yellow"))
 
     def bulk_what(self) -> str:
-        return f"{self.ACTION} {counted(self.holding_conversations(), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
+        return f"{self.ACTION} {self.in_conversations()}"
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#cancel", Button).focus()
+        if not self.bulk:  # no field to type in: a stray enter cancels (on many, the word's box has it)
+            self.set_focus(self.query_one("#cancel", Button))
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.convos.actions.lock(gateway, unlock=self.unlock)
 
 
 class ExplodePanel(ActionPanel):
+    """Explode: says what it does (this gateway leaves the conversation, deletes its keys and is free again) and
+    what it does not (other gateways in the same conversation stay in it), and wants the name typed."""
+
     ACTION = "explode"
     TITLE = "Explode the conversation"
     BUTTON = "Explode"
     BUTTON_VARIANT = "error"
+    WHAT = "tells the conversation to expire, deletes its keys for it and is free for a new one. It cannot be undone."
 
     def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], conversation_id: str | None = None) -> None:
         super().__init__(gateways)
@@ -515,30 +453,42 @@ class ExplodePanel(ActionPanel):
 
     def form(self) -> ComposeResult:
         if self.bulk:
-            yield Static(Text("This destroys each conversation for everyone in it, and cannot be undone.",
-                              style="bold red"))
+            yield Static(Text(f"Each gateway: {self.WHAT}", style="bold red"))
             return
         what = self.conversation_id or "its conversation"
-        yield Static(
-            Text(
-                f"This destroys {what} on {self.gateway.name} for everyone in it, and cannot be undone.\n"
-                f"Type the gateway's name, {self.gateway.name}, to confirm.",
-                style="bold red",
-            )
-        )
+        text = Text(f"Explode {what} on {self.gateway.name}. The gateway {self.WHAT}\n", style="bold red")
+        if others := self.others_in_it():
+            text.append(f"Other gateways in it stay in it: {', '.join(others)}. Explode them too to free them.\n",
+                        style="bold yellow")
+        text.append(f"Type the gateway's name, {self.gateway.name}, then enter, to confirm.", style="bold")
+        yield Static(text)
         yield Input(placeholder=self.gateway.name, id="confirm")
 
+    def others_in_it(self) -> list[str]:
+        """The other gateways of the fleet bound to the same conversation (a joiner of the creator's, or so)."""
+        if not self.conversation_id:
+            return []
+        return sorted(name for name, s in self.convos.fleet.states.items()
+                      if s.conversation_id == self.conversation_id and name != self.gateway.name)
+
     def bulk_what(self) -> str:
-        return f"explode {counted(self.holding_conversations(), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
+        return f"explode {self.in_conversations()}"
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#go", Button).disabled = True
-        self.query_one("#cancel", Button).focus()  # a stray enter cancels
+    def form_missing(self) -> str | None:
+        if self.bulk:
+            return None
+        typed = self.query_one("#confirm", Input).value.strip()
+        if typed == self.gateway.name:
+            return None
+        if not typed:
+            return f"type the gateway's name, {self.gateway.name}, to confirm"
+        return f"{typed!r} is not {self.gateway.name}: type the gateway's name exactly to confirm"
 
-    @on(Input.Changed, "#confirm")
-    def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#go", Button).disabled = event.value != self.gateway.name
+    def ask(self) -> None:
+        if self.bulk:
+            super().ask()
+        else:
+            self.query_one("#confirm", Input).focus()
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.convos.actions.explode(gateway)

@@ -93,6 +93,10 @@ class DetailScreen(Screen[None]):
             self.notify(f"polling {self.gateway_name}", timeout=2)
 
     def action_toggle_raw(self) -> None:
+        state = self.convos.fleet.states.get(self.gateway_name)
+        if state is None or state.error is None:  # the footer offers d: say why it shows nothing
+            self.notify(f"no error to show: the last poll of {self.gateway_name} succeeded", timeout=4, markup=False)
+            return
         self.show_raw = not self.show_raw
         self.refresh_detail()
 

@@ -19,12 +19,18 @@ def bindings_text(screen: Screen[object]) -> Text:
     text = Text()
     text.append("Keys\n\n", style="bold")
     rows = []
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if binding.system or not binding.description or not binding.id:
-            continue  # the widgets' own keys (arrows, copy…) are summed up below
-        label = screen.app.get_key_display(binding)
-        rows.append((label, binding.description, binding.id or "", active.enabled))
+    seen: set[str] = set()
+    # Every binding of the screen and the app, not only the one that wins its key: the table takes `enter`
+    # itself (select the row), and the screen's answer to that is the detail, which must be listed too.
+    for namespace, bindings in screen._modal_binding_chain:
+        for _, binding in bindings:
+            if binding.system or not binding.description or not binding.id or binding.id in seen:
+                continue  # the widgets' own keys (arrows, copy…) are summed up below
+            state = screen.app._check_action_state(binding.action, namespace)
+            if state is False:
+                continue  # not offered here (a field has the keys)
+            seen.add(binding.id)
+            rows.append((screen.app.get_key_display(binding), binding.description, binding.id, bool(state)))
     width = max((len(row[0]) for row in rows), default=4)
     for label, description, binding_id, enabled in sorted(rows, key=lambda row: row[1].lower()):
         text.append(f" {label:>{width}}  ", style="bold" if enabled else "dim")

@@ -319,30 +319,27 @@ class ConfirmInstancesPanel(InstancePanel):
 NO_LAUNCHERS = "no [[launchers]] in the config: add one (a name, a type, a golden) to launch instances"
 
 
-def launch_key(main: MainScreen) -> None:
-    """`a`: the launch panel; in read-only mode the action service refuses the launch (and audits it)."""
+async def instance_key(main: MainScreen, action: str) -> None:
+    """`a` opens the launch panel; `T` and `Y` the confirmation of terminate or recycle, on the marked instances
+    (or the one under the cursor). In read-only mode the action service refuses them (and audits it)."""
     instances = main.convos.instances
-    if not instances.launchers:
-        main.say(NO_LAUNCHERS, "bold yellow")
-    elif main.convos.read_only:
-        _refused(main, instances.launch(instances.launchers[0].name, 1, Provision()))
-    else:
-        main.app.push_screen(LaunchPanel(), main._acted)
-
-
-def instances_key(main: MainScreen, action: str) -> None:
-    """`T` and `Y`: terminate or recycle the marked instances (or the one under the cursor), once confirmed."""
+    if action == "launch":
+        if not instances.launchers:
+            main.say(NO_LAUNCHERS, "bold yellow")
+        elif main.convos.read_only:
+            _refused(main, instances.launch(instances.launchers[0].name, 1, Provision()))
+        else:
+            await main._open(LaunchPanel())
+        return
     names = main.targets()
     if not names:
         return
-    instances = main.convos.instances
-    if main.convos.read_only:
-        if action == "terminate":
-            _refused(main, instances.terminate(names))
-        else:
-            _refused(main, _each(instances.recycle(name) for name in names))
-        return
-    main.app.push_screen(ConfirmInstancesPanel(names, recycle=action == "recycle"), main._acted)
+    if not main.convos.read_only:
+        await main._open(ConfirmInstancesPanel(names, recycle=action == "recycle"))
+    elif action == "terminate":
+        _refused(main, instances.terminate(names))
+    else:
+        _refused(main, _each(instances.recycle(name) for name in names))
 
 
 async def _each(calls) -> list[ActionResult]:  # type: ignore[no-untyped-def]
@@ -361,4 +358,4 @@ def _refused(main: MainScreen, call: Awaitable[list[ActionResult]]) -> None:
     main.run_worker(run(), group="instances", exit_on_error=False)
 
 
-__all__ = ["ConfirmInstancesPanel", "LaunchPanel", "instances_key", "launch_key"]
+__all__ = ["ConfirmInstancesPanel", "LaunchPanel", "instance_key"]

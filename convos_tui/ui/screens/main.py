@@ -13,10 +13,11 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from convos_tui.fleet.actions import ActionResult, tally
+from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
+from convos_tui.ui.results import said
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
@@ -28,11 +29,15 @@ MIN_WIDTH, MIN_HEIGHT = 60, 12
 COMPACT_BELOW = 110
 INTERVALS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 REFRESH_S = 0.5
+# The keys that read-only mode greys out, by binding id, and the action each would have run.
+REFUSED_READ_ONLY = {**{action: action for action in ACTIONS}, "provision": "provision"}
 
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter"),
+        # Priority: the keys that move the focus (into the filter, into a panel's field) are handled in the
+        # app's own task as they come, before the next key is handed out; see ConvosApp.open_screen.
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("f", "faults_only", "Faults", id="faults-only"),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("M", "mark_range", "Mark range", id="mark-range", show=False),
@@ -49,18 +54,19 @@ class MainScreen(Screen[None]):
         Binding("e", "events", "Events", id="events"),
         Binding("i", "invite", "Invite QR", id="invite"),
         Binding("P", "present", "Present", id="present", show=False),
-        Binding("escape", "escape", "Clear", id="clear", show=False),
-        Binding("c", "act('create')", "Create", id="create"),
-        Binding("J", "act('join')", "Join", id="join"),
-        Binding("m", "act('send')", "Message", id="send"),
-        Binding("n", "act('rename')", "Rename", id="rename", show=False),
-        Binding("l", "act('lock')", "Lock", id="lock", show=False),
-        Binding("L", "act('unlock')", "Unlock", id="unlock", show=False),
-        Binding("X", "act('explode')", "Explode", id="explode"),
-        Binding("N", "provision", "Provision", id="provision", show=False),
-        Binding("a", "launch", "Launch", id="launch", show=False),
-        Binding("T", "instances('terminate')", "Terminate", id="terminate", show=False),
-        Binding("Y", "instances('recycle')", "Recycle", id="recycle", show=False),
+        Binding("escape", "escape", "Clear", id="clear", show=False, priority=True),
+        Binding("c", "act('create')", "Create", id="create", priority=True),
+        Binding("J", "act('join')", "Join", id="join", priority=True),
+        Binding("m", "act('send')", "Message", id="send", priority=True),
+        Binding("n", "act('rename')", "Rename", id="rename", show=False, priority=True),
+        Binding("l", "act('lock')", "Lock", id="lock", show=False, priority=True),
+        Binding("L", "act('unlock')", "Unlock", id="unlock", show=False, priority=True),
+        Binding("X", "act('explode')", "Explode", id="explode", priority=True),
+        Binding("N", "provision", "Provision", id="provision", show=False, priority=True),
+        Binding("a", "instances('launch')", "Launch", id="launch", show=False, priority=True),
+        Binding("T", "instances('terminate')", "Terminate", id="terminate", show=False, priority=True),
+        Binding("Y", "instances('recycle')", "Recycle", id="recycle", show=False, priority=True),
+        Binding("enter", "filter_done", show=False, priority=True),  # only while typing in the filter
     ]
 
     def __init__(self) -> None:
@@ -90,7 +96,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
-        self.query_one("#filter", Input).display = False
+        self.filter_box = self.query_one("#filter", Input)
+        self.filter_box.display = False
         self.rebuild()
         self.ticker = self.set_interval(REFRESH_S, self._tick)
 
@@ -246,11 +253,16 @@ class MainScreen(Screen[None]):
         self.show_summary()
 
     # -- keys ------------------------------------------------------------------------------------
+    @property
+    def typing(self) -> bool:
+        """The filter box has the keys."""
+        return self.focused is getattr(self, "filter_box", None)
+
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.display = True
         box.value = self.filter.expression
-        box.focus()
+        self.set_focus(box)  # now, not later: the next key of a burst goes to the box
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -262,33 +274,28 @@ class MainScreen(Screen[None]):
         self.say("")
         self.rebuild()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = False
-        self.table.focus()
+    def action_filter_done(self) -> None:
+        # The key after enter (or escape) in the box is the table's again, at once; keys typed before it that
+        # the box has not taken yet still go to the box, and the filter follows them (Input.Changed).
+        self.filter_box.display = False
+        self.set_focus(self.table)
+
+    def _clear_filter(self) -> None:
+        self.filter = Filter()
+        self.filter_box.value = ""
+        self.rebuild()
 
     def action_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.display = False
-            self.table.focus()
+        if self.filter_box.display:
+            if self.typing:
+                self.filter_box.call_later(self._clear_filter)  # after the keys the box has not taken yet
+            self.action_filter_done()
             return
         if self.filter or self.faults_only:
             self.filter, self.faults_only = Filter(), False
             self.rebuild()
         elif self.marked:
             self.action_clear_marks()
-
-    def on_key(self, event: events.Key) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_focus and event.key == "escape":
-            self.filter = Filter()
-            box.value = ""
-            box.display = False
-            self.table.focus()
-            self.rebuild()
-            event.stop()
 
     def action_faults_only(self) -> None:
         self.faults_only = not self.faults_only
@@ -421,42 +428,30 @@ class MainScreen(Screen[None]):
         self.convos.present()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter_done":
+            return self.typing
+        if action in ("filter", "act", "provision", "instances") and self.typing:
+            return False  # a letter typed in the filter box
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
         if action in ("act", "provision") and self.convos.read_only:
             return None
         return True
 
-    def action_act(self, action: str) -> None:
+    async def action_act(self, action: str) -> None:
         """Open the panel of an action: on the marked gateways if any are marked, else the one under the cursor."""
         from convos_tui.ui.screens import actions as panels
 
-        if self.convos.read_only:
-            self.say("read-only mode: actions are refused", "bold red")
-            return
         fleet = self.convos.fleet
         gateways = [config for name in self.targets() if (config := fleet.config(name)) is not None]
         if not gateways:
             return
         state = fleet.states.get(gateways[0].name)
-        conversation = state.conversation_id if state else None
-        panel = {
-            "create": lambda: panels.CreatePanel(gateways),
-            "join": lambda: panels.JoinPanel(gateways),
-            "send": lambda: panels.SendPanel(gateways),
-            "rename": lambda: panels.RenamePanel(gateways),
-            "lock": lambda: panels.LockPanel(gateways),
-            "unlock": lambda: panels.LockPanel(gateways, unlock=True),
-            "explode": lambda: panels.ExplodePanel(gateways, conversation),
-        }[action]()
-        self.app.push_screen(panel, self._acted)
+        await self._open(panels.panel_for(action, gateways, state.conversation_id if state else None))
 
-    def action_provision(self) -> None:
+    async def action_provision(self) -> None:
         """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
         from convos_tui.ui.screens.actions import ProvisionPanel
 
-        if self.convos.read_only:
-            self.say("read-only mode: actions are refused", "bold red")
-            return
         fleet = self.convos.fleet
         names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
         idle = [config for n in names
@@ -468,17 +463,25 @@ class MainScreen(Screen[None]):
             else:
                 self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
-        self.app.push_screen(ProvisionPanel(idle, len(idle) if self.marked else 1), self._acted)
+        await self._open(ProvisionPanel(idle, len(idle) if self.marked else 1))
 
-    def action_launch(self) -> None:
-        from convos_tui.ui.screens.launch import launch_key
+    async def _open(self, panel: Screen[object]) -> None:
+        self.say("")  # what the status line said is about an earlier action, not the panel's
+        await self.convos.open_screen(panel, self._acted)  # type: ignore[arg-type]
 
-        launch_key(self)
+    def on_key(self, event: events.Key) -> None:
+        """Read-only: a greyed action key says why nothing happens, and the refusal is audited."""
+        active = self.active_bindings.get(event.key) if self.convos.read_only else None
+        if active is None or active.enabled or active.binding.id not in REFUSED_READ_ONLY:
+            return
+        event.stop()
+        action = REFUSED_READ_ONLY[active.binding.id]
+        self.say(self.convos.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
 
-    def action_instances(self, action: str) -> None:
-        from convos_tui.ui.screens.launch import instances_key
+    async def action_instances(self, action: str) -> None:
+        from convos_tui.ui.screens.launch import instance_key  # launch, terminate, recycle
 
-        instances_key(self, action)
+        await instance_key(self, action)
 
     def _acted(self, outcome: ActionResult | list[ActionResult] | None) -> None:
         """A panel closed: say what happened; a new invite opens at once (one) or in the gallery (many)."""
@@ -487,7 +490,7 @@ class MainScreen(Screen[None]):
         results = outcome if isinstance(outcome, list) else [outcome]
         if len(results) == 1:
             result = results[0]
-            self.say(f"{result.gateway}: {result.action} {result.outcome}: {result.summary}")
+            self.say(f"{result.gateway}: {result.action} " + (f"ok: {result.summary}" if result.ok else said(result)))
         else:
             self.say(f"{results[0].action} on {len(results)} gateways: {tally(results)}")
         created = [r for r in results if r.ok and r.action == "create" and r.data.get("invite_url")]

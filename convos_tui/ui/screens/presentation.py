@@ -10,18 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import State
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.results import said, useful_hint
 from convos_tui.ui.screens.qr import (
     copy_invite,
     details_text,
@@ -69,7 +71,8 @@ class PresentationScreen(Screen[None]):
                 yield Static(id="present-details")
                 yield Static(id="present-url")
                 yield Static(id="present-message")
-        yield Static(Text("n next conversation · z zoom · c copy the URL · s save SVG and PNG · q leave", style="dim"),
+        keys = "z zoom · c copy the URL · s save SVG and PNG · q leave"
+        yield Static(Text(keys if self.convos.read_only else f"n next conversation · {keys}", style="dim"),
                      id="present-keys")
 
     def on_mount(self) -> None:
@@ -97,11 +100,21 @@ class PresentationScreen(Screen[None]):
         return config.env if config is not None else None
 
     def lay_out(self, space: Size) -> None:
-        show_code(self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=Text(
-            "No invite yet: press n to create a conversation on the next idle gateway.", style="bold"))
+        empty = ("No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
+                 "invite this console holds, and press P again; or start without --read-only."
+                 if self.convos.read_only else "No invite yet: press n to create a conversation on the next idle gateway.")
+        show_code(self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted,
+                  empty=Text(empty, style="bold"))
 
     def say(self, text: str, style: str = "") -> None:
         self.query_one("#present-message", Static).update(Text(text, style=style))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:  # shown here; the console goes on
+            self.busy = False
+            error = event.worker.error
+            self.say(f"the create stopped on an unexpected error: {type(error).__name__}: {error}", "bold red")
 
     # -- keys ------------------------------------------------------------------------------------
     def action_leave(self) -> None:
@@ -135,10 +148,11 @@ class PresentationScreen(Screen[None]):
             return
         self.create_on(gateway)
 
-    @work(exclusive=True)
+    @work(exclusive=True, group="present", exit_on_error=False)
     async def create_on(self, gateway: GatewayConfig) -> None:
         self.busy = True
-        self.tried.add(gateway.name)
+        if not self.convos.read_only:  # refused before any request: the gateway is as idle as it was
+            self.tried.add(gateway.name)
         started = self.convos.clock()  # the app's clock: fixed in tests and snapshots
         progress = lambda: self.say(
             f"creating a conversation on {gateway.name}… {self.convos.clock() - started:.0f} s (2-5 s)", "bold")
@@ -150,8 +164,8 @@ class PresentationScreen(Screen[None]):
             timer.stop()
             self.busy = False
         if not result.ok:
-            hint = f" {result.hint}" if result.hint else ""
-            self.say(f"{gateway.name}: {result.outcome}: {result.summary}.{hint}", "bold red")
+            hint = f" {hint}" if (hint := useful_hint(result)) else ""
+            self.say(f"{gateway.name}: {said(result)}.{hint}", "bold red")
             return
         self.show_invite(find_invite(
             self.convos.fleet.store, gateway.name,

@@ -3,7 +3,8 @@
 The console runs headless on the demo fleet (seed 0) at 120×40, waits for the fleet's states to show,
 then goes where a person would and saves what the screen shows as SVG: the main screen, a filtered view,
 a gateway's detail, an action panel, an invite's QR panel (after a real create on an idle gateway) and
-presentation mode. Run it again after a change to the UI; the figures (latencies, ages, ids) are live
+presentation mode. It drives the console with Pilot, so it lives beside the command that uses it, not
+in the UI package. Run it again after a change to the UI; the figures (latencies, ages, ids) are live
 ones, so the files differ a little from run to run.
 """
 
@@ -15,9 +16,10 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from convos_tui.commands.demo import demo_console
 from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role
-from convos_tui.ui.demo import DemoApp, demo_console
+from convos_tui.ui.demo import DemoApp
 from convos_tui.ui.screens.presentation import PresentationScreen
 from convos_tui.ui.screens.qr import QRPanel
 
