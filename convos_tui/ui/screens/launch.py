@@ -19,11 +19,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
-from convos_tui.fleet.actions import REFUSED, UNKNOWN, ActionResult, tally
+from convos_tui.fleet.actions import UNKNOWN, ActionResult, tally
 from convos_tui.instances.golden import INSTRUCTIONS_FILE, INSTRUCTIONS_LIMIT
 from convos_tui.instances.records import PHASES
 from convos_tui.instances.service import Provision
-from convos_tui.ui.screens.actions import counted, result_cells
+from convos_tui.ui.results import counted, outcome_style, result_cells, said, useful_hint
 
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp
@@ -140,11 +140,10 @@ class InstancePanel(ModalScreen["list[ActionResult] | None"]):
         text.append(tally(results))
         for result in results:
             if not result.ok:
-                style = "bold yellow" if result.outcome in (REFUSED, UNKNOWN) else "bold red"
-                text.append(f"\n{result.gateway}: ", style=style)
-                text.append(result.summary)
-                if result.hint:
-                    text.append(f"\n  {result.hint}", style="dim")
+                text.append(f"\n{result.gateway}: ", style=f"bold {outcome_style(result.outcome)}")
+                text.append(said(result))
+                if hint := useful_hint(result):
+                    text.append(f"\n  {hint}", style="dim")
                 for line in (result.data.get("log_tail") or "").splitlines()[-4:]:
                     text.append(f"\n  | {line}", style="dim")
         self.say(text)
