@@ -5,7 +5,8 @@ import subprocess
 import sys
 import time
 
-from convos_tui.fleet.store import WAIT_ENV, Store
+from convos_tui.fleet.store import Store
+from convos_tui.fleet.store_file import WAIT_ENV
 
 HOLDER = """
 import sqlite3, sys, time

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from convos_tui.fleet.state import State, Transition
-from convos_tui.fleet.store import SCHEMA, Store, StoreError
+from convos_tui.fleet.store import Store, StoreError
+from convos_tui.fleet.store_file import SCHEMA
 
 CID = "ab" * 16
 

@@ -191,18 +191,22 @@ async def test_the_summary_counts_distinct_conversations():
             "#bulk-summary", Static).render().plain
 
 
+def unexpected(*args, **kwargs):
+    raise RuntimeError("a bug")
+
+
 async def test_an_unexpected_error_on_one_gateway_is_its_row_and_the_run_finishes():
-    # A store that cannot write raises what the action service does not catch: before, the worker's error ended
-    # the console while the other requests were in flight.
+    # A bug after the requests went out (completing the audit row raises what the action service does not
+    # catch): before, the worker's error ended the console while the other requests were in flight.
     async with console(GatewaySpec("a", Mode.BOUND), GatewaySpec("b", Mode.BOUND)) as (sim, app, pilot):
         await pilot.press("asterisk", "l")
         panel = app.screen
         await burst(pilot, *"LOCK")
-        app.fleet.store.close()
+        app.fleet.store.finish_action = unexpected
         await pilot.press("enter")
         results = await run_over(pilot, panel)
         assert app.is_running and app.screen is panel
         assert [(r.gateway, r.outcome) for r in results] == [("a", "unknown"), ("b", "unknown")]
-        assert all("unexpected error: ProgrammingError" in r.summary for r in results)
+        assert all("unexpected error: RuntimeError" in r.summary for r in results)
         assert rows(panel)["a"][1] == "unknown"
         assert sim.gateway("a").locked and sim.gateway("b").locked  # sent and done: only the audit failed
