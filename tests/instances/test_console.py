@@ -202,3 +202,17 @@ async def test_choosing_another_launcher_keeps_edited_instructions(env, tmp_path
         await pilot.pause()
         assert box.text == "# Mine\n"  # edited: kept
     app.fleet.close()
+
+
+async def test_a_history_in_memory_refuses_launches_and_says_why(env):
+    from convos_tui.fleet.actions import Actions
+    from convos_tui.instances.service import Provision
+    from convos_tui.ui.instances import ConsoleInstances
+
+    fleet = await Fleet.load(load_inventory(env.config, required=True), data_dir=None)
+    instances = ConsoleInstances.open(fleet, Actions(fleet.store))
+    [result] = await instances.launch("sim", 1, Provision(create=True))
+    assert result.outcome == "refused" and "in memory" in result.summary and "data dir" in result.hint
+    assert [launcher.name for launcher in instances.launchers] == ["sim"]  # the panel still lists them
+    assert not env.instances_dir.exists()
+    fleet.close()

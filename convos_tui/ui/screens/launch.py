@@ -8,7 +8,7 @@ ui/instances.py), which passes every call through the action service (read-only 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from convos_tui.fleet.actions import UNKNOWN, ActionResult, tally
+from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.instances.golden import INSTRUCTIONS_FILE, INSTRUCTIONS_LIMIT
 from convos_tui.instances.records import PHASES
 from convos_tui.instances.service import Provision
@@ -34,7 +35,7 @@ THEN = [("nothing: leave them ready (idle)", "ready"), ("create a conversation",
 PROGRESS_COLUMNS = ("instance", *PHASES, "outcome")
 
 
-def golden_instructions(launcher) -> str:  # type: ignore[no-untyped-def]
+def golden_instructions(launcher: LauncherConfig) -> str:
     """The golden's INSTRUCTIONS.md as it stands ('' if it has none or it cannot be read)."""
     try:
         return (launcher.golden / INSTRUCTIONS_FILE).read_text(encoding="utf-8")
@@ -163,7 +164,7 @@ class LaunchPanel(InstancePanel):
         with Horizontal(classes="launch-row"):
             with Vertical(classes="launch-field"):
                 yield Label("launcher")
-                yield Select([(f"{l.name} ({l.type}, up to {l.max_instances})", l.name) for l in launchers],
+                yield Select([(f"{one.name} ({one.type}, up to {one.max_instances})", one.name) for one in launchers],
                              value=first.name if first else Select.BLANK, allow_blank=first is None,
                              id="launch-launcher")
             with Vertical(classes="launch-field -count"):
@@ -189,9 +190,9 @@ class LaunchPanel(InstancePanel):
         if launcher is not None and box.text == self._golden_shown:
             box.text = self._golden_shown = golden_instructions(launcher)
 
-    def _launcher(self):  # type: ignore[no-untyped-def]
+    def _launcher(self) -> LauncherConfig | None:
         chosen = self.query_one("#launch-launcher", Select).value
-        return next((l for l in self.convos.instances.launchers if l.name == chosen), None)
+        return next((one for one in self.convos.instances.launchers if one.name == chosen), None)
 
     def request(self) -> tuple[str, int, Provision] | str:
         """What the form asks for, or what is wrong with it (in words, the form left as it is)."""
@@ -341,7 +342,7 @@ async def instance_key(main: MainScreen, action: str) -> None:
         _refused(main, _each(instances.recycle(name) for name in names))
 
 
-async def _each(calls) -> list[ActionResult]:  # type: ignore[no-untyped-def]
+async def _each(calls: Iterable[Awaitable[list[ActionResult]]]) -> list[ActionResult]:
     results: list[ActionResult] = []
     for call in calls:
         results += await call
