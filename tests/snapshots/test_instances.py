@@ -16,3 +16,19 @@ SCREENS = {"launch": ["a"], "terminate": ["T"], "detail": ["enter"]}
 def test_instance_screens(snap_compare, tmp_path, screen, size, theme):
     app = instances_app(tmp_path, theme=theme)
     assert snap_compare(app, run_before=on(INSTANCE, *SCREENS[screen]), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("screen", ["launch", "terminate"])
+async def test_the_instance_panels_look_the_same_whenever_taken(tmp_path, screen):
+    """As tests/snapshots/test_no_timing.py does for the other panels: a focused field blinks no cursor."""
+    from tests.snapshots.test_no_timing import frame
+
+    app = instances_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await on(INSTANCE, *SCREENS[screen])(pilot)
+        app.screen.query_one("Input").focus()
+        frames = set()
+        for _ in range(4):
+            await pilot.pause(0.3)
+            frames.add(frame(app))
+        assert len(frames) == 1
