@@ -1,11 +1,15 @@
-"""The names a config may give the console: its themes and the ids of its key bindings.
+"""The names a config may give the console: its themes, and its key bindings, each declared here once.
 
 They belong to the UI (Textual's themes, the screens' bindings), but `config check`, and every command
-that reads the config, must know them without importing Textual (the layer rule). So they are written
-out here, and tests/functional/test_console_names.py fails as soon as the console's own differ.
+that reads the config, must know them without importing Textual (the layer rule). So the bindings are
+plain data here: the UI makes its Bindings, `?` help, footer and palette entries from KEYS (ui/keys.py),
+and the config's [keymap] is checked against BINDING_IDS. tests/functional/test_console_names.py checks
+that every binding of every screen comes from this list, and that the themes are Textual's.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 THEMES = (
     "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe", "catppuccin-latte",
@@ -14,12 +18,93 @@ THEMES = (
     "tokyo-night",
 )
 
-BINDING_IDS = (
-    "back", "clear", "clear-marks", "create", "detail", "detail-poll-now", "events", "events-back",
-    "events-filter", "events-reload", "explode", "faults-only", "filter", "gallery-close", "gallery-copy",
-    "gallery-export", "gallery-open", "help", "interval-down", "interval-up", "invite", "join", "launch", "lock", "mark",
-    "mark-all", "mark-range", "palette", "panel-cancel", "panel-copy", "panel-detail", "panel-save",
-    "panel-submit", "pause", "poll-all", "poll-now", "present", "present-copy", "present-leave", "present-next",
-    "present-save", "present-zoom", "provision", "qr-close", "qr-copy", "qr-save", "qr-zoom", "quit",
-    "raw-detail", "recycle", "rename", "send", "sort", "sort-reverse", "terminate", "unlock",
+
+@dataclass(frozen=True)
+class Key:
+    screen: str  # whose binding: app, main, detail, events, panel, gallery, qr, present, help
+    id: str  # the [keymap] id
+    keys: str  # the default keys, as Textual names them, comma separated
+    action: str
+    description: str  # in the footer and `?`; empty: listed nowhere
+    show: bool = True  # in the footer
+    priority: bool = False
+    palette: str = ""  # the command palette's title for it, if the palette offers it
+    hint: str = ""  # the palette's words after the key
+
+
+# Main screen: priority for the keys that move the focus (into the filter, into a panel's field), so that they
+# are handled in the app's own task as they come, before the next key is handed out (see MainScreen._open).
+_ACTS = ", on the marked gateways or the one under the cursor"
+KEYS = (
+    Key("app", "quit", "q", "quit", "Quit"),
+    Key("app", "help", "question_mark", "help", "Help", palette="Keys and binding ids"),
+    Key("app", "palette", "ctrl+p", "command_palette", "Palette", show=False),
+    Key("main", "filter", "slash", "filter", "Filter", priority=True, palette="Filter the fleet",
+        hint="  e.g. state:faults tag:eu"),
+    Key("main", "faults-only", "f", "faults_only", "Faults", palette="Faults only (toggle)"),
+    Key("main", "mark", "space", "mark", "Mark"),
+    Key("main", "mark-range", "M", "mark_range", "Mark range", show=False),
+    Key("main", "mark-all", "asterisk", "mark_all", "Mark all shown", show=False, palette="Mark every gateway shown"),
+    Key("main", "clear-marks", "U", "clear_marks", "Clear marks", show=False, palette="Clear marks"),
+    Key("main", "sort", "s", "sort_next", "Sort"),
+    Key("main", "sort-reverse", "S", "sort_reverse", "Reverse sort", show=False),
+    Key("main", "pause", "p", "pause", "Pause", palette="Pause or resume polling"),
+    Key("main", "poll-now", "r", "poll_now", "Poll now", palette="Poll the marked (or selected) gateways now"),
+    Key("main", "poll-all", "R", "poll_all", "Poll all", show=False, palette="Poll all gateways now"),
+    Key("main", "interval-up", "plus", "slower", "Interval +", show=False),
+    Key("main", "interval-down", "minus", "faster", "Interval -", show=False),
+    Key("main", "detail", "enter", "detail", "Detail", palette="Detail of the gateway under the cursor"),
+    Key("main", "events", "e", "events", "Events", palette="Events: the fleet's timeline"),
+    Key("main", "invite", "i", "invite", "Invite QR", palette="Invite QR code of the gateway under the cursor"),
+    Key("main", "present", "P", "present", "Present", show=False,
+        palette="Presentation mode: big invite code, n for the next conversation"),
+    Key("main", "clear", "escape", "escape", "Clear", show=False, priority=True),
+    Key("main", "create", "c", "act('create')", "Create", priority=True, palette="Create a conversation", hint=_ACTS),
+    Key("main", "join", "J", "act('join')", "Join", priority=True, palette="Join a conversation", hint=_ACTS),
+    Key("main", "send", "m", "act('send')", "Message", priority=True, palette="Send a message", hint=_ACTS),
+    Key("main", "rename", "n", "act('rename')", "Rename", show=False, priority=True, palette="Rename the agent",
+        hint=_ACTS),
+    Key("main", "lock", "l", "act('lock')", "Lock", show=False, priority=True, palette="Lock the conversation",
+        hint=_ACTS),
+    Key("main", "unlock", "L", "act('unlock')", "Unlock", show=False, priority=True,
+        palette="Unlock the conversation", hint=_ACTS),
+    Key("main", "explode", "X", "act('explode')", "Explode", priority=True, palette="Explode the conversation",
+        hint=_ACTS),
+    Key("main", "provision", "N", "provision", "Provision", show=False, priority=True,
+        palette="Provision: create conversations on idle gateways",
+        hint=", on the marked idle gateways or the first idle ones shown"),
+    Key("main", "launch", "a", "instances('launch')", "Launch", show=False, priority=True,
+        palette="Launch instances of a launcher", hint=": launcher, count, create or join, instructions"),
+    Key("main", "terminate", "T", "instances('terminate')", "Terminate", show=False, priority=True,
+        palette="Terminate instances", hint=", the marked instances or the one under the cursor"),
+    Key("main", "recycle", "Y", "instances('recycle')", "Recycle", show=False, priority=True,
+        palette="Recycle instances", hint=", the marked instances or the one under the cursor"),
+    Key("main", "filter-done", "enter", "filter_done", "", show=False, priority=True),  # only while typing in it
+    Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
+    Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),
+    Key("detail", "raw-detail", "d", "toggle_raw", "Raw error"),
+    Key("events", "events-back", "escape,q", "app.pop_screen", "Back"),
+    Key("events", "events-filter", "slash", "focus_filter", "Filter"),
+    Key("events", "events-reload", "r", "reload", "Reload"),
+    Key("panel", "panel-cancel", "escape", "cancel", "Cancel"),
+    Key("panel", "panel-detail", "d", "show_detail", "Full error", show=False),
+    Key("panel", "panel-submit", "ctrl+s", "submit", "Go"),
+    Key("panel", "panel-copy", "y", "copy_results", "Copy results", show=False),
+    Key("panel", "panel-save", "w", "save_results", "Save results", show=False),
+    Key("gallery", "gallery-close", "escape,q", "close", "Close"),
+    Key("gallery", "gallery-open", "enter", "open", "Open"),
+    Key("gallery", "gallery-copy", "c", "copy", "Copy URL"),
+    Key("gallery", "gallery-export", "x", "export", "Export CSV+JSON"),
+    Key("qr", "qr-close", "escape,q", "close", "Close"),
+    Key("qr", "qr-zoom", "z", "zoom", "Zoom"),
+    Key("qr", "qr-copy", "c", "copy", "Copy URL"),
+    Key("qr", "qr-save", "s", "save", "Save SVG/PNG"),
+    Key("present", "present-leave", "escape,q", "leave", "Leave"),
+    Key("present", "present-next", "n", "next", "Next conversation"),
+    Key("present", "present-zoom", "z", "zoom", "Zoom"),
+    Key("present", "present-copy", "c", "copy", "Copy URL"),
+    Key("present", "present-save", "s", "save", "Save SVG/PNG"),
+    Key("help", "help-close", "escape,q,question_mark", "dismiss", "Close"),
 )
+
+BINDING_IDS = tuple(sorted(key.id for key in KEYS))

@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
-from textual import events
+from textual import events, on
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from convos_tui.clipboard import copy_text
-from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
+from convos_tui.fleet.actions import ActionResult, Actions
+from convos_tui.fleet.console_names import BINDING_IDS, KEYS
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import GatewayState, State
+from convos_tui.ui import keys
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
 from convos_tui.ui.instances import ConsoleInstances
-from convos_tui.ui.screens.actions import ActionPanel
+from convos_tui.ui.context import Context
+from convos_tui.ui.messages import JumpTo, OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.gallery import InviteGallery
 from convos_tui.ui.screens.help import HelpScreen
-from convos_tui.ui.screens.main import INTERVALS, MainScreen
+from convos_tui.ui.screens.main import INTERVALS, REFUSED_READ_ONLY, MainScreen
 from convos_tui.ui.screens.presentation import PresentationScreen
 from convos_tui.ui.screens.qr import QRPanel
 from convos_tui.ui.widgets.store_banner import StoreBanner
@@ -40,18 +43,13 @@ DARK, LIGHT = "textual-dark", "textual-light"
 # The .tcss files: in the package when installed from a wheel (convos_tui/styles), else the checkout's styles/.
 STYLE_FOLDERS = (Path(__file__).resolve().parents[1] / "styles", Path(__file__).resolve().parents[2] / "styles")
 STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_file()), STYLE_FOLDERS[-1])
-READY_TIMEOUT_S = 0.5  # how long keys typed after opening a screen may wait for its focus
 
 
 class ConvosApp(App[None]):
     TITLE = "convos-tui"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "qr.tcss"]
     COMMANDS = App.COMMANDS | {GatewayCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
-    ]
+    BINDINGS = keys.bindings("app")  # fleet/console_names.py: KEYS
 
     def __init__(
         self,
@@ -71,10 +69,24 @@ class ConvosApp(App[None]):
         self.live = live  # False: show the fleet as given, never poll (tests, snapshots)
         self._theme_wanted = theme
         self._keymap_wanted = keymap or {}
-        self.actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
+        self.keymap: dict[str, str] = {}  # the config's remappings that apply (known ids)
+        actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
         # The instances of [[launchers]]: launched, terminated and recycled through the same action service.
-        self.instances = instances or ConsoleInstances.open(fleet, self.actions)
-        self.main_screen = MainScreen()
+        self.context = Context(fleet, actions, clock, read_only, self.copy_text,
+                               instances or ConsoleInstances.open(fleet, actions))
+        self.main_screen = MainScreen(self.context)
+
+    @property
+    def instances(self) -> ConsoleInstances:
+        return self.context.instances
+
+    @property
+    def actions(self) -> Actions:
+        return self.context.actions
+
+    @actions.setter
+    def actions(self, actions: Actions) -> None:
+        self.context.actions = actions  # the screens share the context: they act through this one too
 
     async def on_mount(self) -> None:
         self._apply_theme(self._theme_wanted)
@@ -143,16 +155,11 @@ class ConvosApp(App[None]):
                 timeout=10,
                 markup=False,
             )
-        self.set_keymap({k: v for k, v in keymap.items() if k in known})
+        self.keymap = {k: v for k, v in keymap.items() if k in known}
+        self.set_keymap(self.keymap)
 
     def binding_ids(self) -> set[str]:
-        ids = set()
-        for owner in (self, MainScreen, DetailScreen, EventsScreen, ActionPanel, InviteGallery):
-            for binding in owner.BINDINGS:
-                if isinstance(binding, Binding) and binding.id:
-                    ids.add(binding.id)
-        ids |= {binding.id for binding in QRPanel.BINDINGS + PresentationScreen.BINDINGS if binding.id}
-        return ids
+        return set(BINDING_IDS)
 
     def set_refresh(self, seconds: float) -> None:
         poller = self.fleet.poller
@@ -166,15 +173,6 @@ class ConvosApp(App[None]):
         outcome = copy_text(text, self.fleet.inventory.settings.clipboard, osc52=self.copy_to_clipboard)
         return Text(outcome.message or f"copied {what}", style="green" if outcome.copied else "yellow")
 
-    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
-        """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
-        touched, as the action service writes for a refused action, and what to tell the operator."""
-        for name in names or [None]:
-            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
-                                   detail="refused: read-only mode", elapsed_s=0.0)
-        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
-                "(and read_only = false in the config) to act.")
-
     def action_help_quit(self) -> None:
         # ctrl+c quits, as the README says and as k9s and lazydocker do; while typing in a field it copies
         # (the field's own binding) or, with nothing selected, says how to quit, as Textual does.
@@ -183,42 +181,51 @@ class ConvosApp(App[None]):
         else:
             self.exit()
 
-    # -- navigation ------------------------------------------------------------------------------
-    async def open_screen(self, screen: Screen[object], callback: Callable[[object], None] | None = None) -> None:
-        """Push a screen and return once it has its focus (its first field, if it has one).
-
-        Called from a priority binding, this runs in the app's own task, which is the one that hands each key
-        to the focused widget: keys typed right after the one that opened the screen (a fast typist, a paste)
-        wait in the app's queue meanwhile, then all go to the screen's field, in order. Without the wait they
-        went to the table underneath or to the screen before its field existed."""
-        await self.push_screen(screen, callback)  # type: ignore[arg-type]
-        ready = asyncio.Event()
-        screen.call_later(ready.set)  # behind the screen's resume, where it takes its focus
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), READY_TIMEOUT_S)
-
+    # -- navigation: the screens ask with a message (ui/messages.py); screens get the context -----
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def show_detail(self, name: str) -> None:
-        self.push_screen(DetailScreen(name))
+    @on(OpenDetail)
+    def _open_detail(self, message: OpenDetail) -> None:
+        self.push_screen(DetailScreen(message.gateway, self.context))
 
+    @on(OpenEvents)
     def show_events(self) -> None:
-        self.push_screen(EventsScreen())
+        self.push_screen(EventsScreen(self.context))
+
+    @on(OpenGallery)
+    def _open_gallery(self, message: OpenGallery) -> None:
+        self.show_gallery(message.results)
 
     def show_gallery(self, results: Sequence[ActionResult]) -> None:
         """The invites a provisioning run made, with their QR codes."""
-        self.push_screen(InviteGallery(results))
+        self.push_screen(InviteGallery(results, self.context))
+
+    @on(OpenInvite)
+    def _open_invite(self, message: OpenInvite) -> None:
+        self.show_invite(message.gateway, message.invite_url, message.conversation_id)
 
     def show_invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> None:
         """The invite panel of a gateway: the invite a create just returned, else the stored one."""
-        self.push_screen(QRPanel(self._invite(name, invite_url, conversation_id), env=self._env(name)))
+        self.push_screen(QRPanel(self._invite(name, invite_url, conversation_id), self.context, env=self._env(name)))
+
+    @on(OpenPresentation)
+    def _open_presentation(self, message: OpenPresentation) -> None:
+        name = message.gateway
+        self.push_screen(PresentationScreen(self._invite(name) if name else None, self.context))
 
     def present(self) -> None:
         """Presentation mode, starting from the invite of the gateway under the cursor if it has one."""
-        name = self.main_screen.table.cursor_name
-        self.push_screen(PresentationScreen(self._invite(name) if name else None))
+        self.post_message(OpenPresentation(self.main_screen.table.cursor_name))
+
+    @on(JumpTo)
+    def _jump_to(self, message: JumpTo) -> None:
+        self.jump_to(message.gateway)
+
+    @on(SetInterval)
+    def _set_interval(self, message: SetInterval) -> None:
+        self.set_refresh(message.seconds)
 
     def _invite(self, name: str, invite_url: str | None = None, conversation_id: str | None = None) -> StoredInvite:
         state = self.fleet.states.get(name)
@@ -239,40 +246,20 @@ class ConvosApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
-        yield SystemCommand("Filter the fleet", "/  e.g. state:faults tag:eu", main.action_filter)
-        yield SystemCommand("Faults only (toggle)", "f", main.action_faults_only)
-        yield SystemCommand("Detail of the gateway under the cursor", "enter", main.action_detail)
-        yield SystemCommand("Poll the marked (or selected) gateways now", "r", main.action_poll_now)
-        yield SystemCommand("Poll all gateways now", "R", main.action_poll_all)
-        yield SystemCommand("Pause or resume polling", "p", main.action_pause)
-        yield SystemCommand("Mark every gateway shown", "*", main.action_mark_all)
-        yield SystemCommand("Clear marks", "U", main.action_clear_marks)
-        yield SystemCommand("Events: the fleet's timeline", "e", self.show_events)
-        yield SystemCommand("Invite QR code of the gateway under the cursor", "i", main.action_invite)
-        yield SystemCommand("Presentation mode: big invite code, n for the next conversation", "P", self.present)
-        yield SystemCommand("Keys and binding ids", "?", self.action_help)
         disabled = " — disabled: read-only mode" if self.read_only else ""
-        for action, key, title in (
-            ("create", "c", "Create a conversation"), ("join", "J", "Join a conversation"),
-            ("send", "m", "Send a message"), ("rename", "n", "Rename the agent"),
-            ("lock", "l", "Lock the conversation"), ("unlock", "L", "Unlock the conversation"),
-            ("explode", "X", "Explode the conversation"),
-        ):
-            yield SystemCommand(f"{title}{disabled}", f"{key}, on the marked gateways or the one under the cursor",
-                                lambda action=action: main.action_act(action))
-        yield SystemCommand(f"Provision: create conversations on idle gateways{disabled}",
-                            "N, on the marked idle gateways or the first idle ones shown", main.action_provision)
-        yield SystemCommand(f"Launch instances of a launcher{disabled}", "a: launcher, count, create or join",
-                            lambda: main.action_instances("launch"))
-        for action, key in (("terminate", "T"), ("recycle", "Y")):
-            yield SystemCommand(f"{action.capitalize()} instances{disabled}",
-                                f"{key}, the marked instances or the one under the cursor",
-                                lambda action=action: main.action_instances(action))
+        for key in KEYS:  # the palette's entries of the bindings, with their keys as remapped
+            if key.palette:
+                _, name, params = parse_action(key.action)
+                run = partial(getattr(self if key.screen == "app" else main, f"action_{name}"), *params)
+                greyed = disabled if key.id in REFUSED_READ_ONLY else ""
+                yield SystemCommand(key.palette + greyed, keys.shown(self, key, self.keymap) + key.hint, run)
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
+        sort, reverse, slower, faster = (keys.shown(self, keys.BY_ID[binding_id], self.keymap)
+                                         for binding_id in ("sort", "sort-reverse", "interval-up", "interval-down"))
         for column in view.SORTABLE:
-            yield SystemCommand(f"Sort by {column}", "s / S cycle and reverse",
+            yield SystemCommand(f"Sort by {column}", f"{sort} / {reverse} cycle and reverse",
                                 lambda column=column: main.sort_by(column, reverse=False))
         for seconds in INTERVALS:
-            yield SystemCommand(f"Poll every {seconds:g} s", "+ / - step the interval",
+            yield SystemCommand(f"Poll every {seconds:g} s", f"{slower} / {faster} step the interval",
                                 lambda seconds=seconds: self.set_refresh(seconds))

@@ -70,3 +70,10 @@ def test_importing_the_headless_layers_does_not_load_textual():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(modules) >= 5
+
+
+def test_no_screen_or_widget_imports_the_app():
+    """Data down, messages up: a screen gets a Context and posts ui/messages.py; the app is no import of it."""
+    parts = sorted((PACKAGE / "ui" / "screens").rglob("*.py")) + sorted((PACKAGE / "ui" / "widgets").rglob("*.py"))
+    assert len(parts) >= 10
+    assert not imports(parts, "convos_tui.ui.app")

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import ModalScreen
@@ -26,12 +25,13 @@ from textual.worker import Worker, WorkerState
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import State, short_id
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import counted
 from convos_tui.ui.widgets.bulk_run import BulkRun
 from convos_tui.ui.widgets.result_line import ResultLine
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 ENVS = [("dev", "dev"), ("production", "production")]
 PERMISSIONS = [("default (all members)", ""), ("all members may add", "all-members"), ("admins only", "admin-only")]
@@ -46,13 +46,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     behind a progress bar, and lists the result of every gateway, to copy or save.
     """
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="panel-cancel"),
-        Binding("d", "show_detail", "Full error", id="panel-detail", show=False),
-        Binding("ctrl+s", "submit", "Go", id="panel-submit"),
-        Binding("y", "copy_results", "Copy results", id="panel-copy", show=False),
-        Binding("w", "save_results", "Save results", id="panel-save", show=False),
-    ]
+    BINDINGS = bindings("panel")  # fleet/console_names.py: KEYS
     AUTO_FOCUS = "Input, TextArea"  # the first field: a paste right after the key lands in it
     ACTION = ""
     TITLE = ""
@@ -60,22 +54,19 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     BUTTON_VARIANT = "primary"
     ALWAYS_BULK = False  # the summary, the typed word and the results list even on one gateway
 
-    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig]) -> None:
+    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context) -> None:
         super().__init__(classes="action-panel")
+        self.context = context
         self.gateways = [gateways] if isinstance(gateways, GatewayConfig) else list(gateways)
         self.gateway = self.gateways[0]
         self.busy = False
         self.bulk = self.ALWAYS_BULK or len(self.gateways) > 1
 
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         target = counted(len(self.gateways), "gateway") if self.bulk else self.gateway.name
         self.flow: ResultLine | BulkRun = (
-            BulkRun(self.ACTION, self.gateways, self.bulk_what, clock=self.convos.clock) if self.bulk
-            else ResultLine(self.gateway, self.progress(), clock=self.convos.clock))
+            BulkRun(self.ACTION, self.gateways, self.bulk_what, clock=self.context.clock) if self.bulk
+            else ResultLine(self.gateway, self.progress(), clock=self.context.clock))
         with Vertical(classes="panel-box"):
             yield Static(Text(f"{self.TITLE} — {target}", style="bold"), classes="panel-title")
             # The form scrolls inside a height that fits the terminal; the flow (the result) and the buttons
@@ -100,7 +91,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
 
     def conversations(self) -> set[str]:
         """The distinct conversations the gateways hold (two gateways can share one: a creator and a joiner)."""
-        states = self.convos.fleet.states
+        states = self.context.fleet.states
         return {s.conversation_id for g in self.gateways if (s := states.get(g.name)) and s.conversation_id}
 
     def in_conversations(self) -> str:
@@ -109,7 +100,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
 
     def state_warning(self) -> Text | None:
         """Said before sending: a create or a join on a gateway that holds a conversation is refused (409)."""
-        state = self.convos.fleet.states.get(self.gateway.name)
+        state = self.context.fleet.states.get(self.gateway.name)
         if state is None or state.state in (State.IDLE, State.UNKNOWN):
             return None
         name = self.gateway.name
@@ -184,7 +175,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         self.update_go()
         values = self.values()  # read once: editing the form during a run changes nothing
         try:
-            await self.flow.run(lambda gateway: self.perform(gateway, values), self.convos.actions,
+            await self.flow.run(lambda gateway: self.perform(gateway, values), self.context.actions,
                                 form=self.query_one(".panel-form"))
         finally:
             self.busy = False
@@ -220,21 +211,22 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         self.flow.show_detail()
 
     def action_copy_results(self) -> None:
-        self.flow.copy_results(lambda text: self.convos.copy_text(text, what="the results"))
+        self.flow.copy_results(lambda text: self.context.copy_text(text, what="the results"))
 
     def action_save_results(self) -> None:
         self.flow.save_results(Path.cwd())
 
 
-def panel_for(action: str, gateways: Sequence[GatewayConfig], conversation_id: str | None = None) -> ActionPanel:
+def panel_for(action: str, gateways: Sequence[GatewayConfig], context: Context,
+              conversation_id: str | None = None) -> ActionPanel:
     """The panel of an action, by the name the keys and the palette use."""
     if action == "unlock":
-        return LockPanel(gateways, unlock=True)
+        return LockPanel(gateways, context, unlock=True)
     if action == "explode":
-        return ExplodePanel(gateways, conversation_id)
+        return ExplodePanel(gateways, context, conversation_id)
     panel: type[ActionPanel] = {"create": CreatePanel, "join": JoinPanel, "send": SendPanel, "rename": RenamePanel,
                                 "lock": LockPanel}[action]
-    return panel(gateways)
+    return panel(gateways, context)
 
 
 class CreatePanel(ActionPanel):
@@ -264,7 +256,7 @@ class CreatePanel(ActionPanel):
         yield Lazy(rest)
 
     def bulk_what(self) -> str:
-        states = self.convos.fleet.states
+        states = self.context.fleet.states
         busy = sum(1 for g in self.gateways if (s := states.get(g.name)) and s.state is not State.IDLE)
         refused = f" ({busy} of them are not idle: those will refuse)" if busy else ""
         return f"create a conversation on each of {counted(len(self.gateways), 'gateway')}{refused}"
@@ -285,7 +277,7 @@ class CreatePanel(ActionPanel):
             ("permissions", "permissions"), ("instructions", "instructions"))}
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.create(gateway, **{**values, "env": values["env"] or gateway.env})
+        return await self.context.actions.create(gateway, **{**values, "env": values["env"] or gateway.env})
 
 
 class ProvisionPanel(CreatePanel):
@@ -294,8 +286,8 @@ class ProvisionPanel(CreatePanel):
     TITLE = "Provision conversations"
     ALWAYS_BULK = True  # even for one: the summary, the typed word, the results and the gallery
 
-    def __init__(self, candidates: Sequence[GatewayConfig], count: int = 1) -> None:
-        super().__init__(list(candidates)[: max(1, count)])
+    def __init__(self, candidates: Sequence[GatewayConfig], context: Context, count: int = 1) -> None:
+        super().__init__(list(candidates)[: max(1, count)], context)
         self.candidates = list(candidates)
 
     def form(self) -> ComposeResult:
@@ -364,7 +356,7 @@ class JoinPanel(ActionPanel):
         }
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.join(gateway, values["invite"], profile_name=values["profile_name"],
+        return await self.context.actions.join(gateway, values["invite"], profile_name=values["profile_name"],
                                               env=values["env"])
 
 
@@ -384,7 +376,7 @@ class SendPanel(ActionPanel):
         return {"message": self.query_one("#message", TextArea).text}
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.send(gateway, values["message"])
+        return await self.context.actions.send(gateway, values["message"])
 
 
 class RenamePanel(ActionPanel):
@@ -403,7 +395,7 @@ class RenamePanel(ActionPanel):
         return {"profile_name": self.query_one("#profile-name", Input).value.strip()}
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.rename(gateway, values["profile_name"])
+        return await self.context.actions.rename(gateway, values["profile_name"])
 
 
 class LockPanel(ActionPanel):
@@ -412,8 +404,9 @@ class LockPanel(ActionPanel):
     BUTTON = "Lock"
     BUTTON_VARIANT = "warning"
 
-    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], *, unlock: bool = False) -> None:
-        super().__init__(gateways)
+    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context, *,
+                 unlock: bool = False) -> None:
+        super().__init__(gateways, context)
         self.unlock = unlock
         if unlock:
             self.ACTION, self.TITLE, self.BUTTON = "unlock", "Unlock the conversation", "Unlock"
@@ -434,7 +427,7 @@ class LockPanel(ActionPanel):
             self.set_focus(self.query_one("#cancel", Button))
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.lock(gateway, unlock=self.unlock)
+        return await self.context.actions.lock(gateway, unlock=self.unlock)
 
 
 class ExplodePanel(ActionPanel):
@@ -447,8 +440,9 @@ class ExplodePanel(ActionPanel):
     BUTTON_VARIANT = "error"
     WHAT = "tells the conversation to expire, deletes its keys for it and is free for a new one. It cannot be undone."
 
-    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], conversation_id: str | None = None) -> None:
-        super().__init__(gateways)
+    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context,
+                 conversation_id: str | None = None) -> None:
+        super().__init__(gateways, context)
         self.conversation_id = conversation_id
 
     def form(self) -> ComposeResult:
@@ -468,7 +462,7 @@ class ExplodePanel(ActionPanel):
         """The other gateways of the fleet bound to the same conversation (a joiner of the creator's, or so)."""
         if not self.conversation_id:
             return []
-        return sorted(name for name, s in self.convos.fleet.states.items()
+        return sorted(name for name, s in self.context.fleet.states.items()
                       if s.conversation_id == self.conversation_id and name != self.gateway.name)
 
     def bulk_what(self) -> str:
@@ -491,4 +485,4 @@ class ExplodePanel(ActionPanel):
             self.query_one("#confirm", Input).focus()
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.convos.actions.explode(gateway)
+        return await self.context.actions.explode(gateway)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Log, Sparkline, Static
@@ -19,11 +18,12 @@ from textual.widgets import Log, Sparkline, Static
 from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.instances.records import PHASES, InstanceRecord
 from convos_tui.ui.instances import LogFollower
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 
 def clock_time(epoch: float | None) -> str:
@@ -42,21 +42,14 @@ def field(text: Text, label: str, value: str | Text, style: str = "") -> None:
 
 
 class DetailScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="back"),
-        Binding("r", "poll_now", "Poll now", id="detail-poll-now"),
-        Binding("d", "toggle_raw", "Raw error", id="raw-detail"),
-    ]
+    BINDINGS = bindings("detail")  # fleet/console_names.py: KEYS
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, context: Context) -> None:
         super().__init__(id="detail")
+        self.context = context
         self.gateway_name = name
         self.show_raw = False
         self.log_follower: LogFollower | None = None
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -75,8 +68,8 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        config = self.convos.fleet.config(self.gateway_name)
-        record = self.convos.instances.record(self.gateway_name) if config and launched(config) else None
+        config = self.context.fleet.config(self.gateway_name)
+        record = self.context.instances.record(self.gateway_name) if config and launched(config) else None
         for widget in ("#detail-instance", "#detail-log-caption", "#detail-log"):
             self.query_one(widget).display = record is not None
         if record is not None:
@@ -87,13 +80,13 @@ class DetailScreen(Screen[None]):
         self.set_interval(1.0, self.refresh_detail)
 
     def action_poll_now(self) -> None:
-        poller = self.convos.fleet.poller
+        poller = self.context.fleet.poller
         if poller is not None:
             poller.poll_now(self.gateway_name)
             self.notify(f"polling {self.gateway_name}", timeout=2)
 
     def action_toggle_raw(self) -> None:
-        state = self.convos.fleet.states.get(self.gateway_name)
+        state = self.context.fleet.states.get(self.gateway_name)
         if state is None or state.error is None:  # the footer offers d: say why it shows nothing
             self.notify(f"no error to show: the last poll of {self.gateway_name} succeeded", timeout=4, markup=False)
             return
@@ -101,13 +94,13 @@ class DetailScreen(Screen[None]):
         self.refresh_detail()
 
     def refresh_detail(self) -> None:
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         state = fleet.states.get(self.gateway_name)
         config = fleet.config(self.gateway_name)
         if state is None or config is None:
             self.query_one("#detail-title", Static).update(Text(f"{self.gateway_name}: no longer in the fleet"))
             return
-        now = self.convos.clock()
+        now = self.context.clock()
         title = Text()
         title.append(f" {config.name} ", style="bold reverse")
         title.append("  ")
@@ -137,7 +130,7 @@ class DetailScreen(Screen[None]):
         """The instance's record (phases, pid, port) and the lines its log gained since the last look."""
         if self.log_follower is None:
             return
-        record = self.convos.instances.record(self.gateway_name)
+        record = self.context.instances.record(self.gateway_name)
         if record is not None:
             self.query_one("#detail-instance", Static).update(self._instance_panel(record))
         lines = self.log_follower.new_lines()
@@ -154,7 +147,7 @@ class DetailScreen(Screen[None]):
         field(text, "launched", clock_time(record.created_at))
         if record.failed_phase:
             field(text, "failed", f"{record.failed_phase}: {record.error or ''}", "bold red")
-        stats = self.convos.instances.phase_stats().get(record.launcher, {})
+        stats = self.context.instances.phase_stats().get(record.launcher, {})
         text.append("\nphase          this      p50      p95  (launcher, n)\n", style="dim")
         for phase in PHASES:
             if phase not in record.phases and phase not in stats:
@@ -224,7 +217,7 @@ class DetailScreen(Screen[None]):
     def _conversation_panel(self, state: GatewayState) -> Text:
         text = Text()
         text.append("Conversation and invite\n", style="bold")
-        records = self.convos.fleet.store.conversations(self.gateway_name, limit=5)
+        records = self.context.fleet.store.conversations(self.gateway_name, limit=5)
         current = state.conversation_id
         if not records:
             if current:
@@ -255,7 +248,7 @@ class DetailScreen(Screen[None]):
     def _timeline_panel(self) -> Text:
         text = Text()
         text.append("State timeline\n", style="bold")
-        transitions = self.convos.fleet.store.transitions(self.gateway_name, limit=15)
+        transitions = self.context.fleet.store.transitions(self.gateway_name, limit=15)
         if not transitions:
             text.append("no transitions recorded yet", style="dim")
         for transition in transitions:
@@ -268,7 +261,7 @@ class DetailScreen(Screen[None]):
     def _actions_panel(self) -> Text:
         text = Text()
         text.append("Recent actions\n", style="bold")
-        actions = self.convos.fleet.store.audit_log(self.gateway_name, limit=10)
+        actions = self.context.fleet.store.audit_log(self.gateway_name, limit=10)
         if not actions:
             text.append("no actions from this console yet", style="dim")
         for action in actions:

@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from convos_tui.fleet.state import Transition
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 LIMIT = 2000  # of each kind, read at once
 PEEK = 20  # actions read once a second to see what is new
@@ -102,22 +102,15 @@ def action_event(a: dict[str, Any]) -> Event:
 
 
 class EventsScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back", id="events-back"),
-        Binding("slash", "focus_filter", "Filter", id="events-filter"),
-        Binding("r", "reload", "Reload", id="events-reload"),
-    ]
+    BINDINGS = bindings("events")  # fleet/console_names.py: KEYS
 
-    def __init__(self) -> None:
+    def __init__(self, context: Context) -> None:
         super().__init__(id="events")
+        self.context = context
         self.words: list[str] = []
         self._events: list[Event] = []  # newest first, filtered or not
         self._edges = (Edge(), Edge())  # where the reading of transitions and of actions stands
         self._serial = 0  # row keys
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def table(self) -> DataTable[Text]:
@@ -151,7 +144,7 @@ class EventsScreen(Screen[None]):
     # -- reading ---------------------------------------------------------------------------------
     def _read(self, *, fresh_start: bool) -> list[Event]:
         """The events the screen has not read yet (all of them, up to LIMIT of each kind, at a fresh start)."""
-        store = self.convos.fleet.store
+        store = self.context.fleet.store
         if fresh_start:
             self._edges = (Edge(), Edge())
         transitions_edge, actions_edge = self._edges
@@ -213,6 +206,6 @@ class EventsScreen(Screen[None]):
 
     def _show_title(self) -> None:
         title = Text(TITLE, style="bold reverse")
-        as_of = time.strftime("%H:%M:%S", time.localtime(self.convos.clock()))
+        as_of = time.strftime("%H:%M:%S", time.localtime(self.context.clock()))
         title.append(f"  as of {as_of}, live", style="dim")
         self.query_one("#events-title", Static).update(title)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -23,12 +22,14 @@ from convos_tui.export import write_csv_and_json
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.state import short_id
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.keys import bindings
+from convos_tui.ui.messages import OpenInvite
 from convos_tui.ui.screens.qr import fit_zoom, too_small_text
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 # Cells beside the code, in step with styles/app.tcss: the left column (36), its margin (2) and the
 # padding (2) across; the title, the padding and the footer down.
@@ -51,21 +52,13 @@ def export_invites(invites: Sequence[dict[str, Any]], folder: Path, *, now: floa
 
 
 class InviteGallery(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="gallery-close"),
-        Binding("enter", "open", "Open", id="gallery-open"),
-        Binding("c", "copy", "Copy URL", id="gallery-copy"),
-        Binding("x", "export", "Export CSV+JSON", id="gallery-export"),
-    ]
+    BINDINGS = bindings("gallery")  # fleet/console_names.py: KEYS
 
-    def __init__(self, results: Sequence[ActionResult]) -> None:
+    def __init__(self, results: Sequence[ActionResult], context: Context) -> None:
         super().__init__(id="gallery")
+        self.context = context
         self.invites = invites_of(results)
         self._codes: dict[str, QR] = {}
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         count = len(self.invites)
@@ -127,16 +120,16 @@ class InviteGallery(Screen[None]):
     def action_open(self) -> None:
         invite = self.selected
         if invite is not None:
-            self.convos.show_invite(invite["gateway"], invite["invite_url"], invite["conversation_id"])
+            self.post_message(OpenInvite(invite["gateway"], invite["invite_url"], invite["conversation_id"]))
 
     def action_copy(self) -> None:
         invite = self.selected
         if invite is not None:
-            self.say(self.convos.copy_text(invite["invite_url"], what="the invite URL"))
+            self.say(self.context.copy_text(invite["invite_url"], what="the invite URL"))
 
     def action_export(self) -> None:
         try:
-            paths = export_invites(self.invites, Path.cwd(), now=self.convos.clock())
+            paths = export_invites(self.invites, Path.cwd(), now=self.context.clock())
         except OSError as exc:
             self.say(Text(f"could not export: {exc.strerror or exc}. The invites are in the store too "
                           "(convos-tui invite GW).", style="bold red"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from convos_tui.ui.keys import bindings
 
 FILTER_HELP = (
     "Filter (/): words are ANDed; field:value for state, tag, env, name, url, shape, conv; "
@@ -45,7 +46,7 @@ def bindings_text(screen: Screen[object]) -> Text:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help-close")]
+    BINDINGS = bindings("help")  # fleet/console_names.py: KEYS
 
     def __init__(self, underneath: Screen[object]) -> None:
         super().__init__(id="help")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
@@ -24,10 +23,11 @@ from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.instances.golden import INSTRUCTIONS_FILE, INSTRUCTIONS_LIMIT
 from convos_tui.instances.records import PHASES
 from convos_tui.instances.service import Provision
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import counted, outcome_style, result_cells, said, useful_hint
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
     from convos_tui.ui.screens.main import MainScreen
 
 THEN = [("nothing: leave them ready (idle)", "ready"), ("create a conversation", "create"),
@@ -53,22 +53,16 @@ class InstancePanel(ModalScreen["list[ActionResult] | None"]):
     """What launch, terminate and recycle share: a title, a form, the progress table, a result line, Cancel
     and the action's button (Close once the run is over)."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="panel-cancel"),
-        Binding("ctrl+s", "submit", "Go", id="panel-submit"),
-    ]
+    BINDINGS = [b for b in bindings("panel") if b.id in ("panel-cancel", "panel-submit")]  # console_names.KEYS
     TITLE = ""
     BUTTON = "Go"
     BUTTON_VARIANT = "primary"
 
-    def __init__(self) -> None:
+    def __init__(self, context: Context) -> None:
         super().__init__(classes="action-panel instance-panel")
+        self.context = context
         self.results: list[ActionResult] | None = None
         self.busy = False
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="panel-box"):
@@ -159,7 +153,7 @@ class LaunchPanel(InstancePanel):
     AUTO_FOCUS = "#launch-count"
 
     def form(self) -> ComposeResult:
-        launchers = self.convos.instances.launchers
+        launchers = self.context.instances.launchers
         first = launchers[0] if launchers else None
         with Horizontal(classes="launch-row"):
             with Vertical(classes="launch-field"):
@@ -192,7 +186,7 @@ class LaunchPanel(InstancePanel):
 
     def _launcher(self) -> LauncherConfig | None:
         chosen = self.query_one("#launch-launcher", Select).value
-        return next((one for one in self.convos.instances.launchers if one.name == chosen), None)
+        return next((one for one in self.context.instances.launchers if one.name == chosen), None)
 
     def request(self) -> tuple[str, int, Provision] | str:
         """What the form asks for, or what is wrong with it (in words, the form left as it is)."""
@@ -230,7 +224,7 @@ class LaunchPanel(InstancePanel):
     @work(exit_on_error=False, group="instances")
     async def run_launch(self, launcher: str, count: int, provision: Provision) -> None:
         try:
-            results = await self.convos.instances.launch(launcher, count, provision, on_phase=self.on_phase)
+            results = await self.context.instances.launch(launcher, count, provision, on_phase=self.on_phase)
         except Exception as exc:  # noqa: BLE001 - said in the panel, never a crash of the console
             results = [ActionResult(launcher, "launch", UNKNOWN, f"the launch stopped: {exc}")]
         finally:
@@ -244,8 +238,8 @@ class ConfirmInstancesPanel(InstancePanel):
 
     BUTTON_VARIANT = "error"
 
-    def __init__(self, names: Sequence[str], *, recycle: bool = False) -> None:
-        super().__init__()
+    def __init__(self, names: Sequence[str], context: Context, *, recycle: bool = False) -> None:
+        super().__init__(context)
         self.names = list(names)
         self.recycle = recycle
         self.BUTTON = "Recycle" if recycle else "Terminate"
@@ -256,7 +250,7 @@ class ConfirmInstancesPanel(InstancePanel):
         return self.BUTTON.upper()
 
     def form(self) -> ComposeResult:
-        launched = [n for n in self.names if self.convos.instances.record(n) is not None]
+        launched = [n for n in self.names if self.context.instances.record(n) is not None]
         others = [n for n in self.names if n not in launched]
         text = Text()
         what = ("stops its process (SIGTERM, SIGKILL after the grace), removes its directory: its identity and "
@@ -300,7 +294,7 @@ class ConfirmInstancesPanel(InstancePanel):
 
     @work(exit_on_error=False, group="instances")
     async def run_confirmed(self) -> None:
-        instances = self.convos.instances
+        instances = self.context.instances
         results: list[ActionResult] = []
         try:
             if self.recycle:
@@ -322,20 +316,20 @@ NO_LAUNCHERS = "no [[launchers]] in the config: add one (a name, a type, a golde
 async def instance_key(main: MainScreen, action: str) -> None:
     """`a` opens the launch panel; `T` and `Y` the confirmation of terminate or recycle, on the marked instances
     (or the one under the cursor). In read-only mode the action service refuses them (and audits it)."""
-    instances = main.convos.instances
+    instances = main.context.instances
     if action == "launch":
         if not instances.launchers:
             main.say(NO_LAUNCHERS, "bold yellow")
-        elif main.convos.read_only:
+        elif main.context.read_only:
             _refused(main, instances.launch(instances.launchers[0].name, 1, Provision()))
         else:
-            await main._open(LaunchPanel())
+            await main._open(LaunchPanel(main.context))
         return
     names = main.targets()
     if not names:
         return
-    if not main.convos.read_only:
-        await main._open(ConfirmInstancesPanel(names, recycle=action == "recycle"))
+    if not main.context.read_only:
+        await main._open(ConfirmInstancesPanel(names, main.context, recycle=action == "recycle"))
     elif action == "terminate":
         _refused(main, instances.terminate(names))
     else:

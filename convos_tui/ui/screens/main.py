@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import deque
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -17,60 +18,31 @@ from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
+from convos_tui.ui.keys import bindings
+from convos_tui.ui.messages import OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.results import said
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 MIN_WIDTH, MIN_HEIGHT = 60, 12
 COMPACT_BELOW = 110
 INTERVALS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 REFRESH_S = 0.5
+READY_TIMEOUT_S = 0.5  # how long keys typed after opening a panel may wait for its focus
 # The keys that read-only mode greys out, by binding id, and the action each would have run.
 REFUSED_READ_ONLY = {**{action: action for action in ACTIONS}, "provision": "provision"}
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
-        # Priority: the keys that move the focus (into the filter, into a panel's field) are handled in the
-        # app's own task as they come, before the next key is handed out; see ConvosApp.open_screen.
-        Binding("slash", "filter", "Filter", id="filter", priority=True),
-        Binding("f", "faults_only", "Faults", id="faults-only"),
-        Binding("space", "mark", "Mark", id="mark"),
-        Binding("M", "mark_range", "Mark range", id="mark-range", show=False),
-        Binding("asterisk", "mark_all", "Mark all shown", id="mark-all", show=False),
-        Binding("U", "clear_marks", "Clear marks", id="clear-marks", show=False),
-        Binding("s", "sort_next", "Sort", id="sort"),
-        Binding("S", "sort_reverse", "Reverse sort", id="sort-reverse", show=False),
-        Binding("p", "pause", "Pause", id="pause"),
-        Binding("r", "poll_now", "Poll now", id="poll-now"),
-        Binding("R", "poll_all", "Poll all", id="poll-all", show=False),
-        Binding("plus", "slower", "Interval +", id="interval-up", show=False),
-        Binding("minus", "faster", "Interval -", id="interval-down", show=False),
-        Binding("enter", "detail", "Detail", id="detail"),
-        Binding("e", "events", "Events", id="events"),
-        Binding("i", "invite", "Invite QR", id="invite"),
-        Binding("P", "present", "Present", id="present", show=False),
-        Binding("escape", "escape", "Clear", id="clear", show=False, priority=True),
-        Binding("c", "act('create')", "Create", id="create", priority=True),
-        Binding("J", "act('join')", "Join", id="join", priority=True),
-        Binding("m", "act('send')", "Message", id="send", priority=True),
-        Binding("n", "act('rename')", "Rename", id="rename", show=False, priority=True),
-        Binding("l", "act('lock')", "Lock", id="lock", show=False, priority=True),
-        Binding("L", "act('unlock')", "Unlock", id="unlock", show=False, priority=True),
-        Binding("X", "act('explode')", "Explode", id="explode", priority=True),
-        Binding("N", "provision", "Provision", id="provision", show=False, priority=True),
-        Binding("a", "instances('launch')", "Launch", id="launch", show=False, priority=True),
-        Binding("T", "instances('terminate')", "Terminate", id="terminate", show=False, priority=True),
-        Binding("Y", "instances('recycle')", "Recycle", id="recycle", show=False, priority=True),
-        Binding("enter", "filter_done", show=False, priority=True),  # only while typing in the filter
-    ]
+    BINDINGS = bindings("main")  # fleet/console_names.py: KEYS
 
-    def __init__(self) -> None:
+    def __init__(self, context: Context) -> None:
         super().__init__(id="main")
+        self.context = context
         self.filter = Filter()
         self.faults_only = False
         self.marked: set[str] = set()
@@ -80,10 +52,6 @@ class MainScreen(Screen[None]):
         self._dirty: deque[str] = deque()
         self._message = Text()
         self._summary: Summary | None = None
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
@@ -122,7 +90,7 @@ class MainScreen(Screen[None]):
     def _rows(self, dirty: set[str]) -> tuple[list[Row], list[str]]:
         """The rows the table must take (new to it, or changed since it took them) and the names it
         must drop (gone from the fleet)."""
-        fleet, held = self.convos.fleet, self.table.rows
+        fleet, held = self.context.fleet, self.table.rows
         states = fleet.states
         if not dirty and held.keys() == states.keys():
             return [], []  # the common case on a keystroke: nothing to scan
@@ -141,7 +109,7 @@ class MainScreen(Screen[None]):
         that change the sort: the table sorts again by itself when its sort changes.)"""
         rows, gone = self._rows(self._take_dirty())
         table = self.table
-        table.update(rows, gone, now=self.convos.clock(), marked=self.marked)
+        table.update(rows, gone, now=self.context.clock(), marked=self.marked)
         table.set_filter(view.RowFilter(self.filter, self.faults_only))
         self.show_summary()
 
@@ -158,10 +126,10 @@ class MainScreen(Screen[None]):
         that changed; nothing is rebuilt. With a `step`, the polls waiting when the tick came (`left`
         of them) are applied that many at a time, each step an event of its own; polls that come in
         meanwhile wait for the next tick."""
-        now = self.convos.clock()
+        now = self.context.clock()
         left = len(self._dirty) if left is None else left
         dirty = self._take_dirty(left if step is None else min(step, left))
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         if step is not None and left > step:
             self.call_later(self.tick, step=step, left=left - step)
         if dirty:
@@ -178,7 +146,7 @@ class MainScreen(Screen[None]):
             self.show_summary()
 
     def show_summary(self) -> None:
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         poller = fleet.poller
         table = self.table
         every = [state.state for state in fleet.states.values()]
@@ -190,11 +158,11 @@ class MainScreen(Screen[None]):
                 shown=table.row_count,
                 marked=len(self.marked),
                 marked_hidden=sum(1 for name in self.marked if not table.is_shown(name)),
-                swept_ago_s=None if swept is None else max(0.0, self.convos.clock() - swept),
+                swept_ago_s=None if swept is None else max(0.0, self.context.clock() - swept),
                 interval_s=poller.interval_s if poller is not None else 0,
                 paused=bool(poller and poller.paused),
                 profile=fleet.profile,
-                read_only=self.convos.read_only,
+                read_only=self.context.read_only,
         )
         # The header shows the counts and the badges only: drawn again (a layout of the whole screen)
         # only when one of them changed, not twice a second.
@@ -359,7 +327,7 @@ class MainScreen(Screen[None]):
         self.sort_by(column, reverse=reverse)
 
     def action_pause(self) -> None:
-        poller = self.convos.fleet.poller
+        poller = self.context.fleet.poller
         if poller is None:
             return
         if poller.paused:
@@ -378,7 +346,7 @@ class MainScreen(Screen[None]):
         return [name] if name else []
 
     def action_poll_now(self) -> None:
-        poller = self.convos.fleet.poller
+        poller = self.context.fleet.poller
         names = self.targets()
         if poller is None or not names:
             return
@@ -387,18 +355,18 @@ class MainScreen(Screen[None]):
         self.say(f"polling {names[0]}" if len(names) == 1 else f"polling {len(names)} gateways")
 
     def action_poll_all(self) -> None:
-        poller = self.convos.fleet.poller
+        poller = self.context.fleet.poller
         if poller is not None:
             poller.poll_now()
-            self.say(f"polling all {len(self.convos.fleet.states)} gateways")
+            self.say(f"polling all {len(self.context.fleet.states)} gateways")
 
     def _set_interval(self, step: int) -> None:
-        poller = self.convos.fleet.poller
+        poller = self.context.fleet.poller
         if poller is None:
             return
         current = min(INTERVALS, key=lambda value: abs(value - poller.interval_s))
         index = max(0, min(len(INTERVALS) - 1, INTERVALS.index(current) + step))
-        self.convos.set_refresh(INTERVALS[index])
+        self.post_message(SetInterval(INTERVALS[index]))
 
     def action_slower(self) -> None:
         self._set_interval(+1)
@@ -409,23 +377,23 @@ class MainScreen(Screen[None]):
     @on(FleetTable.RowSelected)
     def _row_selected(self, event: FleetTable.RowSelected) -> None:
         # The table takes enter itself (select the row): opening the detail is the screen's answer.
-        self.convos.show_detail(event.name)
+        self.post_message(OpenDetail(event.name))
 
     def action_detail(self) -> None:
         name = self.table.cursor_name
         if name is not None:
-            self.convos.show_detail(name)
+            self.post_message(OpenDetail(name))
 
     def action_events(self) -> None:
-        self.convos.show_events()
+        self.post_message(OpenEvents())
 
     def action_invite(self) -> None:
         name = self.table.cursor_name
         if name is not None:
-            self.convos.show_invite(name)
+            self.post_message(OpenInvite(name))
 
     def action_present(self) -> None:
-        self.convos.present()
+        self.post_message(OpenPresentation(self.table.cursor_name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_done":
@@ -433,7 +401,7 @@ class MainScreen(Screen[None]):
         if action in ("filter", "act", "provision", "instances") and self.typing:
             return False  # a letter typed in the filter box
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
-        if action in ("act", "provision") and self.convos.read_only:
+        if action in ("act", "provision") and self.context.read_only:
             return None
         return True
 
@@ -441,18 +409,18 @@ class MainScreen(Screen[None]):
         """Open the panel of an action: on the marked gateways if any are marked, else the one under the cursor."""
         from convos_tui.ui.screens import actions as panels
 
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         gateways = [config for name in self.targets() if (config := fleet.config(name)) is not None]
         if not gateways:
             return
         state = fleet.states.get(gateways[0].name)
-        await self._open(panels.panel_for(action, gateways, state.conversation_id if state else None))
+        await self._open(panels.panel_for(action, gateways, self.context, state.conversation_id if state else None))
 
     async def action_provision(self) -> None:
         """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
         from convos_tui.ui.screens.actions import ProvisionPanel
 
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
         idle = [config for n in names
                 if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
@@ -463,20 +431,28 @@ class MainScreen(Screen[None]):
             else:
                 self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
-        await self._open(ProvisionPanel(idle, len(idle) if self.marked else 1))
+        await self._open(ProvisionPanel(idle, self.context, len(idle) if self.marked else 1))
 
     async def _open(self, panel: Screen[object]) -> None:
         self.say("")  # what the status line said is about an earlier action, not the panel's
-        await self.convos.open_screen(panel, self._acted)  # type: ignore[arg-type]
+        await self.app.push_screen(panel, self._acted)  # type: ignore[arg-type]
+        # Return once the panel has its focus (its first field). Called from a priority binding, this runs in
+        # the app's own task, which is the one that hands each key to the focused widget: keys typed right
+        # after the one that opened the panel (a fast typist, a paste) wait in the app's queue meanwhile, then
+        # all go to the panel's field, in order. Without the wait they went to the table underneath.
+        ready = asyncio.Event()
+        panel.call_later(ready.set)  # behind the panel's resume, where it takes its focus
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), READY_TIMEOUT_S)
 
     def on_key(self, event: events.Key) -> None:
         """Read-only: a greyed action key says why nothing happens, and the refusal is audited."""
-        active = self.active_bindings.get(event.key) if self.convos.read_only else None
+        active = self.active_bindings.get(event.key) if self.context.read_only else None
         if active is None or active.enabled or active.binding.id not in REFUSED_READ_ONLY:
             return
         event.stop()
         action = REFUSED_READ_ONLY[active.binding.id]
-        self.say(self.convos.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
+        self.say(self.context.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
 
     async def action_instances(self, action: str) -> None:
         from convos_tui.ui.screens.launch import instance_key  # launch, terminate, recycle
@@ -495,10 +471,10 @@ class MainScreen(Screen[None]):
             self.say(f"{results[0].action} on {len(results)} gateways: {tally(results)}")
         created = [r for r in results if r.ok and r.action == "create" and r.data.get("invite_url")]
         if len(created) == 1:
-            self.convos.show_invite(created[0].gateway, created[0].data["invite_url"],
-                                    created[0].data.get("conversation_id"))
+            self.post_message(OpenInvite(created[0].gateway, created[0].data["invite_url"],
+                                         created[0].data.get("conversation_id")))
         elif created:
-            self.convos.show_gallery(created)
+            self.post_message(OpenGallery(created))
 
     def jump_to(self, name: str) -> None:
         """Put the cursor on a gateway, clearing a filter that hides it."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
@@ -23,6 +22,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import State
 from convos_tui.qr import QR, make_qr
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import said, useful_hint
 from convos_tui.ui.screens.qr import (
     copy_invite,
@@ -34,7 +34,7 @@ from convos_tui.ui.screens.qr import (
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 # Cells around the code, in step with styles/qr.tcss: info column 44 + gap 2 + margins 2 across,
 # title 3 + key line 1 down.
@@ -42,25 +42,16 @@ PRESENT_CHROME = (48, 4)
 
 
 class PresentationScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "leave", "Leave", id="present-leave"),
-        Binding("n", "next", "Next conversation", id="present-next"),
-        Binding("z", "zoom", "Zoom", id="present-zoom"),
-        Binding("c", "copy", "Copy URL", id="present-copy"),
-        Binding("s", "save", "Save SVG/PNG", id="present-save"),
-    ]
+    BINDINGS = bindings("present")  # fleet/console_names.py: KEYS
 
-    def __init__(self, invite: StoredInvite | None = None) -> None:
+    def __init__(self, invite: StoredInvite | None, context: Context) -> None:
         super().__init__(id="presentation")
+        self.context = context
         self.invite = invite if invite is not None and invite.usable else None
         self.code: QR | None = None
         self.zoom_wanted = True  # a phone at arm's length reads big modules best
         self.busy = False
         self.tried: set[str] = set()  # gateways this session created on (or failed to): not idle any more
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="present-title")
@@ -72,7 +63,7 @@ class PresentationScreen(Screen[None]):
                 yield Static(id="present-url")
                 yield Static(id="present-message")
         keys = "z zoom · c copy the URL · s save SVG and PNG · q leave"
-        yield Static(Text(keys if self.convos.read_only else f"n next conversation · {keys}", style="dim"),
+        yield Static(Text(keys if self.context.read_only else f"n next conversation · {keys}", style="dim"),
                      id="present-keys")
 
     def on_mount(self) -> None:
@@ -96,13 +87,13 @@ class PresentationScreen(Screen[None]):
         self.lay_out(self.app.size)
 
     def _env(self, gateway: str) -> str | None:
-        config = self.convos.fleet.config(gateway)
+        config = self.context.fleet.config(gateway)
         return config.env if config is not None else None
 
     def lay_out(self, space: Size) -> None:
         empty = ("No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
                  "invite this console holds, and press P again; or start without --read-only."
-                 if self.convos.read_only else "No invite yet: press n to create a conversation on the next idle gateway.")
+                 if self.context.read_only else "No invite yet: press n to create a conversation on the next idle gateway.")
         show_code(self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted,
                   empty=Text(empty, style="bold"))
 
@@ -125,13 +116,13 @@ class PresentationScreen(Screen[None]):
         self.lay_out(self.app.size)
 
     def action_copy(self) -> None:
-        self.query_one("#present-message", Static).update(copy_invite(self.convos, self.invite))
+        self.query_one("#present-message", Static).update(copy_invite(self.context, self.invite))
 
     def action_save(self) -> None:
         self.query_one("#present-message", Static).update(save_invite(self.invite, self.code))
 
     def next_idle(self) -> GatewayConfig | None:
-        fleet = self.convos.fleet
+        fleet = self.context.fleet
         for gateway in fleet.gateways:
             state = fleet.states.get(gateway.name)
             if state is not None and state.state == State.IDLE and gateway.name not in self.tried:
@@ -151,15 +142,15 @@ class PresentationScreen(Screen[None]):
     @work(exclusive=True, group="present", exit_on_error=False)
     async def create_on(self, gateway: GatewayConfig) -> None:
         self.busy = True
-        if not self.convos.read_only:  # refused before any request: the gateway is as idle as it was
+        if not self.context.read_only:  # refused before any request: the gateway is as idle as it was
             self.tried.add(gateway.name)
-        started = self.convos.clock()  # the app's clock: fixed in tests and snapshots
+        started = self.context.clock()  # the app's clock: fixed in tests and snapshots
         progress = lambda: self.say(
-            f"creating a conversation on {gateway.name}… {self.convos.clock() - started:.0f} s (2-5 s)", "bold")
+            f"creating a conversation on {gateway.name}… {self.context.clock() - started:.0f} s (2-5 s)", "bold")
         progress()
         timer = self.set_interval(0.5, progress)
         try:
-            result = await self.convos.actions.create(gateway)
+            result = await self.context.actions.create(gateway)
         finally:
             timer.stop()
             self.busy = False
@@ -168,7 +159,7 @@ class PresentationScreen(Screen[None]):
             self.say(f"{gateway.name}: {said(result)}.{hint}", "bold red")
             return
         self.show_invite(find_invite(
-            self.convos.fleet.store, gateway.name,
+            self.context.fleet.store, gateway.name,
             conversation_id=result.data.get("conversation_id"), invite_url=result.data.get("invite_url"),
         ))
         self.say(f"created on {gateway.name} in {result.elapsed_s:.1f} s", "green")

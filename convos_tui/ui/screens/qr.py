@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
@@ -21,10 +20,11 @@ from textual.widgets import Static
 
 from convos_tui.fleet.invites import StoredInvite
 from convos_tui.qr import QR, invite_file_stem, make_qr
+from convos_tui.ui.keys import bindings
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
-    from convos_tui.ui.app import ConvosApp
+    from convos_tui.ui.context import Context
 
 # Cells around the code, in step with styles/qr.tcss: box border 2 + padding 2 + gap 2 + info column
 # 42 across, border 2 + title 1 down.
@@ -101,11 +101,11 @@ def problem_text(invite: StoredInvite) -> Text:
     return text
 
 
-def copy_invite(app: ConvosApp, invite: StoredInvite | None) -> Text:
+def copy_invite(context: Context, invite: StoredInvite | None) -> Text:
     """Copy the invite's URL per the config's clipboard mode; the outcome in words (never raises)."""
     if invite is None or not invite.usable or not invite.url:
         return Text("nothing copied: there is no working invite here", style="yellow")
-    return app.copy_text(invite.url, what="the invite URL")
+    return context.copy_text(invite.url, what="the invite URL")
 
 
 def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | None = None) -> Text:
@@ -127,23 +127,15 @@ def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | Non
 
 
 class QRPanel(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Close", id="qr-close"),
-        Binding("z", "zoom", "Zoom", id="qr-zoom"),
-        Binding("c", "copy", "Copy URL", id="qr-copy"),
-        Binding("s", "save", "Save SVG/PNG", id="qr-save"),
-    ]
+    BINDINGS = bindings("qr")  # fleet/console_names.py: KEYS
 
-    def __init__(self, invite: StoredInvite, *, env: str | None = None) -> None:
+    def __init__(self, invite: StoredInvite, context: Context, *, env: str | None = None) -> None:
         super().__init__(id="qr-panel")
+        self.context = context
         self.invite = invite
         self.env = env
         self.code = make_qr(invite.url) if invite.usable and invite.url else None
         self.zoom_wanted = False
-
-    @property
-    def convos(self) -> ConvosApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="qr-box"):
@@ -188,7 +180,7 @@ class QRPanel(ModalScreen[None]):
         self.lay_out(self.app.size)
 
     def action_copy(self) -> None:
-        self.say(copy_invite(self.convos, self.invite))
+        self.say(copy_invite(self.context, self.invite))
 
     def action_save(self) -> None:
         self.say(save_invite(self.invite, self.code))

@@ -1,0 +1,33 @@
+"""What a screen may use, handed down in its constructor: data down (messages.py carries requests up)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from convos_tui.fleet.actions import REFUSED, Actions
+from convos_tui.fleet.fleet import Fleet
+from convos_tui.ui.instances import ConsoleInstances
+
+
+@dataclass
+class Context:
+    """One for the console, shared by its screens (so an action service set on the app is theirs too)."""
+
+    fleet: Fleet
+    actions: Actions
+    clock: Callable[[], float]  # the app's clock: fixed in tests and snapshots
+    read_only: bool
+    copy_text: Callable[..., Text]  # (text, *, what=…) → a line saying what happened (OSC 52, the config's mode)
+    instances: ConsoleInstances  # launch, terminate, recycle (ui/instances.py), through `actions`
+
+    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
+        """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
+        touched, as the action service writes for a refused action, and what to tell the operator."""
+        for name in names or [None]:
+            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
+                                   detail="refused: read-only mode", elapsed_s=0.0)
+        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
+                "(and read_only = false in the config) to act.")

@@ -1,0 +1,28 @@
+"""The console's key bindings, made from the one list of them (fleet/console_names.py: KEYS).
+
+The screens take their BINDINGS from here; the footer and `?` read the live bindings (remapped by the
+config's [keymap]); the palette shows a binding's keys with `shown`, so a remapped key reads the same in all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.app import App
+from textual.binding import Binding
+
+from convos_tui.fleet.console_names import KEYS, Key
+
+BY_ID = {key.id: key for key in KEYS}
+
+
+def bindings(screen: str) -> list[Binding]:
+    """The Bindings of a screen (`main`, `qr`, …; `app` for the app's own)."""
+    return [Binding(key.keys, key.action, key.description, show=key.show, priority=key.priority, id=key.id)
+            for key in KEYS if key.screen == screen]
+
+
+def shown(app: App[object], key: Key, keymap: Mapping[str, str]) -> str:
+    """A binding's keys as the footer and `?` show them: the keymap's if it remaps them, else the default."""
+    keys = keymap.get(key.id) or key.keys
+    return ",".join(app.get_key_display(Binding(one.strip(), "")) for one in keys.split(","))
