@@ -7,8 +7,10 @@ never imports the simulator. A test builds the console the same way:
         await app.run_async()            # or app.run_test() in a test
 
 The simulated gateways run on a loop of their own (as the poller does), so the console's loop only draws.
-Config and store are the demo's temporary ones; when the block ends, whatever ends it, the store is closed,
-the gateways are stopped and the temporary directory is removed.
+Config and store are the demo's temporary ones. Its config also has a `sim` launcher, with a golden checkpoint
+made at start in the temporary directory, so that instances can be launched and terminated from the demo. When
+the block ends, whatever ends it, the instances launched are terminated, the store is closed, the gateways are
+stopped and the temporary directory is removed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from convos_tui.commands.context import Context
 from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED, DemoFleet
 
 if TYPE_CHECKING:
+    from convos_tui.fleet.fleet import Fleet
     from convos_tui.ui.demo import DemoApp
 
 
@@ -68,6 +71,43 @@ async def _console(count: int, seed: int, speed: float, read_only: bool) -> None
         await app.run_async()
 
 
+DEMO_LAUNCHER = "sim"
+DEMO_PORTS = "19400-19599"  # a port something else holds is skipped: the launcher binds each one to check
+DEMO_INSTANCES = 8
+
+
+def add_demo_launcher(config_path: Path, speed: float) -> None:
+    """A `sim` launcher in the demo's config, with a golden checkpoint of its own made now beside it."""
+    import tomlkit
+
+    from convos_tui.instances.golden import init_golden
+
+    golden = config_path.parent / "golden"
+    init_golden(golden, env="dev")
+    document = tomlkit.parse(config_path.read_text(encoding="utf-8"))
+    launchers = tomlkit.aot()
+    launchers.append(tomlkit.item({
+        "name": DEMO_LAUNCHER, "type": "sim", "golden": str(golden), "ports": DEMO_PORTS,
+        "max_instances": DEMO_INSTANCES, "tags": ["launched"], "speed": speed, "boot_timeout": "30s", "grace": "2s",
+    }))
+    document["launchers"] = launchers
+    config_path.write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+async def end_instances(fleet: Fleet) -> None:
+    """Terminate what was launched in the demo: no process, port or directory of it outlives the demo."""
+    from convos_tui.fleet.actions import Actions
+    from convos_tui.ui.instances import ConsoleInstances
+
+    instances = ConsoleInstances.open(fleet, Actions(fleet.store))
+    try:
+        live = [record.id for record in instances.service.records.all()] if instances.service else []
+        if live:
+            await instances.service.terminate(live)  # type: ignore[union-attr]
+    finally:
+        instances.close()
+
+
 @contextlib.asynccontextmanager
 async def demo_console(
     count: int = DEFAULT_COUNT, seed: int = 0, *, speed: float = DEMO_SPEED, **app_options: Any
@@ -79,6 +119,7 @@ async def demo_console(
 
     demo = DemoFleet(count, seed, speed=speed)
     with demo.threaded():
+        add_demo_launcher(demo.config_path, speed)
         inventory = load_inventory(demo.config_path, required=True)
         fleet = await Fleet.load(inventory, data_dir=demo.data_dir)
         try:
@@ -90,7 +131,10 @@ async def demo_console(
             poller = fleet.poller
             if poller is not None:
                 poller.stop_thread()  # the app stops it when it ran; this covers an app that failed to
-            fleet.close()
+            try:
+                await end_instances(fleet)
+            finally:
+                fleet.close()
 
 
 async def _serve(count: int, seed: int, speed: float) -> None:

@@ -73,6 +73,12 @@ KEYS = (
     Key("main", "provision", "N", "provision", "Provision", show=False, priority=True,
         palette="Provision: create conversations on idle gateways",
         hint=", on the marked idle gateways or the first idle ones shown"),
+    Key("main", "launch", "a", "instances('launch')", "Launch", show=False, priority=True,
+        palette="Launch instances of a launcher", hint=": launcher, count, create or join, instructions"),
+    Key("main", "terminate", "T", "instances('terminate')", "Terminate", show=False, priority=True,
+        palette="Terminate instances", hint=", the marked instances or the one under the cursor"),
+    Key("main", "recycle", "Y", "instances('recycle')", "Recycle", show=False, priority=True,
+        palette="Recycle instances", hint=", the marked instances or the one under the cursor"),
     Key("main", "filter-done", "enter", "filter_done", "", show=False, priority=True),  # only while typing in it
     Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
     Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),

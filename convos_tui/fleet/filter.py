@@ -1,7 +1,7 @@
 """The filter language of `status --filter` and the console's `/`.
 
 Words are ANDed. `field:value` matches a field (`state:stalled`, `tag:pool-a`, `env:dev`, `name:gw-1*`,
-`url:…`, `shape:newer`); commas mean OR (`state:stalled,flapping`); a leading `-` negates (`-state:idle`);
+`url:…`, `shape:newer`, `origin:launcher:NAME`); commas mean OR (`state:stalled,flapping`); a leading `-` negates (`-state:idle`);
 `state:faults` is every fault state. A bare word matches name, URL, tags, state, reason or conversation
 id, case-insensitively; `*` and `?` are wildcards.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import FAULTS, GatewayState, State
 
-FIELDS = ("state", "tag", "env", "name", "url", "shape", "conv")
+FIELDS = ("state", "tag", "env", "name", "url", "shape", "conv", "origin")
 
 
 class FilterError(ValueError):
@@ -93,5 +93,5 @@ class Filter:
             return config.env in term.values
         if term.field == "shape":
             return state.status is not None and state.status.shape in term.values
-        field_text = {"name": config.name, "url": config.url, "conv": conversation}[term.field]
+        field_text = {"name": config.name, "url": config.url, "conv": conversation, "origin": config.origin}[term.field]
         return any(_matches(value, field_text) for value in term.values)

@@ -27,7 +27,7 @@ from convos_tui.fleet.inventory import GatewayConfig, Inventory
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.store import Store
 from convos_tui.instances import launcher as proc
-from convos_tui.instances.golden import check_golden, load_config
+from convos_tui.instances.golden import INSTRUCTIONS_FILE, check_golden, load_config
 from convos_tui.instances.records import (
     CRASHED,
     RUNNING,
@@ -57,13 +57,15 @@ class Provision:
     create: bool = False
     name: str | None = None
     join: str | None = None
+    instructions: str | None = None  # this launch's INSTRUCTIONS.md, instead of the golden's
 
     @property
     def phase(self) -> str | None:
         return "create" if self.create else "join" if self.join else None
 
     def params(self) -> dict[str, Any]:
-        return {"create": self.create or None, "name": self.name, "join": self.join}
+        return {"create": self.create or None, "name": self.name, "join": self.join,
+                "instructions": f"{len(self.instructions)} characters" if self.instructions is not None else None}
 
 
 class InstanceService:
@@ -166,6 +168,10 @@ class InstanceService:
                 key, record.env = proc.restore(launcher.golden, directory, record.port, self._cache(launcher))
             except OSError as exc:
                 raise proc.PhaseError("restore", f"cannot copy {launcher.golden} to {directory} ({exc})") from None
+            if provision.instructions is not None:
+                instructions = directory / proc.STATE_DIR / INSTRUCTIONS_FILE
+                instructions.parent.mkdir(parents=True, exist_ok=True)
+                instructions.write_text(provision.instructions, encoding="utf-8")
             done("restore", since)
 
             since = begin("spawn")

@@ -25,6 +25,7 @@ from convos_tui.fleet.state import GatewayState, State
 from convos_tui.ui import keys
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
+from convos_tui.ui.instances import ConsoleInstances
 from convos_tui.ui.context import Context
 from convos_tui.ui.messages import JumpTo, OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.screens.detail import DetailScreen
@@ -59,6 +60,7 @@ class ConvosApp(App[None]):
         keymap: dict[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         live: bool = True,
+        instances: ConsoleInstances | None = None,
     ) -> None:
         super().__init__()
         self.fleet = fleet
@@ -69,8 +71,14 @@ class ConvosApp(App[None]):
         self._keymap_wanted = keymap or {}
         self.keymap: dict[str, str] = {}  # the config's remappings that apply (known ids)
         actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
-        self.context = Context(fleet, actions, clock, read_only, self.copy_text)
+        # The instances of [[launchers]]: launched, terminated and recycled through the same action service.
+        self.context = Context(fleet, actions, clock, read_only, self.copy_text,
+                               instances or ConsoleInstances.open(fleet, actions))
         self.main_screen = MainScreen(self.context)
+
+    @property
+    def instances(self) -> ConsoleInstances:
+        return self.context.instances
 
     @property
     def actions(self) -> Actions:
@@ -84,6 +92,7 @@ class ConvosApp(App[None]):
         self._apply_theme(self._theme_wanted)
         self._apply_keymap(self._keymap_wanted)
         await self.push_screen(self.main_screen)
+        self.instances.on_change = self._instances_changed
         # Stays while the store cannot write, or a run that did not finish left actions unknown.
         await self.main_screen.mount(StoreBanner(self.fleet.store, self.fleet.states), before="#body")
         for problem in self.fleet.problems:
@@ -108,6 +117,13 @@ class ConvosApp(App[None]):
         if self.live and self.fleet.poller is not None:
             await asyncio.to_thread(self.fleet.poller.stop_process)
             gc.unfreeze()
+        self.instances.close()
+
+    def _instances_changed(self, names: set[str]) -> None:
+        """Instances joined the fleet or left it: their rows come and go at once, not at the next poll."""
+        for name in names:
+            self.main_screen.mark_dirty(name)
+        self.main_screen.rebuild()
 
     def _polled(self, state: GatewayState) -> None:
         # Runs in the thread that receives the polling process's batches: only hand the name over; the

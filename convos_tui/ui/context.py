@@ -9,6 +9,7 @@ from rich.text import Text
 
 from convos_tui.fleet.actions import REFUSED, Actions
 from convos_tui.fleet.fleet import Fleet
+from convos_tui.ui.instances import ConsoleInstances
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Context:
     clock: Callable[[], float]  # the app's clock: fixed in tests and snapshots
     read_only: bool
     copy_text: Callable[..., Text]  # (text, *, what=…) → a line saying what happened (OSC 52, the config's mode)
+    instances: ConsoleInstances  # launch, terminate, recycle (ui/instances.py), through `actions`
 
     def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
         """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have

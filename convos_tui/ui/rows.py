@@ -31,6 +31,7 @@ STATE_STYLE = {
 }
 STATE_MARK = {State.LIVE: "●", State.IDLE: "○", State.PENDING: "◐", State.UNKNOWN: "·"}
 FAULT_MARK = "▲"
+LAUNCHED_MARK = " ◆"  # after the name of an instance this console launched (origin launcher:NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ def cells(config: GatewayConfig, state: GatewayState, *, now: float, marked: boo
     return {
         "mark": Text("✔" if marked else " ", style="bold reverse" if marked else ""),
         "state": state_text(state.state),
-        "name": Text(config.name, style="bold" if marked else ""),
+        "name": name_text(config, marked),
         "url": Text(config.display_url, style="dim"),
         "ready": yes_no(status.ready if status else None),
         "streaming": yes_no(status.streaming if status else None),
@@ -99,6 +100,22 @@ def cells(config: GatewayConfig, state: GatewayState, *, now: float, marked: boo
         "since": since_text(state, now),
         "tags": Text(",".join(config.tags), style="dim"),
     }
+
+
+def launched(config: GatewayConfig) -> bool:
+    return config.origin.startswith("launcher:")
+
+
+def name_shown(config: GatewayConfig) -> str:
+    """The name as the table shows it (what its column's width is made for)."""
+    return config.name + LAUNCHED_MARK if launched(config) else config.name
+
+
+def name_text(config: GatewayConfig, marked: bool) -> Text:
+    text = Text(config.name, style="bold" if marked else "")
+    if launched(config):
+        text.append(LAUNCHED_MARK, style="cyan")
+    return text
 
 
 def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:

@@ -55,3 +55,22 @@ def test_expressions(expression, expected):
 def test_bad_expressions_say_why(expression, words):
     with pytest.raises(FilterError, match=words):
         Filter(expression)
+
+
+def test_origin_picks_the_instances_of_a_launcher():
+    launched = [
+        (GatewayConfig(name="sim-a1", url="http://127.0.0.1:20001", env="dev", origin="launcher:sim"),
+         GatewayState("sim-a1", added_at=0)),
+        (GatewayConfig(name="lab-b1", url="http://127.0.0.1:20011", env="dev", origin="launcher:lab"),
+         GatewayState("lab-b1", added_at=0)),
+        *ROWS[:1],
+    ]
+
+    def picked(expression):
+        f = Filter(expression)
+        return [config.name for config, state in launched if f.matches(config, state)]
+
+    assert picked("origin:launcher:sim") == ["sim-a1"]
+    assert picked("origin:launcher:*") == ["sim-a1", "lab-b1"]
+    assert picked("-origin:launcher:*") == ["eu-1"]
+    assert picked("origin:config") == ["eu-1"]

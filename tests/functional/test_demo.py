@@ -33,6 +33,26 @@ def children():
     return found
 
 
+async def until(pilot, check, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+    assert check()
+
+
+async def launch_in_demo(pilot, count):
+    """`a`, the count, ctrl+s (then: create, the default): the records of the instances it launched."""
+    await pilot.press("a")
+    await pilot.pause()
+    panel = pilot.app.screen
+    await pilot.press("backspace", str(count), "ctrl+s")
+    await until(pilot, lambda: panel.results is not None)
+    assert all(r.ok for r in panel.results), [r.summary for r in panel.results]
+    await pilot.press("enter")  # Close
+    await pilot.pause()
+    return [pilot.app.instances.record(r.gateway) for r in panel.results]
+
+
 async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert not our_threads()
@@ -68,6 +88,21 @@ async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monk
             assert (await app.actions.lock(first)).ok
             assert (await app.actions.explode(first)).ok
             assert demo.sim.gateway(second.name).sent_messages[-1] == "hello from the demo"
+
+            # The demo's `sim` launcher, from its own golden: launch two with a conversation each (the panel),
+            # terminate one (the word typed), and quit with the other still running: the demo ends it.
+            launched = await launch_in_demo(pilot, count=2)
+            assert len(launched) == 2 and all(app.fleet.config(r.id).origin == "launcher:sim" for r in launched)
+            assert all(r.conversation_id for r in launched)
+            app.main_screen.jump_to(launched[0].id)
+            await pilot.press("T")
+            await pilot.pause()
+            app.screen.query_one("#instances-confirm").focus()
+            await pilot.press(*"TERMINATE", "enter")
+            await until(pilot, lambda: app.screen.results is not None)
+            assert [r.outcome for r in app.screen.results] == ["ok"]
+            await pilot.press("enter")
+            ports += [r.port for r in launched]
 
             await pilot.press("q")
             await pilot.pause()

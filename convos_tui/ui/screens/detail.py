@@ -1,21 +1,25 @@
 """One gateway in full: normalised and raw status, state timeline, latency, its conversation and invite,
-and the recent actions on it."""
+and the recent actions on it; for an instance this console launched, its phases, pid and port, and its log
+followed live."""
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Sparkline, Static
+from textual.widgets import Log, Sparkline, Static
 
 from convos_tui.fleet.state import GatewayState, describe_duration
+from convos_tui.instances.records import PHASES, InstanceRecord
+from convos_tui.ui.instances import LogFollower
 from convos_tui.ui.keys import bindings
-from convos_tui.ui.rows import STATE_STYLE, state_text
+from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -45,6 +49,7 @@ class DetailScreen(Screen[None]):
         self.context = context
         self.gateway_name = name
         self.show_raw = False
+        self.log_follower: LogFollower | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -52,6 +57,9 @@ class DetailScreen(Screen[None]):
             with Horizontal(id="detail-top"):
                 yield Static(id="detail-state", classes="panel")
                 yield Static(id="detail-status", classes="panel")
+            yield Static(id="detail-instance", classes="panel")
+            yield Static(id="detail-log-caption", classes="caption")
+            yield Log(id="detail-log", max_lines=2000)
             yield Static(id="detail-latency-caption", classes="caption")
             yield Sparkline([], id="detail-latency")
             yield Static(id="detail-conversation", classes="panel")
@@ -60,6 +68,14 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        config = self.context.fleet.config(self.gateway_name)
+        record = self.context.instances.record(self.gateway_name) if config and launched(config) else None
+        for widget in ("#detail-instance", "#detail-log-caption", "#detail-log"):
+            self.query_one(widget).display = record is not None
+        if record is not None:
+            self.log_follower = LogFollower(Path(record.log))
+            self.query_one("#detail-log-caption", Static).update(
+                Text(f"log of {record.id}, followed live (its last lines first)"))
         self.refresh_detail()
         self.set_interval(1.0, self.refresh_detail)
 
@@ -108,6 +124,42 @@ class DetailScreen(Screen[None]):
         self.query_one("#detail-conversation", Static).update(self._conversation_panel(state))
         self.query_one("#detail-timeline", Static).update(self._timeline_panel())
         self.query_one("#detail-actions", Static).update(self._actions_panel())
+        self._refresh_instance()
+
+    def _refresh_instance(self) -> None:
+        """The instance's record (phases, pid, port) and the lines its log gained since the last look."""
+        if self.log_follower is None:
+            return
+        record = self.context.instances.record(self.gateway_name)
+        if record is not None:
+            self.query_one("#detail-instance", Static).update(self._instance_panel(record))
+        lines = self.log_follower.new_lines()
+        if lines:
+            self.query_one("#detail-log", Log).write_lines(lines)
+
+    def _instance_panel(self, record: InstanceRecord) -> Text:
+        text = Text()
+        text.append("Instance\n", style="bold")
+        field(text, "launcher", f"{record.launcher} ({record.type})")
+        field(text, "state", record.state, "bold green" if record.state == "running" else "bold red")
+        field(text, "pid", str(record.pid or "-"))
+        field(text, "port", str(record.port or "-"))
+        field(text, "launched", clock_time(record.created_at))
+        if record.failed_phase:
+            field(text, "failed", f"{record.failed_phase}: {record.error or ''}", "bold red")
+        stats = self.context.instances.phase_stats().get(record.launcher, {})
+        text.append("\nphase          this      p50      p95  (launcher, n)\n", style="dim")
+        for phase in PHASES:
+            if phase not in record.phases and phase not in stats:
+                continue
+            seconds = record.phases.get(phase)
+            stat = stats.get(phase)
+            text.append(f"{phase:<14}")
+            text.append(f"{'-' if seconds is None else f'{seconds:.2f} s':>7}")
+            if stat:
+                text.append(f"  {stat['p50']:.2f} s  {stat['p95']:.2f} s  ({int(stat['n'])})", style="dim")
+            text.append("\n")
+        return text
 
     def _state_panel(self, config, state: GatewayState, now: float) -> Text:  # type: ignore[no-untyped-def]
         text = Text()
@@ -115,7 +167,10 @@ class DetailScreen(Screen[None]):
         field(text, "url", config.display_url)
         field(text, "env", config.env)
         field(text, "tags", ", ".join(config.tags) or "-")
-        field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
+        if launched(config):  # generated at its launch, kept in its own openclaw.json (0600), never shown
+            field(text, "pool key", "its own, in its directory")
+        else:
+            field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
         field(text, "from", config.origin)
         if config.note:
             field(text, "note", config.note)
