@@ -101,9 +101,10 @@ async def end_instances(fleet: Fleet) -> None:
 
     instances = ConsoleInstances.open(fleet, Actions(fleet.store))
     try:
-        live = [record.id for record in instances.service.records.all()] if instances.service else []
-        if live:
-            await instances.service.terminate(live)  # type: ignore[union-attr]
+        service = instances.service
+        live = [record.id for record in service.records.all()] if service else []
+        if service and live:
+            await service.terminate(live)
     finally:
         instances.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -84,7 +85,7 @@ async def _move(pilot: Pilot, app: DemoApp, name: str) -> None:
     await pilot.pause()
 
 
-async def _until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition: Callable[[], object], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

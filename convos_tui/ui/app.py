@@ -25,9 +25,17 @@ from convos_tui.fleet.state import GatewayState, State
 from convos_tui.ui import keys
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
-from convos_tui.ui.instances import ConsoleInstances
 from convos_tui.ui.context import Context
-from convos_tui.ui.messages import JumpTo, OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
+from convos_tui.ui.instances import ConsoleInstances
+from convos_tui.ui.messages import (
+    JumpTo,
+    OpenDetail,
+    OpenEvents,
+    OpenGallery,
+    OpenInvite,
+    OpenPresentation,
+    SetInterval,
+)
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.gallery import InviteGallery
@@ -134,7 +142,7 @@ class ConvosApp(App[None]):
         # Run headless (snapshots, `demo --screenshots`, tests), no cursor blinks: a screen taken at any
         # moment is the same screen (a snapshot once failed on the frame a cursor had blinked off).
         if self.is_headless and hasattr(event.widget, "cursor_blink"):
-            event.widget.cursor_blink = False  # type: ignore[attr-defined]
+            event.widget.cursor_blink = False
 
     # -- settings --------------------------------------------------------------------------------
     def _apply_theme(self, theme: str) -> None:

@@ -26,7 +26,8 @@ class Context:
     def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
         """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
         touched, as the action service writes for a refused action, and what to tell the operator."""
-        for name in names or [None]:
+        touched: list[str | None] = [*names] or [None]
+        for name in touched:
             self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
                                    detail="refused: read-only mode", elapsed_s=0.0)
         return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "

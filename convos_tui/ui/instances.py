@@ -13,10 +13,11 @@ from pathlib import Path
 from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.launchers import LauncherConfig
+from convos_tui.instances import launcher as proc
 from convos_tui.instances.launcher import log_tail
 from convos_tui.instances.records import InstanceRecord, Records
 from convos_tui.instances.service import INSTANCES_DIR, InstanceService, PhaseCallback, Provision, instance_gateway
-from convos_tui.instances import launcher as proc
+
 
 class ConsoleInstances:
     """`ConsoleInstances.open(fleet, actions)`; `service` is None when the store is in memory (nowhere to keep
@@ -71,11 +72,11 @@ class ConsoleInstances:
         self._leave([r.gateway for r in results if r.ok])
         return results
 
-    async def recycle(self, name: str, provision: Provision = Provision(),
+    async def recycle(self, name: str, provision: Provision | None = None,
                       on_phase: PhaseCallback | None = None) -> list[ActionResult]:
         if self.service is None:
             return [self._nowhere(name, "recycle")]
-        results = await self.service.recycle(name, provision, on_phase=on_phase)
+        results = await self.service.recycle(name, provision or Provision(), on_phase=on_phase)
         self._leave([r.gateway for r in results if r.ok and r.action == "terminate"])
         self._join(results)
         return results

@@ -7,22 +7,23 @@ config's [keymap]); the palette shows a binding's keys with `shown`, so a remapp
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from convos_tui.fleet.console_names import KEYS, Key
 
 BY_ID = {key.id: key for key in KEYS}
 
 
-def bindings(screen: str) -> list[Binding]:
-    """The Bindings of a screen (`main`, `qr`, …; `app` for the app's own)."""
+def bindings(screen: str, only: tuple[str, ...] | None = None) -> list[BindingType]:
+    """The Bindings of a screen (`main`, `qr`, …; `app` for the app's own); `only` those ids, if given."""
     return [Binding(key.keys, key.action, key.description, show=key.show, priority=key.priority, id=key.id)
-            for key in KEYS if key.screen == screen]
+            for key in KEYS if key.screen == screen and (only is None or key.id in only)]
 
 
-def shown(app: App[object], key: Key, keymap: Mapping[str, str]) -> str:
+def shown(app: App[Any], key: Key, keymap: Mapping[str, str]) -> str:
     """A binding's keys as the footer and `?` show them: the keymap's if it remaps them, else the default."""
     keys = keymap.get(key.id) or key.keys
     return ",".join(app.get_key_display(Binding(one.strip(), "")) for one in keys.split(","))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import GatewayState
@@ -37,7 +38,7 @@ class RowIndex:
         self.rows: dict[str, Row] = {}  # every gateway's row, shown or not (do not change it)
         self.texts: dict[str, str] = {}  # each row's search text (rows.search_text), made when a filter needs it
         self.looks: dict[str, tuple[object, ...]] = {}  # what each row shows (rows.look)
-        self._values: dict[str, object] = {}  # each row's sort value for sort_column
+        self._values: dict[str, Any] = {}  # each row's sort value for sort_column (one comparable kind per column)
         self._filter: view.RowFilter | None = None
         self._shown: set[str] | None = None  # the names the filter lets through; None: all
         self._by_name: list[str] | None = None  # every row by name, in the sort's direction (None: to make)
@@ -88,8 +89,8 @@ class RowIndex:
             else:
                 text = texts[name] = view.search_text(config, state)
                 wanted = row_filter.matches(config, state, text)
-                if wanted != (name in shown):  # type: ignore[operator]
-                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]
+                if wanted != (name in shown):  # type: ignore[operator]  # shown is a set whenever a filter is set
+                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]  # as above
                     reorder = True
             look = view.look(config, state)
             if looks.get(name) != look:

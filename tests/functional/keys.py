@@ -3,6 +3,7 @@
 from textual import events
 from textual.app import _character_to_key  # the names Pilot gives single characters
 
+
 async def burst(pilot, *keys: str) -> None:
     """Keys as a fast typist or a paste sends them: all handed to the app at once, with no pause between them
     (Pilot's `press` waits for the app to go idle after each key, which hides any race), then wait."""

@@ -11,8 +11,8 @@ from convos_tui.ui.screens import actions as panels
 from convos_tui.ui.screens.gallery import InviteGallery
 from convos_tui.ui.screens.qr import QRPanel
 from convos_tui.ui.widgets.qr import QRCodeView
-from tests.functional.test_action_panels import console, move_to, result_text
 from tests.functional.keys import burst
+from tests.functional.test_action_panels import console, move_to, result_text
 
 
 async def mark(app, pilot, *names):
@@ -153,7 +153,7 @@ async def test_provision_creates_on_the_first_idle_gateways_shown_then_the_galle
         gallery = app.screen
         assert isinstance(gallery, InviteGallery)
         assert [invite["gateway"] for invite in gallery.invites] == ["a", "c"]
-        url_shown = lambda: gallery.query_one("#gallery-url", Static).render().plain  # noqa: E731
+        url_shown = lambda: gallery.query_one("#gallery-url", Static).render().plain  # noqa: E731 - read again after each key
         assert url_shown() == results[0].data["invite_url"]
         assert gallery.query_one(QRCodeView).display  # fits at 120x40
         await pilot.press("down")

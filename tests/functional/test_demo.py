@@ -8,9 +8,9 @@ import tempfile
 import threading
 import time
 
+from convos_tui.commands.demo import demo_console
 from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role
-from convos_tui.commands.demo import demo_console
 from convos_tui.ui.demo import DemoApp
 from convos_tui.ui.widgets.fleet_table import FleetTable
 
@@ -68,7 +68,7 @@ async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monk
             assert welcome and "simulated gateways" in welcome[0] and "? every key" in welcome[0]
             shown: set[str] = set()
             slow = demo.names(Role.SLOW)[0]
-            slow_answered = lambda: (app.fleet.states[slow].latency_ms or 0) > 1000  # noqa: E731
+            slow_answered = lambda: (app.fleet.states[slow].latency_ms or 0) > 1000  # noqa: E731 - a condition, read where it is waited for
             deadline = time.monotonic() + 30
             while not ({str(s) for s in EXPECTED} <= shown and slow_answered()) and time.monotonic() < deadline:
                 await pilot.pause(0.2)

@@ -1,7 +1,7 @@
 """`convos-tui demo --screenshots DIR`: the README's screenshots come from the seeded demo, on demand."""
 
-from convos_tui.sim.demo import Role, demo_plan
 from convos_tui.commands.demo_screenshots import SHOTS, take_screenshots
+from convos_tui.sim.demo import Role, demo_plan
 
 
 async def test_every_screenshot_is_taken_from_the_demo_and_shows_its_screen(tmp_path):

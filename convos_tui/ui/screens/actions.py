@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -76,7 +76,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
             yield self.flow
             with Horizontal(classes="panel-buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]
+                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]  # a str class attribute where Textual wants its Literal
 
     def form(self) -> ComposeResult:
         return iter(())
@@ -150,7 +150,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         if event.input.id == "confirm":
             self._go()
         elif self.bulk:
-            self.say(f"enter does not start the run: type {self.flow.word} in the box below, then enter",  # type: ignore[union-attr]
+            self.say(f"enter does not start the run: type {self.flow.word} in the box below, then enter",  # type: ignore[union-attr]  # bulk: flow is a BulkRun
                      "yellow")
         else:
             self.say(f"enter does not send: ctrl+s (or {self.BUTTON}) does", "yellow")
@@ -167,10 +167,10 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
             self.say(missing, "bold yellow")
             self.ask()
             return
-        self.run_action()
+        self.run_panel()
 
     @work(exclusive=True, group="action", exit_on_error=False)
-    async def run_action(self) -> None:
+    async def run_panel(self) -> None:  # not run_action: that name is Textual's own (it runs an action string)
         self.busy = True
         self.update_go()
         values = self.values()  # read once: editing the form during a run changes nothing
@@ -270,7 +270,7 @@ class CreatePanel(ActionPanel):
             if not found:
                 return None  # ctrl+s before the rest of the form was mounted: what its fields start with
             widget = found.first()
-            return (widget.text if isinstance(widget, TextArea) else str(widget.value)).strip() or None
+            return (widget.text if isinstance(widget, TextArea) else str(cast("Input | Select[str]", widget).value)).strip() or None
 
         return {key: typed(widget_id) for key, widget_id in (
             ("name", "name"), ("env", "env"), ("profile_name", "profile-name"), ("description", "description"),
@@ -323,7 +323,7 @@ class ProvisionPanel(CreatePanel):
             return
         self.say("")
         self.gateways = self.candidates[:count]
-        self.flow.retarget(self.gateways)  # type: ignore[union-attr]
+        self.flow.retarget(self.gateways)  # type: ignore[union-attr]  # provisioning is always bulk: flow is a BulkRun
         self.query_one(".panel-title", Static).update(Text(f"{self.TITLE} — {counted(count, 'gateway')}", style="bold"))
 
 
@@ -409,7 +409,7 @@ class LockPanel(ActionPanel):
         super().__init__(gateways, context)
         self.unlock = unlock
         if unlock:
-            self.ACTION, self.TITLE, self.BUTTON = "unlock", "Unlock the conversation", "Unlock"
+            self.ACTION, self.TITLE, self.BUTTON = "unlock", "Unlock the conversation", "Unlock"  # type: ignore[misc]  # a panel's TITLE is its own heading; Textual declares the name ClassVar
 
     def form(self) -> ComposeResult:
         warning = (

@@ -23,6 +23,7 @@ from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
+    from convos_tui.fleet.inventory import GatewayConfig
     from convos_tui.ui.context import Context
 
 
@@ -161,7 +162,7 @@ class DetailScreen(Screen[None]):
             text.append("\n")
         return text
 
-    def _state_panel(self, config, state: GatewayState, now: float) -> Text:  # type: ignore[no-untyped-def]
+    def _state_panel(self, config: GatewayConfig, state: GatewayState, now: float) -> Text:
         text = Text()
         text.append("Gateway\n", style="bold")
         field(text, "url", config.display_url)

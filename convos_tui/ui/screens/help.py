@@ -23,8 +23,8 @@ def bindings_text(screen: Screen[object]) -> Text:
     seen: set[str] = set()
     # Every binding of the screen and the app, not only the one that wins its key: the table takes `enter`
     # itself (select the row), and the screen's answer to that is the detail, which must be listed too.
-    for namespace, bindings in screen._modal_binding_chain:
-        for _, binding in bindings:
+    for namespace, chain in screen._modal_binding_chain:
+        for _, binding in chain:
             if binding.system or not binding.description or not binding.id or binding.id in seen:
                 continue  # the widgets' own keys (arrows, copy…) are summed up below
             state = screen.app._check_action_state(binding.action, namespace)
@@ -56,5 +56,5 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body"):
             yield Static(bindings_text(self.underneath))
 
-    def action_dismiss(self) -> None:  # type: ignore[override]
+    def action_dismiss(self) -> None:  # type: ignore[override]  # help-close takes no result, Screen's takes one
         self.dismiss(None)

@@ -53,7 +53,7 @@ class InstancePanel(ModalScreen["list[ActionResult] | None"]):
     """What launch, terminate and recycle share: a title, a form, the progress table, a result line, Cancel
     and the action's button (Close once the run is over)."""
 
-    BINDINGS = [b for b in bindings("panel") if b.id in ("panel-cancel", "panel-submit")]  # console_names.KEYS
+    BINDINGS = bindings("panel", only=("panel-cancel", "panel-submit"))  # console_names.KEYS
     TITLE = ""
     BUTTON = "Go"
     BUTTON_VARIANT = "primary"
@@ -73,7 +73,7 @@ class InstancePanel(ModalScreen["list[ActionResult] | None"]):
             yield Static(id="panel-result")
             with Horizontal(classes="panel-buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]
+                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]  # a str class attribute where Textual wants its Literal
 
     def form(self) -> ComposeResult:
         return iter(())
@@ -225,7 +225,7 @@ class LaunchPanel(InstancePanel):
     async def run_launch(self, launcher: str, count: int, provision: Provision) -> None:
         try:
             results = await self.context.instances.launch(launcher, count, provision, on_phase=self.on_phase)
-        except Exception as exc:  # noqa: BLE001 - said in the panel, never a crash of the console
+        except Exception as exc:
             results = [ActionResult(launcher, "launch", UNKNOWN, f"the launch stopped: {exc}")]
         finally:
             self.busy = False
@@ -243,7 +243,7 @@ class ConfirmInstancesPanel(InstancePanel):
         self.names = list(names)
         self.recycle = recycle
         self.BUTTON = "Recycle" if recycle else "Terminate"
-        self.TITLE = f"{self.BUTTON} {counted(len(self.names), 'instance')}"
+        self.TITLE = f"{self.BUTTON} {counted(len(self.names), 'instance')}"  # type: ignore[misc]  # a panel's own heading; Textual declares the name ClassVar
 
     @property
     def word(self) -> str:
@@ -302,7 +302,7 @@ class ConfirmInstancesPanel(InstancePanel):
                     results += await instances.recycle(name, on_phase=self.on_phase)
             else:
                 results = await instances.terminate(self.names)
-        except Exception as exc:  # noqa: BLE001 - said in the panel, never a crash of the console
+        except Exception as exc:
             results.append(ActionResult(", ".join(self.names), self.BUTTON.lower(), UNKNOWN, f"stopped: {exc}"))
         finally:
             self.busy = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -433,9 +433,9 @@ class MainScreen(Screen[None]):
             return
         await self._open(ProvisionPanel(idle, self.context, len(idle) if self.marked else 1))
 
-    async def _open(self, panel: Screen[object]) -> None:
+    async def _open(self, panel: Screen[Any]) -> None:
         self.say("")  # what the status line said is about an earlier action, not the panel's
-        await self.app.push_screen(panel, self._acted)  # type: ignore[arg-type]
+        await self.app.push_screen(panel, self._acted)
         # Return once the panel has its focus (its first field). Called from a priority binding, this runs in
         # the app's own task, which is the one that hands each key to the focused widget: keys typed right
         # after the one that opened the panel (a fast typist, a paste) wait in the app's queue meanwhile, then

@@ -145,8 +145,11 @@ class PresentationScreen(Screen[None]):
         if not self.context.read_only:  # refused before any request: the gateway is as idle as it was
             self.tried.add(gateway.name)
         started = self.context.clock()  # the app's clock: fixed in tests and snapshots
-        progress = lambda: self.say(
-            f"creating a conversation on {gateway.name}… {self.context.clock() - started:.0f} s (2-5 s)", "bold")
+
+        def progress() -> None:
+            self.say(f"creating a conversation on {gateway.name}… {self.context.clock() - started:.0f} s (2-5 s)",
+                     "bold")
+
         progress()
         timer = self.set_interval(0.5, progress)
         try:

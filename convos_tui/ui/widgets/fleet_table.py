@@ -69,7 +69,7 @@ class FleetTable(ScrollView, can_focus=True):
             self.column = column
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # the Widget keywords (id, classes…), passed through
         self.index = RowIndex()  # which rows are shown, in what order: the data behind the drawing
         self.compact = False
         self.columns: tuple[str, ...] = ()
@@ -387,8 +387,10 @@ class FleetTable(ScrollView, can_focus=True):
         is_cursor = index == self._cursor
         # The cache holds a row's cells only; the theme's colours go on at draw time, so a theme
         # change never shows lines drawn in the old one.
-        strip = self._strips.get((name, is_cursor))
-        if strip is None:
+        cached = self._strips.get((name, is_cursor))
+        if cached is not None:
+            strip = cached
+        else:
             cells = self._cells_of(name)
             line = self._line((column, cells[column]) for column in self.columns)
             if is_cursor:
