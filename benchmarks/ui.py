@@ -47,11 +47,11 @@ from textual._compositor import CompositorUpdate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from convos_tui.fleet.fleet import Fleet  # noqa: E402
-from convos_tui.fleet.inventory import parse_inventory  # noqa: E402
-from convos_tui.fleet.state import State  # noqa: E402
-from convos_tui.ui.app import ConvosApp  # noqa: E402
-from convos_tui.ui.widgets.fleet_table import FleetTable  # noqa: E402
+from convos_tui.fleet.fleet import Fleet  # noqa: E402 - after sys.path names the checkout
+from convos_tui.fleet.inventory import parse_inventory  # noqa: E402 - after sys.path names the checkout
+from convos_tui.fleet.state import State  # noqa: E402 - after sys.path names the checkout
+from convos_tui.ui.app import ConvosApp  # noqa: E402 - after sys.path names the checkout
+from convos_tui.ui.widgets.fleet_table import FleetTable  # noqa: E402 - after sys.path names the checkout
 
 START_TIMEOUT_S = 120.0
 
@@ -144,7 +144,7 @@ class CpuShares:
 
     def stop(self) -> dict[str, float | None]:
         after = self._sample()
-        elapsed = after["at"] - self.before["at"]  # type: ignore[operator]
+        elapsed = after["at"] - self.before["at"]  # type: ignore[operator]  # "at" is always set, only the shares may be None
 
         def share(key: str) -> float | None:
             a, b = self.before.get(key), after.get(key)
@@ -202,11 +202,11 @@ class Painter:
     """Tells when the app has painted its screen, and does what a terminal driver would do with each
     paint (run_test has no terminal): render it to escape sequences."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]  # private Textual hooks, untyped
         self.painted = asyncio.Event()
         original = app._display
 
-        def display(screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        def display(screen, renderable) -> None:  # type: ignore[no-untyped-def]  # wraps private App._display
             original(screen, renderable)
             if renderable is not None and app.is_headless:
                 if isinstance(renderable, CompositorUpdate):
@@ -218,7 +218,7 @@ class Painter:
         app._display = display
 
     @staticmethod
-    def pending(screen) -> bool:  # type: ignore[no-untyped-def]
+    def pending(screen) -> bool:  # type: ignore[no-untyped-def]  # reads private Screen flags
         """A paint is due: the screen has one queued, or a widget on it asked for one that it has not
         handed to the screen yet (it does so when it next goes idle)."""
         if screen._layout_required or screen._scroll_required or screen._repaint_required or screen._dirty_widgets:
@@ -229,7 +229,7 @@ class Painter:
         )
 
 
-async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]  # Pilot, untyped here
     """Time each key from its event reaching the app to the screen showing its effect: every message
     it caused processed, then the paint of what it changed. Also the console thread's CPU per key.
 
@@ -265,7 +265,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
         assert poller is not None
         poller.set_interval(args.interval)
         if args.poller == "thread":
-            poller.start_process = poller.start_thread  # type: ignore[method-assign]
+            poller.start_process = poller.start_thread  # type: ignore[method-assign]  # --poller thread: the benchmark swaps the mode
         app = ConvosApp(fleet)
         async with app.run_test(size=(160, 48)) as pilot:
             screen = app.main_screen
@@ -292,13 +292,13 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             dirty_sizes: list[int] = []
             tick = screen.tick
 
-            def recorded_tick(**kwargs) -> None:  # type: ignore[no-untyped-def]
+            def recorded_tick(**kwargs) -> None:  # type: ignore[no-untyped-def]  # passes tick's keywords on
                 dirty_sizes.append(len(screen._dirty))
                 started = time.perf_counter()
                 tick(**kwargs)
                 natural.append(time.perf_counter() - started)
 
-            screen.tick = recorded_tick  # type: ignore[method-assign]
+            screen.tick = recorded_tick  # type: ignore[method-assign]  # timing each tick, put back below
             pauses = GcPauses()
             gc.callbacks.append(pauses)
             pauses.recording = True
@@ -318,7 +318,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             shares = cpu.stop()
             pauses.recording = False
             gc.callbacks.remove(pauses)
-            screen.tick = tick  # type: ignore[method-assign]
+            screen.tick = tick  # type: ignore[method-assign]  # the original put back
 
             # Worst case: every gateway changed since the last tick.
             full: list[float] = []

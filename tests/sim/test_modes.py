@@ -40,7 +40,7 @@ def test_spec_defaults() -> None:
     assert GatewaySpec("a").effective_pool_key is None
     assert GatewaySpec("a", Mode.SLOW).effective_latency == DEFAULT_SLOW_LATENCY
     assert GatewaySpec("a", Mode.SLOW, latency=0.2).effective_latency == 0.2
-    assert GatewaySpec("a", "bound").mode is Mode.BOUND  # type: ignore[arg-type]
+    assert GatewaySpec("a", "bound").mode is Mode.BOUND  # type: ignore[arg-type]  # a str on purpose: the spec coerces it to Mode
     assert GatewaySpec("a", Mode.NO_PLUGIN).effective_core_version == "2026.9.6"
     with pytest.raises(ValueError):
         GatewaySpec("a", garbage_kind="nope")
