@@ -75,7 +75,7 @@ def build_fleet(spec=SPEC, *, profile: str | None = None) -> Fleet:
         name="Booth", env="dev", invite_url="https://dev.convos.org/v2?i=" + "Q" * 240, invite_slug="Q" * 240,
         elapsed_s=3.1, at=NOW - 4000,
     )
-    inventory = Inventory(path=None, gateways=tuple(gateways))  # type: ignore[arg-type]
+    inventory = Inventory(path=None, gateways=tuple(gateways))  # type: ignore[arg-type]  # no config file: a test fleet has path None
     return Fleet(inventory, store, profile, gateways=gateways, poller=poller)
 
 

@@ -153,7 +153,7 @@ async def test_provision_creates_on_the_first_idle_gateways_shown_then_the_galle
         gallery = app.screen
         assert isinstance(gallery, InviteGallery)
         assert [invite["gateway"] for invite in gallery.invites] == ["a", "c"]
-        url_shown = lambda: gallery.query_one("#gallery-url", Static).render().plain  # noqa: E731
+        url_shown = lambda: gallery.query_one("#gallery-url", Static).render().plain  # noqa: E731 - a one-line probe to wait on
         assert url_shown() == results[0].data["invite_url"]
         assert gallery.query_one(QRCodeView).display  # fits at 120x40
         await pilot.press("down")

@@ -338,7 +338,7 @@ async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(
     monkeypatch.setattr(multiprocessing.util, "spawnv_passfds", refuse)  # where multiprocessing forks
     async with SimFleet([GatewaySpec("a")], speed=500) as sim:
         gateways = [GatewayConfig(name="a", url=sim.gateways[0].url, env="dev")]
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]
+        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]  # no config file: path None
                       poller=Poller(gateways, interval_s=0.5))
         app = ConvosApp(fleet)
         async with app.run_test(size=(120, 40)) as pilot:

@@ -48,7 +48,7 @@ async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monk
             assert welcome and "simulated gateways" in welcome[0] and "? every key" in welcome[0]
             shown: set[str] = set()
             slow = demo.names(Role.SLOW)[0]
-            slow_answered = lambda: (app.fleet.states[slow].latency_ms or 0) > 1000  # noqa: E731
+            slow_answered = lambda: (app.fleet.states[slow].latency_ms or 0) > 1000  # noqa: E731 - a one-line predicate to wait on
             deadline = time.monotonic() + 30
             while not ({str(s) for s in EXPECTED} <= shown and slow_answered()) and time.monotonic() < deadline:
                 await pilot.pause(0.2)

@@ -22,7 +22,7 @@ async def console(*specs, read_only=False, size=(130, 50)):
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
         await poller.sweep()
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]
+        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,  # type: ignore[arg-type]  # no config file: path None
                       poller=poller)
         app = ConvosApp(fleet, live=False, read_only=read_only)
         async with app.run_test(size=size) as pilot:

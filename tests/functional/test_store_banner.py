@@ -21,7 +21,7 @@ async def console(path, *specs, sweep=True):
         if sweep:
             await poller.sweep()
         store = Store.open(path, wait_s=0.3)
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), store, gateways=gateways, poller=poller)  # type: ignore[arg-type]
+        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), store, gateways=gateways, poller=poller)  # type: ignore[arg-type]  # no config file: path None
         app = ConvosApp(fleet, live=False)
         async with app.run_test(size=(120, 40)) as pilot:
             yield sim, app, pilot
