@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 
 def write_csv_and_json(rows: Sequence[dict[str, Any]], fields: Sequence[str], folder: Path, name: str, *,
@@ -28,7 +28,7 @@ def write_csv_and_json(rows: Sequence[dict[str, Any]], fields: Sequence[str], fo
     return [csv_path, json_path]
 
 
-def _private(path: Path, newline: str | None = None):  # type: ignore[no-untyped-def]
+def _private(path: Path, newline: str | None = None) -> TextIO:
     """A new file (never an existing one: FileExistsError) readable by its owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     return os.fdopen(fd, "w", encoding="utf-8", newline=newline)

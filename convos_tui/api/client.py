@@ -233,9 +233,10 @@ async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool
 def _chain(exc: BaseException) -> list[BaseException]:
     """The exception and everything it was raised from (httpx wraps the OS error twice or more)."""
     seen: list[BaseException] = []
-    while exc is not None and exc not in seen and len(seen) < 10:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    link: BaseException | None = exc
+    while link is not None and link not in seen and len(seen) < 10:
+        seen.append(link)
+        link = link.__cause__ or link.__context__
     return seen
 
 

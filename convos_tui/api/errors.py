@@ -7,6 +7,7 @@ and the raw `detail` (the gateway's full text) for the screen one key away. No e
 from __future__ import annotations
 
 import enum
+from typing import TypedDict, Unpack
 
 
 class ErrorKind(enum.StrEnum):
@@ -20,6 +21,15 @@ class ErrorKind(enum.StrEnum):
     INVALID_REQUEST = "invalid-request"
     GATEWAY_FAILURE = "gateway-failure"
     UNEXPECTED = "unexpected-answer"
+
+
+class _Details(TypedDict, total=False):
+    """GatewayError's keyword arguments, for the subclasses that add their own and pass these on."""
+
+    detail: str
+    status: int | None
+    route: str
+    outcome_unknown: bool
 
 
 class GatewayError(Exception):
@@ -81,8 +91,8 @@ class Starting(GatewayError):
     kind = ErrorKind.STARTING
     hint = "The gateway is starting; it will answer in a moment."
 
-    def __init__(self, summary: str, *, retry_after: float | None = None, **kwargs: object) -> None:
-        super().__init__(summary, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, summary: str, *, retry_after: float | None = None, **kwargs: Unpack[_Details]) -> None:
+        super().__init__(summary, **kwargs)
         self.retry_after = retry_after
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from convos_tui.api import errors
 from convos_tui.api.models import (
@@ -268,13 +268,24 @@ class _Shape:
             f"answer of the wrong shape: {what}", detail=_describe(self.value), status=200, route=self.route
         )
 
-    def bool(self, key: str, *, optional: bool = False) -> bool | None:
+    # Overloads: a required field is never None, an optional one may be.
+    @overload
+    def flag(self, key: str, *, optional: Literal[False] = False) -> bool: ...
+    @overload
+    def flag(self, key: str, *, optional: Literal[True]) -> bool | None: ...
+
+    def flag(self, key: str, *, optional: bool = False) -> bool | None:
         value = self.value.get(key)
         if value is None and optional:
             return None
         if not isinstance(value, bool):
             raise self.wrong(f"{key!r} should be true or false, got {_json_type(value)}")
         return value
+
+    @overload
+    def ident(self, key: str, *, optional: Literal[False] = False, source: dict[str, Any] | None = None) -> str: ...
+    @overload
+    def ident(self, key: str, *, optional: Literal[True], source: dict[str, Any] | None = None) -> str | None: ...
 
     def ident(self, key: str, *, optional: bool = False, source: dict[str, Any] | None = None) -> str | None:
         value = (self.value if source is None else source).get(key)
@@ -329,13 +340,13 @@ def parse_status(value: Any, route: str = "status") -> GatewayStatus:
             ready=True,  # the plugin answered; this shape has no readiness flag
             conversation_id=shape.ident("conversationId", optional=True),
             streaming=None,
-            pending=bool(shape.bool("pending", optional=True)),
+            pending=bool(shape.flag("pending", optional=True)),
             inbox_id=shape.ident("inboxId", optional=True),
-            clean=shape.bool("clean", optional=True),
+            clean=shape.flag("clean", optional=True),
             missing=tuple(key for key in NEWER_KEYS if key not in raw),
             raw=raw,
         )
-    ready = shape.bool("ready", optional=True)
+    ready = shape.flag("ready", optional=True)
     conversation = raw.get("conversation")
     if conversation is None:
         conversation_id = None
@@ -347,7 +358,7 @@ def parse_status(value: Any, route: str = "status") -> GatewayStatus:
         shape="classic",
         ready=True if ready is None else ready,
         conversation_id=conversation_id,
-        streaming=shape.bool("streaming", optional=True),
+        streaming=shape.flag("streaming", optional=True),
         pending=raw.get("pending") is True,  # some forks add it beside the classic keys
         missing=tuple(key for key in CLASSIC_KEYS if key not in raw),
         raw=raw,
@@ -357,7 +368,7 @@ def parse_status(value: Any, route: str = "status") -> GatewayStatus:
 def parse_created(value: Any, elapsed_s: float, route: str = "create") -> CreatedConversation:
     shape = _Shape(route, value)
     return CreatedConversation(
-        conversation_id=shape.ident("conversationId"),  # type: ignore[arg-type]
+        conversation_id=shape.ident("conversationId"),
         invite_url=shape.text("inviteUrl", limit=8192),
         invite_slug=shape.text("inviteSlug", limit=8192),
         elapsed_s=elapsed_s,
@@ -398,20 +409,20 @@ def parse_ok(value: Any, route: str) -> None:
 
 def parse_lock(value: Any, requested_lock: bool, route: str = "lock") -> LockResult:
     parse_ok(value, route)
-    locked = _Shape(route, value).bool("locked", optional=True)
+    locked = _Shape(route, value).flag("locked", optional=True)
     return LockResult(locked=requested_lock if locked is None else locked)
 
 
 def parse_explode(value: Any, route: str = "explode") -> None:
     parse_ok(value, route)
-    if _Shape(route, value).bool("exploded", optional=True) is False:
+    if _Shape(route, value).flag("exploded", optional=True) is False:
         raise _Shape(route, value).wrong("'exploded' is false")
 
 
 def parse_setup_status(value: Any, route: str = "setup-status") -> SetupStatus:
     shape = _Shape(route, value)
     return SetupStatus(
-        active=bool(shape.bool("active")),
-        joined=bool(shape.bool("joined")),
+        active=shape.flag("active"),
+        joined=shape.flag("joined"),
         joiner_inbox_id=shape.ident("joinerInboxId", optional=True),
     )

@@ -27,18 +27,16 @@ class Context:
         *,
         required: bool = False,
         refusal: str = "nothing was started",
-        exit_code: int = 1,
+        error: type[click.ClickException] = click.ClickException,
     ) -> Inventory:
-        """The loaded config, or exit 1 with every problem listed (file:line: what. fix)."""
+        """The loaded config, or `error` (exit 1 unless told) with every problem listed (file:line: what. fix)."""
         try:
             inventory = load_inventory(self.path, required=required or self.config_file is not None)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem.render(exc.path), err=True)
             count = len([p for p in exc.problems if p.severity != "warning"])
-            error = click.ClickException(f"{count} problem{'s' if count != 1 else ''} in {exc.path}: {refusal}")
-            error.exit_code = exit_code
-            raise error from None
+            raise error(f"{count} problem{'s' if count != 1 else ''} in {exc.path}: {refusal}") from None
         for warning in inventory.warnings:
             click.echo(warning.render(inventory.path), err=True)
         # Every token this run holds is redacted from whatever a gateway or pool sends back.
@@ -55,24 +53,24 @@ class Context:
 
         Each of these is a config problem: exit 2."""
         if not self.path.exists():
-            raise _config_problem(f"no config at {self.path}: `convos-tui config init` writes one")
-        inventory = self.inventory(exit_code=2)
+            raise ConfigProblem(f"no config at {self.path}: `convos-tui config init` writes one")
+        inventory = self.inventory(error=ConfigProblem)
         try:
             inventory.select(self.profile)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0])) from None
         if not inventory.gateways and not inventory.sources and not inventory.launchers:
-            raise _config_problem(
+            raise ConfigProblem(
                 f"no gateways in {inventory.path}: add one with `convos-tui config add NAME URL`, or try "
                 "`convos-tui simulate --count 5 --write-config fleet.toml` then `convos-tui --config fleet.toml`"
             )
         return inventory
 
 
-def _config_problem(message: str) -> click.ClickException:
-    error = click.ClickException(message)
-    error.exit_code = 2
-    return error
+class ConfigProblem(click.ClickException):
+    """The config is missing, does not load, or holds no gateways: exit 2 (click declares exit_code per class)."""
+
+    exit_code = 2
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)

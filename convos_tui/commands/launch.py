@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, ActionResult
 
+if TYPE_CHECKING:  # for the annotation only: with_service imports it when run, as only instance commands need it
+    from convos_tui.instances.service import InstanceService
+
 T = TypeVar("T")
 EXIT = {OK: 0, FAILED: 1, REFUSED: 3, UNKNOWN: 4}
 
 
-def with_service(ctx: Context, work: Callable[..., Awaitable[T]]) -> T:
+def with_service(ctx: Context, work: Callable[[InstanceService], Coroutine[Any, Any, T]]) -> T:
     """Run `work(service)` on the instance service of the config's launchers, closing it afterwards."""
     from convos_tui.fleet.paths import data_dir
     from convos_tui.instances.service import InstanceService

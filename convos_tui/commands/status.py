@@ -19,6 +19,7 @@ import click
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.fleet import Fleet, parse_states
+from convos_tui.fleet.inventory import Inventory
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State, describe_duration, iso_time, short_id
 
@@ -68,7 +69,8 @@ def status(
     sys.exit(code)
 
 
-async def _run(ctx, inventory, fmt, selected, watch, interval, failing, no_history) -> int:  # type: ignore[no-untyped-def]
+async def _run(ctx: Context, inventory: Inventory, fmt: str | None, selected: Filter, watch: bool, interval: float | None,
+               failing: set[State], no_history: bool) -> int:
     fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
     try:
         if fleet.store.warning:

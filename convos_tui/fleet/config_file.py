@@ -63,11 +63,12 @@ def check_editable(text: str, path: Path) -> None:
 class _AnyEnviron(dict[str, str]):
     """An environment in which every variable is set: edits must not depend on the shell's."""
 
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         return "set"
 
 
-def gateway_names(text: str) -> list[str]:
+def gateway_names(text: str) -> list[object]:
+    """The `name` of each gateway table in order, whatever it holds (missing: None), so an index is the table's."""
     data = tomllib.loads(text)
     return [g.get("name") for g in data.get("gateways", []) if isinstance(g, dict)]
 
@@ -98,7 +99,7 @@ def add_gateway(text: str, gateway: dict[str, Any]) -> str:
     if "gateways" in data and not _uses_array_of_tables(text):
         # Gateways written as an inline array: append to it through tomlkit.
         doc = tomlkit.parse(text)
-        doc["gateways"].append(tomlkit.inline_table() | gateway)  # type: ignore[union-attr]
+        doc["gateways"].append(tomlkit.inline_table() | gateway)
         result = tomlkit.dumps(doc)
     else:
         newline = _newline(text)
@@ -134,7 +135,7 @@ def remove_gateway(text: str, name: str) -> str:
             del expected["gateways"]  # no [[gateways]] header left: the key is gone
     else:
         doc = tomlkit.parse(text)
-        del doc["gateways"][index]  # type: ignore[union-attr]
+        del doc["gateways"][index]
         result = tomlkit.dumps(doc)
     result = _replace_in_profiles(result, expected, name, None)
     return _verified(result, expected)
@@ -148,7 +149,7 @@ def edit_gateway(text: str, name: str, changes: dict[str, Any]) -> str:
     if new_name and new_name != name and new_name in gateway_names(text):
         raise EditError(f"a gateway named {new_name!r} is already in the config: choose another name")
     doc = tomlkit.parse(text)
-    table = doc["gateways"][index]  # type: ignore[index]
+    table = doc["gateways"][index]
     expected_gateway = dict(data["gateways"][index])
     as_tables = _uses_array_of_tables(text)
     new_keys = {}

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url, url_problem
@@ -122,6 +122,16 @@ class Source:
     @property
     def label(self) -> str:
         return f"file {self.path}" if self.type == "file" else f"pool {display_url(self.url or '')}"
+
+
+class _SourceCommon(TypedDict):
+    """The fields of a Source that every type of source reads the same way."""
+
+    env: str
+    tags: tuple[str, ...]
+    tls_verify: bool
+    gateway_token: str | None
+    line: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,18 +320,19 @@ class _Checker(ValueReader):
         for index, entry in enumerate(value):
             where: KeyPath = ("gateways", index)
             name = entry.get("name") if isinstance(entry, dict) else None
-            duplicate = isinstance(name, str) and name.lower() in seen  # said even when the entry has other errors
-            if duplicate:
-                first = self.map.line_of(seen[name.lower()] + ("name",))
+            key = name.lower() if isinstance(name, str) else None
+            first_where = seen.get(key) if key is not None else None  # said even when the entry has other errors
+            if first_where is not None:
+                first = self.map.line_of(first_where + ("name",))
                 self.add(
                     where + ("name",),
                     f"duplicate gateway name {name!r}" + (f" (first on line {first})" if first else ""),
                     "Give each gateway its own name",
                 )
-            elif isinstance(name, str):
-                seen[name.lower()] = where
-            gateway = self.gateway(entry, where, settings)
-            if gateway is None or duplicate:
+            elif key is not None:
+                seen[key] = where
+            gateway = self.gateway(entry, index, settings)
+            if gateway is None or first_where is not None:
                 continue
             if _same_url(gateway.url) in urls:
                 other, other_where = urls[_same_url(gateway.url)]
@@ -336,12 +347,13 @@ class _Checker(ValueReader):
             result.append(gateway)
         return result
 
-    def gateway(self, entry: Any, where: KeyPath, settings: Settings) -> GatewayConfig | None:
+    def gateway(self, entry: Any, index: int, settings: Settings) -> GatewayConfig | None:
+        where: KeyPath = ("gateways", index)
         if not isinstance(entry, dict):
             self.add(where, "a gateway should be a table", "Write it under a [[gateways]] header")
             return None
         name = entry.get("name")
-        label = f"gateway {name!r}" if isinstance(name, str) and name else f"gateway #{where[-1] + 1}"
+        label = f"gateway {name!r}" if isinstance(name, str) and name else f"gateway #{index + 1}"
         self.unknown_keys(entry, where, GATEWAY_KEYS, label)
         problems_before = len(self.problems)
         if not isinstance(name, str) or not NAME_RE.match(name):
@@ -422,7 +434,7 @@ class _Checker(ValueReader):
             entry = self.table(entry, where, label)
             self.unknown_keys(entry, where, SOURCE_KEYS, label)
             kind = self.choice(entry, "type", where, label, SOURCE_TYPES, "")
-            common = dict(
+            common = _SourceCommon(
                 env=self.choice(entry, "env", where, label, ENVS, "production"),
                 tags=self.tags(entry, where, label),
                 tls_verify=self.boolean(entry, "tls_verify", where, label, True),

@@ -223,17 +223,17 @@ class PollLoop:
 
     async def sweep(self, names: Iterable[str] | None = None) -> dict[str, GatewayState]:
         """Poll every gateway (or those named) once, concurrently within the limit, and wait for all."""
-        own = self._session is None
-        if own:
-            self._session = self._new_session()
+        own = self._new_session() if self._session is None else None  # a session of its own, closed after
+        if own is not None:
+            self._session = own
         try:
             targets = [n for n in (names if names is not None else list(self._slots)) if n in self._slots]
             await asyncio.gather(*(self._poll(name, reschedule=False) for name in targets))
             self.flush_transitions()
             return {name: self.states[name] for name in targets}
         finally:
-            if own:
-                await self._session.close()
+            if own is not None:
+                await own.close()
                 self._session = None
 
     # -- what it observed ------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
+from convos_tui.api import errors
+from convos_tui.api.models import GatewayStatus
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.poll_loop import CONTROLS, PollLoop
 from convos_tui.fleet.state import GatewayState, Observation, Transition
@@ -71,7 +73,7 @@ class PollProcess:
             # descriptor if it has one: under Textual, whose capture of stderr answers -1, that start
             # fails (ValueError: bad value(s) in fds_to_keep). Without a stderr none is handed over; the
             # tracker inherits descriptor 2 as every child does.
-            with contextlib.redirect_stderr(None):  # type: ignore[type-var]  # None: no stderr, for a moment
+            with contextlib.redirect_stderr(None):  # None: no stderr, for a moment
                 self.process.start()
         except BaseException:
             self.conn.close()
@@ -205,13 +207,13 @@ async def _serve(conn: Connection, settings: dict[str, Any], paused: bool, confi
         raise
 
 
-def _same_status(a: object, b: object) -> bool:
-    return a is b or (a is not None and b is not None and a == b and a.raw == b.raw)  # type: ignore[attr-defined]
+def _same_status(a: GatewayStatus | None, b: GatewayStatus | None) -> bool:
+    return a is b or (a is not None and b is not None and a == b and a.raw == b.raw)
 
 
-def _same_error(a: object, b: object) -> bool:
+def _same_error(a: errors.GatewayError | None, b: errors.GatewayError | None) -> bool:
     return a is b or (
-        a is not None and b is not None and type(a) is type(b) and a.args == b.args and a.__dict__ == b.__dict__  # type: ignore[attr-defined]
+        a is not None and b is not None and type(a) is type(b) and a.args == b.args and a.__dict__ == b.__dict__
     )
 
 
@@ -225,7 +227,7 @@ class _Reporter:
         self.transitions: list[Transition] = []
         # What was last sent per gateway: (status, error, latency object); the latency is compared by
         # identity, as each poll that measures one appends a new float.
-        self._sent: dict[str, tuple[object, object, object]] = {}
+        self._sent: dict[str, tuple[GatewayStatus | None, errors.GatewayError | None, float | None]] = {}
         for state in poller.states.values():
             self._remember(state)
         poller.on_poll = self.observed

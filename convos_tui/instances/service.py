@@ -10,6 +10,7 @@ log's last lines. A create or join is never retried: the instance is removed and
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -263,7 +264,7 @@ class InstanceService:
     async def terminate(self, names: list[str]) -> list[ActionResult]:
         """Terminate these instances, all at once (each waits out its own grace); results in the given order."""
         return list(await asyncio.gather(*(
-            self.actions.guarded("terminate", name, {}, lambda n=name: self._terminate_one(n)) for name in names)))
+            self.actions.guarded("terminate", name, {}, functools.partial(self._terminate_one, name)) for name in names)))
 
     async def _terminate_one(self, name: str) -> ActionResult:
         record = self.records.get(name)

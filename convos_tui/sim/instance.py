@@ -70,10 +70,10 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
     plugin = _get(config, "plugins", "entries", "convos", "enabled") is True and convos.get("enabled") is not False
     name = Path(os.environ.get("HOME", "sim")).parent.name or "sim"
     mode = Mode(os.environ.get("CONVOS_SIM_MODE") or "healthy") if plugin else Mode.NO_PLUGIN
-    spec = GatewaySpec(name=name[:64], mode=mode,
-                       env=convos.get("env") if convos.get("env") in ("dev", "production") else "production",
+    start_window = rng.uniform(*START_WINDOW_S)
+    spec = GatewaySpec(name=name[:64], mode=mode, env="dev" if convos.get("env") == "dev" else "production",
                        pool_key=convos.get("poolApiKey") or None, gateway_token=str(token), port=port,
-                       start_window=rng.uniform(*START_WINDOW_S))
+                       start_window=start_window)
     say(f"[gateway] starting (simulated OpenClaw, config {config_path}, speed {speed:g})")
     with stop_signals() as stop:
         await asyncio.sleep(rng.uniform(*BOOT_S) / speed)
@@ -92,7 +92,7 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
             return 1
         listening = time.monotonic()
         say(f"[gateway] listening on 127.0.0.1:{port} (monotonic {listening:.6f})")
-        ready = listening + spec.start_window / speed
+        ready = listening + start_window / speed
         say(f"[convos] plugin runtime ready at monotonic {ready:.6f}" if plugin else
             "[plugins] convos: plugin disabled in config; /convos/* falls through to the Control UI")
         saved = (convos.get("identityId"), convos.get("ownerConversationId"), gateway.instructions)

@@ -237,6 +237,13 @@ def _decode(buf: bytes, readers: dict[int, str]) -> dict[int, object]:
     return fields
 
 
+def _time_field(fields: dict[int, object], key: int) -> int | None:
+    """An sfixed64 time of a decoded payload; 0 or absent (protobufjs' default): None."""
+    value = fields.get(key)
+    assert value is None or isinstance(value, int)  # _decode reads every sfixed64 field as an int
+    return value or None
+
+
 def _inflate(data: bytes) -> bytes:
     try:
         return zlib.decompress(data)
@@ -283,7 +290,7 @@ def parse_invite(text: str) -> ParsedInvite:
         creator_inbox_id=creator.hex(),
         name=str(payload[4]) if payload.get(4) else None,
         description=str(payload[5]) if payload.get(5) else None,
-        expires_at=int(payload[8]) if payload.get(8) else None,  # type: ignore[call-overload]
-        conversation_expires_at=int(payload[7]) if payload.get(7) else None,  # type: ignore[call-overload]
+        expires_at=_time_field(payload, 8),
+        conversation_expires_at=_time_field(payload, 7),
         structurally_valid=bool(tag and creator and token and len(signature) == 65 and payload_bytes),
     )

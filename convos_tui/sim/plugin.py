@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -241,7 +241,7 @@ class PluginRoutes:
             raise CliFailure("[GroupError::GroupInactive] Group is inactive")
         return conv
 
-    async def _cli_call(self, argv: list[str], env: str, work: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
+    async def _cli_call(self, argv: list[str], env: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> tuple[int, Any]:
         """Run `work` as the CLI command `argv`; a CliFailure becomes the plugin's 500 envelope."""
         try:
             return 200, await self._run_op(work())
