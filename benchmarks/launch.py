@@ -68,8 +68,15 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
         root = Path(tmp)
         golden = root / "golden"
         init_golden(golden)
-        launcher = LauncherConfig(name="bench", type="sim", golden=golden, ports=(port_base, port_base + 4 * count + 50),
-                                  max_instances=count, speed=speed, boot_timeout=300.0)
+        launcher = LauncherConfig(
+            name="bench",
+            type="sim",
+            golden=golden,
+            ports=(port_base, port_base + 4 * count + 50),
+            max_instances=count,
+            speed=speed,
+            boot_timeout=300.0,
+        )
         store = Store.open(root / "store.sqlite3")
         records = Records.open(store.path)
         service = InstanceService({"bench": launcher}, store, records, Actions(store), root / "instances")
@@ -100,11 +107,15 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             m = marks[instance]
             gateway["process_start_to_port"].append(listening - m["spawn_begin"])
             gateway["plugin_start"].append(ready - listening)
-            gateway["create_call"].append(data["provisioning_s"] if "provisioning_s" in data else data["phases"]["create"])
+            gateway["create_call"].append(
+                data["provisioning_s"] if "provisioning_s" in data else data["phases"]["create"]
+            )
             noticed_port = max(0.0, m["spawn_end"] - listening)
             noticed_ready = max(0.0, m["ready_end"] - max(ready, m["spawn_end"]))
             create_work = max(0.0, data["phases"]["create"] - gateway["create_call"][-1])
-            for name, value in zip(parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work), strict=True):
+            for name, value in zip(
+                parts, (data["phases"]["restore"], noticed_port, noticed_ready, create_work), strict=True
+            ):
                 parts[name].append(value)
             added.append(sum(values[-1] for values in parts.values()))
         stop_before = time.monotonic()
@@ -130,15 +141,19 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,50", help="comma-separated N (default 1,10,50)")
-    parser.add_argument("--speed", type=float, default=1.0, help="the simulator's time factor (1: real-time boot/create)")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="the simulator's time factor (1: real-time boot/create)"
+    )
     parser.add_argument("--port-base", type=int, default=21000)
     args = parser.parse_args()
     figures = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()}, "speed": args.speed, "runs": []}
     for size in (int(s) for s in args.sizes.split(",")):
         log(f"launching {size} at once (speed {args.speed:g}) …")
         run = asyncio.run(one_size(size, args.speed, args.port_base))
-        log(f"  total p50 {run['total']['p50']} s, p95 {run['total']['p95']} s; console added p95 "
-            f"{run['console_added']['p95']} s; {run['ok']}/{size} ok")
+        log(
+            f"  total p50 {run['total']['p50']} s, p95 {run['total']['p95']} s; console added p95 "
+            f"{run['console_added']['p95']} s; {run['ok']}/{size} ok"
+        )
         figures["runs"].append(run)
     figures["machine"]["load_after"] = os.getloadavg()
     print(json.dumps(figures, indent=2))

@@ -464,8 +464,11 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_1min_at_start": round(os.getloadavg()[0], 2),
         "pinning": {"applied": cpus is not None, "workers_cpu": cpus and cpus[0], "simulator_cpu": cpus and cpus[1]},
         "settings": {
-            "sizes": args.sizes, "warm_sweeps": 2 * math.ceil(args.repeat / 2), "sustained_seconds": args.seconds,
-            "interval_s": args.interval, "concurrency": args.concurrency,
+            "sizes": args.sizes,
+            "warm_sweeps": 2 * math.ceil(args.repeat / 2),
+            "sustained_seconds": args.seconds,
+            "interval_s": args.interval,
+            "concurrency": args.concurrency,
         },  # fmt: skip
         "results": [],
     }

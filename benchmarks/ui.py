@@ -309,7 +309,9 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             cursor, cursor_cpu = await timed_presses(pilot, ["down"] * presses, painter)
             await timed_presses(pilot, ["slash"], painter)
             word = "sim-1"
-            typing = [ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]]
+            typing = [
+                ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]
+            ]
             filter_keys, filter_cpu = await timed_presses(pilot, typing, painter)
             await timed_presses(pilot, ["escape"], painter)
             sort, sort_cpu = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter)
@@ -367,9 +369,13 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0, help="poll interval, seconds (default 2)")
     parser.add_argument("--presses", type=int, default=60, help="cursor presses per size (default 60)")
     parser.add_argument("--full-ticks", type=int, default=5, help="all-dirty refresh ticks to time (default 5)")
-    parser.add_argument("--poller", choices=("process", "thread"), default="process",
-                        help="where the console polls from: its own process (the default, as convos-tui does) "
-                        "or a thread of the console's process (as before), to compare")
+    parser.add_argument(
+        "--poller",
+        choices=("process", "thread"),
+        default="process",
+        help="where the console polls from: its own process (the default, as convos-tui does) "
+        "or a thread of the console's process (as before), to compare",
+    )
     args = parser.parse_args()
     load_at_start = [round(v, 2) for v in os.getloadavg()]
     results = []

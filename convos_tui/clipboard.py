@@ -93,19 +93,27 @@ def copy_text(
     if sent:
         hints = [TMUX_HINT] if tmux else []
         if system_error:  # "system" just failed: never suggest it
-            hints.append(f"if paste gives nothing, this terminal ignores OSC 52, and the system clipboard failed "
-                         f"({system_error}): install xclip, xsel or wl-clipboard")
+            hints.append(
+                f"if paste gives nothing, this terminal ignores OSC 52, and the system clipboard failed "
+                f"({system_error}): install xclip, xsel or wl-clipboard"
+            )
         else:
-            hints.append("if paste gives nothing, this terminal ignores OSC 52"
-                         + ("" if over_ssh else ': set clipboard = "system" in the config'))
+            hints.append(
+                "if paste gives nothing, this terminal ignores OSC 52"
+                + ("" if over_ssh else ': set clipboard = "system" in the config')
+            )
         return CopyOutcome(True, "osc52", "sent to the terminal's clipboard (OSC 52); " + "; ".join(hints))
     if mode == "osc52":
         return CopyOutcome(False, "", f"not copied: {osc52_error}; {SELECT_HINT}")
     if mode == "auto" and over_ssh:
-        return CopyOutcome(False, "", f"not copied: {osc52_error}, and over SSH the system clipboard is the "
-                                      f"remote machine's; {SELECT_HINT}")
+        return CopyOutcome(
+            False,
+            "",
+            f"not copied: {osc52_error}, and over SSH the system clipboard is the remote machine's; {SELECT_HINT}",
+        )
     return CopyOutcome(
-        False, "",
+        False,
+        "",
         f"not copied: no system clipboard ({system_error}); install xclip, xsel or wl-clipboard, or set "
         f'clipboard = "osc52" in the config; {SELECT_HINT}',
     )

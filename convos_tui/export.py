@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 
-def write_csv_and_json(rows: Sequence[dict[str, Any]], fields: Sequence[str], folder: Path, name: str, *,
-                       now: float) -> list[Path]:
+def write_csv_and_json(
+    rows: Sequence[dict[str, Any]], fields: Sequence[str], folder: Path, name: str, *, now: float
+) -> list[Path]:
     """`<name>-<UTC time>.csv` and `.json` in `folder`. An existing file is never overwritten (a second save
     in the same second fails with FileExistsError, an OSError the caller reports)."""
     stem = folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}"

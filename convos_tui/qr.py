@@ -164,8 +164,9 @@ def png_from_matrix(modules: list[list[bool]] | tuple[tuple[bool, ...], ...], *,
         for _ in range(scale):
             raw += b"\x00" + line  # filter type 0 (None) per scanline
     header = struct.pack(">IIBBBBB", size, size, 1, 0, 0, 0, 0)
-    return _PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + \
-        _chunk(b"IEND", b"")
+    return (
+        _PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + _chunk(b"IEND", b"")
+    )
 
 
 def invite_file_stem(gateway: str, conversation_id: str | None) -> str:

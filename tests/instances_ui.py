@@ -38,12 +38,14 @@ def instances_app(tmp: Path, **kwargs):
     """The app, its fleet holding one launched instance (running, its log written) beside the fixed gateways."""
     golden = tmp / "golden"
     init_golden(golden, env="dev")
-    launcher = LauncherConfig(name="sim", type="sim", golden=golden, ports=(20000, 20099), max_instances=8,
-                              tags=("launched",))
+    launcher = LauncherConfig(
+        name="sim", type="sim", golden=golden, ports=(20000, 20099), max_instances=8, tags=("launched",)
+    )
     spec = [*SPEC, (INSTANCE, State.LIVE, "0a" * 16, True, 1.4, 60, ("launched",), None)]
     fleet = build_fleet(spec)
-    config = GatewayConfig(name=INSTANCE, url=f"http://127.0.0.1:{PORT}", env="dev", tags=("launched",),
-                           origin="launcher:sim")
+    config = GatewayConfig(
+        name=INSTANCE, url=f"http://127.0.0.1:{PORT}", env="dev", tags=("launched",), origin="launcher:sim"
+    )
     fleet.gateways[-1] = config
     fleet.poller.remove(INSTANCE)
     fleet.poller.add(config, new=False)
@@ -59,11 +61,23 @@ def instances_app(tmp: Path, **kwargs):
         log = directory / "gateway.log"
         if name == INSTANCE:
             log.write_text("\n".join(LOG_LINES) + "\n")
-        records.save(InstanceRecord(
-            id=name, launcher="sim", type="sim", golden=str(golden), dir=str(directory), log=str(log),
-            state=RUNNING if name == INSTANCE else TERMINATED, pid=4242 if name == INSTANCE else None,
-            port=PORT if name == INSTANCE else 20000 + index, env="dev", phases=phases,
-            conversation_id="0a" * 16 if name == INSTANCE else None, created_at=NOW - 60 - 600 * index))
+        records.save(
+            InstanceRecord(
+                id=name,
+                launcher="sim",
+                type="sim",
+                golden=str(golden),
+                dir=str(directory),
+                log=str(log),
+                state=RUNNING if name == INSTANCE else TERMINATED,
+                pid=4242 if name == INSTANCE else None,
+                port=PORT if name == INSTANCE else 20000 + index,
+                env="dev",
+                phases=phases,
+                conversation_id="0a" * 16 if name == INSTANCE else None,
+                created_at=NOW - 60 - 600 * index,
+            )
+        )
     service = InstanceService({"sim": launcher}, fleet.store, records, Actions(fleet.store), tmp / "instances")
     kwargs.setdefault("instances", ConsoleInstances(fleet, service))
     return make_app(fleet=fleet, **kwargs)

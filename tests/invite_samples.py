@@ -15,8 +15,13 @@ def invite_url(*, long: bool = False, seed: int = 7, env: str = "dev") -> str:
             "description": "Ask the agent anything about the fleet console; it answers in the conversation.",
             "image_url": "https://example.com/images/booth-avatar-large.png",
         }
-    slug = encode_invite(conversation_id=f"{rng.getrandbits(128):032x}", creator_inbox_id=rng.randbytes(32).hex(),
-                         tag=random_tag(rng), rng=rng, **extra)
+    slug = encode_invite(
+        conversation_id=f"{rng.getrandbits(128):032x}",
+        creator_inbox_id=rng.randbytes(32).hex(),
+        tag=random_tag(rng),
+        rng=rng,
+        **extra,
+    )
     assert ("*" in slug) == long
     return f"{invite_base_url(env)}?i={slug}"
 

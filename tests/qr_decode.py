@@ -50,7 +50,7 @@ def cells(strips: list[Strip]) -> list[list[tuple[str, tuple[int, int, int], tup
 def image_of(strips: list[Strip], region: Region | None = None, scale: int = 4) -> Image.Image:
     grid = cells(strips)
     if region is not None:
-        grid = [row[region.x:region.right] for row in grid[region.y:region.bottom]]
+        grid = [row[region.x : region.right] for row in grid[region.y : region.bottom]]
     width = max(len(row) for row in grid)
     image = Image.new("RGB", (width, len(grid) * 2), (128, 128, 128))
     pixels = image.load()

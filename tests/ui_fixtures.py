@@ -29,14 +29,46 @@ SPEC = [
     ("eu-pool-3", State.STALLED, cid(3), False, 5.5, 420, ("eu", "pool-a"), None),
     ("us-pool-1", State.LIVE, cid(4), True, 88.0, 7200, ("us", "pool-b"), None),
     ("us-pool-2", State.PENDING, None, False, 91.0, 30, ("us", "pool-b"), None),
-    ("us-pool-3", State.UNAUTHORIZED, None, None, 90.0, 600, ("us", "pool-b"),
-     errors.Unauthorized("unauthorized (401): the pool key is missing or wrong")),
-    ("lab-old", State.NO_PLUGIN, None, None, 12.0, 3600, ("lab",),
-     errors.PluginMissing("no Convos plugin: the gateway answers with a web page (HTTP 200, the Control UI)")),
-    ("lab-down", State.UNREACHABLE, None, None, None, 900, ("lab",),
-     errors.Unreachable("unreachable: connection refused (nothing listens on that port)")),
-    ("lab-garbage", State.ERROR, None, None, 8.0, 300, ("lab",),
-     errors.UnexpectedAnswer("the answer is not valid JSON (line 1 column 14)")),
+    (
+        "us-pool-3",
+        State.UNAUTHORIZED,
+        None,
+        None,
+        90.0,
+        600,
+        ("us", "pool-b"),
+        errors.Unauthorized("unauthorized (401): the pool key is missing or wrong"),
+    ),
+    (
+        "lab-old",
+        State.NO_PLUGIN,
+        None,
+        None,
+        12.0,
+        3600,
+        ("lab",),
+        errors.PluginMissing("no Convos plugin: the gateway answers with a web page (HTTP 200, the Control UI)"),
+    ),
+    (
+        "lab-down",
+        State.UNREACHABLE,
+        None,
+        None,
+        None,
+        900,
+        ("lab",),
+        errors.Unreachable("unreachable: connection refused (nothing listens on that port)"),
+    ),
+    (
+        "lab-garbage",
+        State.ERROR,
+        None,
+        None,
+        8.0,
+        300,
+        ("lab",),
+        errors.UnexpectedAnswer("the answer is not valid JSON (line 1 column 14)"),
+    ),
     ("us-slow", State.LIVE, cid(5), True, 1830.0, 50, ("us",), None),
 ]
 
@@ -66,14 +98,25 @@ def build_fleet(spec=SPEC, *, profile: str | None = None) -> Fleet:
         gw.latency_ms = latency
         gw.latencies = deque([latency * (1 + (i % 5) / 10) for i in range(20)] if latency else [], maxlen=60)
         if error is None:
-            raw = {"ready": True, "conversation": {"id": conversation} if conversation else None, "streaming": streaming}
+            raw = {
+                "ready": True,
+                "conversation": {"id": conversation} if conversation else None,
+                "streaming": streaming,
+            }
             gw.status = GatewayStatus("classic", True, conversation, streaming, pending=state == State.PENDING, raw=raw)
         store.record_transitions([Transition(name, State.UNKNOWN, state, gw.reason, NOW - age)])
     store.audit("create", gateway="eu-booth-1", params={"name": "Booth"}, outcome="ok", detail="3.1 s", at=NOW - 4000)
     store.add_conversation(
-        gateway="eu-booth-1", gateway_url="http://127.0.0.1:18801", conversation_id=cid(1), origin="create",
-        name="Booth", env="dev", invite_url="https://dev.convos.org/v2?i=" + "Q" * 240, invite_slug="Q" * 240,
-        elapsed_s=3.1, at=NOW - 4000,
+        gateway="eu-booth-1",
+        gateway_url="http://127.0.0.1:18801",
+        conversation_id=cid(1),
+        origin="create",
+        name="Booth",
+        env="dev",
+        invite_url="https://dev.convos.org/v2?i=" + "Q" * 240,
+        invite_slug="Q" * 240,
+        elapsed_s=3.1,
+        at=NOW - 4000,
     )
     inventory = Inventory(path=None, gateways=tuple(gateways))
     return Fleet(inventory, store, profile, gateways=gateways, poller=poller)

@@ -35,8 +35,10 @@ SECRET_MIN = 6  # shorter "tokens" would redact ordinary words
 _CREDENTIAL = r"(?:(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{6,}|[A-Za-z0-9._~+/=-]{16,})"
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer|basic)(\s+)" + _CREDENTIAL),
-    re.compile(r"(?i)\b(authorization|x-api-key|api[-_ ]?key|pool[-_ ]?api[-_ ]?key|pool[-_ ]?key)"
-               r"([\"']?\s*[:=]\s*[\"']?)(?!bearer\b|basic\b)" + _CREDENTIAL),
+    re.compile(
+        r"(?i)\b(authorization|x-api-key|api[-_ ]?key|pool[-_ ]?api[-_ ]?key|pool[-_ ]?key)"
+        r"([\"']?\s*[:=]\s*[\"']?)(?!bearer\b|basic\b)" + _CREDENTIAL
+    ),
 )
 _known_secrets: set[str] = set()
 _CLI_ERROR = re.compile(r"^\s*›\s+Error:\s*(.*)$")
@@ -251,6 +253,7 @@ def _error_text(value: Any) -> str | None:
 
 
 # --- route answers ---------------------------------------------------------------------------
+
 
 class _Shape:
     """Reads fields of one answer, raising UnexpectedAnswer that names the route and the field."""

@@ -115,8 +115,7 @@ def _slug_invite(raw: str, *, url: str | None, host: str | None) -> Invite:
     if bad is not None:
         shown = bad if bad.isprintable() else f"U+{ord(bad):04X}"
         raise InviteError(
-            f"an invite slug holds only letters, digits, - and _; this one has {shown!r}: "
-            "copy the invite again, whole"
+            f"an invite slug holds only letters, digits, - and _; this one has {shown!r}: copy the invite again, whole"
         )
     if len(slug) < MIN_SLUG_CHARS:
         raise InviteError(

@@ -63,7 +63,9 @@ async def _record_after(fleet: Fleet, names: list[str]) -> str:
     where = str(store.path) if store.path is not None else "memory only (not saved)"
     if store.path is not None and not store.is_recorder():
         pid = store.recorder_pid()
-        return f"history: {where}; transitions are recorded there by the console running{f' (pid {pid})' if pid else ''}"
+        return (
+            f"history: {where}; transitions are recorded there by the console running{f' (pid {pid})' if pid else ''}"
+        )
     return f"history: transitions recorded in {where}"
 
 
@@ -74,8 +76,11 @@ def _store_alarm(result: ActionResult, store_failure: str | None) -> int | None:
         return None
     click.echo(f"ERROR: {problem}", err=True)
     if result.data.get("invite_url"):
-        click.echo("ERROR: this invite is NOT saved in the store, and the gateway will not tell it again: "
-                   "keep the line printed above", err=True)
+        click.echo(
+            "ERROR: this invite is NOT saved in the store, and the gateway will not tell it again: "
+            "keep the line printed above",
+            err=True,
+        )
     elif result.outcome == REFUSED:
         click.echo("ERROR: nothing was sent", err=True)
     else:
@@ -106,8 +111,13 @@ def _report(result: ActionResult, as_json: bool) -> int:
     return EXIT[result.outcome]
 
 
-def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, GatewayConfig], Awaitable[ActionResult]],
-            after: Callable[[ActionResult], None] | None = None) -> None:
+def _single(
+    ctx: Context,
+    name: str,
+    as_json: bool,
+    run: Callable[[Actions, GatewayConfig], Awaitable[ActionResult]],
+    after: Callable[[ActionResult], None] | None = None,
+) -> None:
     async def work(fleet: Fleet, actions: Actions) -> int:
         gateway = _find(fleet, name)
         result = await run(actions, gateway)
@@ -136,9 +146,18 @@ def _single(ctx: Context, name: str, as_json: bool, run: Callable[[Actions, Gate
 @click.option("--qr", is_flag=True, help="Then print the invite's QR code, black on white (to stderr with --json).")
 @json_option
 @pass_context
-def create(ctx: Context, gateway: str, name: str | None, env: str | None, profile_name: str | None,
-           description: str | None, permissions: str | None, instructions: str | None, qr: bool,
-           as_json: bool) -> None:
+def create(
+    ctx: Context,
+    gateway: str,
+    name: str | None,
+    env: str | None,
+    profile_name: str | None,
+    description: str | None,
+    permissions: str | None,
+    instructions: str | None,
+    qr: bool,
+    as_json: bool,
+) -> None:
     """Create a conversation on GATEWAY and print its invite (kept in the store, too)."""
 
     def print_qr(result: ActionResult) -> None:
@@ -146,9 +165,21 @@ def create(ctx: Context, gateway: str, name: str | None, env: str | None, profil
         if qr and result.ok and result.data.get("invite_url"):
             echo_qr(result.data["invite_url"], err=as_json)
 
-    _single(ctx, gateway, as_json, lambda actions, gw: actions.create(
-        gw, name=name, env=env, profile_name=profile_name, description=description, permissions=permissions,
-        instructions=instructions), after=print_qr)
+    _single(
+        ctx,
+        gateway,
+        as_json,
+        lambda actions, gw: actions.create(
+            gw,
+            name=name,
+            env=env,
+            profile_name=profile_name,
+            description=description,
+            permissions=permissions,
+            instructions=instructions,
+        ),
+        after=print_qr,
+    )
 
 
 @click.command()
@@ -183,7 +214,8 @@ def _read_stdin() -> str:
     except UnicodeDecodeError as exc:
         raise click.UsageError(
             f"standard input is not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02x}) cannot be decoded; "
-            "nothing was sent. Convert it first (e.g. `iconv -f latin1 -t utf-8`)") from None
+            "nothing was sent. Convert it first (e.g. `iconv -f latin1 -t utf-8`)"
+        ) from None
 
 
 @click.command()
@@ -226,14 +258,18 @@ def explode(ctx: Context, gateway: str, yes: bool, as_json: bool) -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True)
 @json_option
 @pass_context
-def provision(ctx: Context, count: int, tags: tuple[str, ...], name: str | None, env: str | None,
-              concurrency: int, as_json: bool) -> None:
+def provision(
+    ctx: Context, count: int, tags: tuple[str, ...], name: str | None, env: str | None, concurrency: int, as_json: bool
+) -> None:
     """Create conversations on COUNT idle gateways (polled first) and print their invites."""
 
     async def work(fleet: Fleet, actions: Actions) -> int:
         await fleet.sweep()
-        idle = [g for g in fleet.gateways
-                if fleet.states[g.name].state == State.IDLE and (not tags or set(tags) & set(g.tags))]
+        idle = [
+            g
+            for g in fleet.gateways
+            if fleet.states[g.name].state == State.IDLE and (not tags or set(tags) & set(g.tags))
+        ]
         if len(idle) < count:
             click.echo(f"only {len(idle)} idle gateway(s) match; provisioning those", err=True)
         chosen = idle[:count]
@@ -245,8 +281,9 @@ def provision(ctx: Context, count: int, tags: tuple[str, ...], name: str | None,
             if not as_json:
                 click.echo(f"{result.gateway}: {result.summary}", err=result.outcome != OK)
 
-        results = await actions.bulk(chosen, lambda gw: actions.create(gw, name=name, env=env),
-                                     concurrency=concurrency, on_result=progress)
+        results = await actions.bulk(
+            chosen, lambda gw: actions.create(gw, name=name, env=env), concurrency=concurrency, on_result=progress
+        )
         history = await _record_after(fleet, [g.name for g in chosen])
         if as_json:
             click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))

@@ -98,9 +98,7 @@ def list_gateways(ctx: Context, as_json: bool, discover: bool) -> None:
         click.echo(f"no gateways{where}: add one with `convos-tui config add NAME URL`", err=True)
         return
     headers = ("NAME", "URL", "ENV", "TAGS", "POOL KEY", "FROM")
-    table = [
-        (r["name"], r["url"], r["env"], ",".join(r["tags"]), r["pool_key"] or "-", r["origin"]) for r in rows
-    ]
+    table = [(r["name"], r["url"], r["env"], ",".join(r["tags"]), r["pool_key"] or "-", r["origin"]) for r in rows]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *table, strict=False)]
     for line in (headers, *table):
         click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip())
@@ -172,7 +170,16 @@ def _apply(ctx: Context, edit: Any, done: str) -> None:
 @click.option("--note", help="Free text shown in the detail view.")
 @click.option("--no-tls-verify", is_flag=True, help="Do not verify this gateway's TLS certificate.")
 @pass_context
-def add(ctx: Context, name: str, url: str, env: str, tags: tuple[str, ...], token_env: str | None, note: str | None, no_tls_verify: bool) -> None:
+def add(
+    ctx: Context,
+    name: str,
+    url: str,
+    env: str,
+    tags: tuple[str, ...],
+    token_env: str | None,
+    note: str | None,
+    no_tls_verify: bool,
+) -> None:
     """Add a gateway (comments and layout of the file are kept)."""
     gateway: dict[str, Any] = {"name": _name(name), "url": _url(url), "env": env}
     if tags:
@@ -245,7 +252,9 @@ def edit(
     def change(text: str) -> str:
         if tags or add_tags or remove_tags:
             current = _current_tags(text, name)
-            wanted = _tags(tags) if tags else [t for t in current + _tags(add_tags, "--add-tag") if t not in remove_tags]
+            wanted = (
+                _tags(tags) if tags else [t for t in current + _tags(add_tags, "--add-tag") if t not in remove_tags]
+            )
             changes["tags"] = list(dict.fromkeys(wanted)) or None
         return config_file.edit_gateway(text, name, changes)
 
@@ -259,5 +268,3 @@ def _current_tags(text: str, name: str) -> list[str]:
         if gateway.get("name") == name:
             return list(gateway.get("tags", []))
     return []
-
-

@@ -47,7 +47,6 @@ class Context:
             remember_secret(source.gateway_token)
         return inventory
 
-
     def fleet_inventory(self) -> Inventory:
         """The config for a command that polls the fleet: it must exist, load, know --profile, and hold gateways.
 

@@ -33,16 +33,35 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--count", "-n", type=click.IntRange(1, 5000), default=DEFAULT_COUNT, show_default=True,
-              help="How many gateways.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Another seed, another fleet: names, states, ids and timings are the same for the same seed.")
-@click.option("--speed", type=click.FloatRange(0.1, 1000), default=DEMO_SPEED, show_default=True,
-              help="Simulated seconds per real second (create, join, stream restarts).")
-@click.option("--serve-only", is_flag=True,
-              help="No console: print the config (stdout) and serve the fleet to other commands until Ctrl-C.")
-@click.option("--screenshots", "screenshots", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="No console: save the README's screenshots (SVG) of the seeded demo into this folder.")
+@click.option(
+    "--count", "-n", type=click.IntRange(1, 5000), default=DEFAULT_COUNT, show_default=True, help="How many gateways."
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Another seed, another fleet: names, states, ids and timings are the same for the same seed.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(0.1, 1000),
+    default=DEMO_SPEED,
+    show_default=True,
+    help="Simulated seconds per real second (create, join, stream restarts).",
+)
+@click.option(
+    "--serve-only",
+    is_flag=True,
+    help="No console: print the config (stdout) and serve the fleet to other commands until Ctrl-C.",
+)
+@click.option(
+    "--screenshots",
+    "screenshots",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="No console: save the README's screenshots (SVG) of the seeded demo into this folder.",
+)
 @click.pass_obj
 def demo(ctx: Context, count: int, seed: int, speed: float, serve_only: bool, screenshots: Path | None) -> None:
     """Try the console on a simulated fleet: live, idle, pending, flapping, stalled, starting, broken.
@@ -86,10 +105,21 @@ def add_demo_launcher(config_path: Path, speed: float) -> None:
     init_golden(golden, env="dev")
     document = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     launchers = tomlkit.aot()
-    launchers.append(tomlkit.item({
-        "name": DEMO_LAUNCHER, "type": "sim", "golden": str(golden), "ports": DEMO_PORTS,
-        "max_instances": DEMO_INSTANCES, "tags": ["launched"], "speed": speed, "boot_timeout": "30s", "grace": "2s",
-    }))
+    launchers.append(
+        tomlkit.item(
+            {
+                "name": DEMO_LAUNCHER,
+                "type": "sim",
+                "golden": str(golden),
+                "ports": DEMO_PORTS,
+                "max_instances": DEMO_INSTANCES,
+                "tags": ["launched"],
+                "speed": speed,
+                "boot_timeout": "30s",
+                "grace": "2s",
+            }
+        )
+    )
     document["launchers"] = launchers
     config_path.write_text(tomlkit.dumps(document), encoding="utf-8")
 

@@ -28,8 +28,9 @@ SIZE = (120, 40)
 SHOTS = ("main", "filtered", "detail", "action-panel", "qr-panel", "presentation")
 
 
-async def take_screenshots(folder: Path, *, seed: int = 0, speed: float = 4.0, settle_s: float = 12.0,
-                           size: tuple[int, int] = SIZE) -> list[Path]:
+async def take_screenshots(
+    folder: Path, *, seed: int = 0, speed: float = 4.0, settle_s: float = 12.0, size: tuple[int, int] = SIZE
+) -> list[Path]:
     """Save one SVG per entry of SHOTS in `folder`; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []

@@ -15,15 +15,32 @@ def golden() -> None:
 
 @golden.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--env", type=click.Choice(["dev", "production"]), default="dev", show_default=True,
-              help="The XMTP network of the Convos channel.")
-@click.option("--instructions", "instructions_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="The operator's INSTRUCTIONS.md (UTF-8 text, at most 64 KiB); default: a short starter.")
-@click.option("--provider", type=click.Choice(["anthropic"]), default="anthropic", show_default=True,
-              help="The AI provider: an auth profile `anthropic:default` (mode token); its key comes from "
-                   "ANTHROPIC_API_KEY at launch.")
-@click.option("--plugin", type=click.Path(file_okay=False, path_type=Path),
-              help="The Convos plugin's folder (extensions/convos): it does not ship with OpenClaw.")
+@click.option(
+    "--env",
+    type=click.Choice(["dev", "production"]),
+    default="dev",
+    show_default=True,
+    help="The XMTP network of the Convos channel.",
+)
+@click.option(
+    "--instructions",
+    "instructions_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The operator's INSTRUCTIONS.md (UTF-8 text, at most 64 KiB); default: a short starter.",
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["anthropic"]),
+    default="anthropic",
+    show_default=True,
+    help="The AI provider: an auth profile `anthropic:default` (mode token); its key comes from "
+    "ANTHROPIC_API_KEY at launch.",
+)
+@click.option(
+    "--plugin",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The Convos plugin's folder (extensions/convos): it does not ship with OpenClaw.",
+)
 def init(directory: Path, env: str, instructions_file: Path | None, provider: str, plugin: Path | None) -> None:
     """Write a golden checkpoint into DIRECTORY (a new or empty folder)."""
     from convos_tui.instances.golden import check_golden, init_golden, read_instructions
@@ -46,9 +63,12 @@ def init(directory: Path, env: str, instructions_file: Path | None, provider: st
     if problems:
         sys.exit(1)
     if plugin is None:
-        click.echo("note: no --plugin: a real `openclaw` launcher needs the Convos plugin's folder "
-                   "(a `sim` launcher does not)", err=True)
-    click.echo(f"golden ready: add a [[launchers]] table with golden = \"{directory.resolve()}\" to the config")
+        click.echo(
+            "note: no --plugin: a real `openclaw` launcher needs the Convos plugin's folder "
+            "(a `sim` launcher does not)",
+            err=True,
+        )
+    click.echo(f'golden ready: add a [[launchers]] table with golden = "{directory.resolve()}" to the config')
 
 
 @golden.command("check")
@@ -61,7 +81,8 @@ def check(directory: Path) -> None:
     for problem in problems:
         click.echo(problem.render(), err=True)
     if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {directory} cannot be a golden",
-                   err=True)
+        click.echo(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {directory} cannot be a golden", err=True
+        )
         sys.exit(1)
     click.echo(f"{directory}: a good golden (no XMTP state, no secret, the Convos plugin enabled)")

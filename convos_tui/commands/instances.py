@@ -45,7 +45,9 @@ def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
                 click.echo(f"  | {line}")
     for launcher, phases in stats.items():
         figures = ", ".join(f"{phase} {f['p50']:.2f}/{f['p95']:.2f} s" for phase, f in phases.items())
-        click.echo(f"launcher {launcher}, phases p50/p95 over {max(f['n'] for f in phases.values())} launches: {figures}")
+        click.echo(
+            f"launcher {launcher}, phases p50/p95 over {max(f['n'] for f in phases.values())} launches: {figures}"
+        )
 
 
 def _age(seconds: float) -> str:
@@ -65,8 +67,11 @@ def terminate(ctx: Context, gateways: tuple[str, ...], yes: bool, as_json: bool)
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"terminate {' '.join(gateways)}: add --yes to confirm (stdin is not a terminal)")
-        word = click.prompt(f"Terminate {', '.join(gateways)}? Their identities go with them. Type 'terminate'",
-                            default="", show_default=False)
+        word = click.prompt(
+            f"Terminate {', '.join(gateways)}? Their identities go with them. Type 'terminate'",
+            default="",
+            show_default=False,
+        )
         if word.strip() != "terminate":
             click.echo("not terminated")
             sys.exit(3)

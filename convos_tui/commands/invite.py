@@ -37,8 +37,11 @@ def echo_qr(url: str, *, err: bool = False) -> None:
     if stream.isatty():
         width = shutil.get_terminal_size().columns
         if width < columns:
-            click.echo(f"warning: the code is {columns} columns wide and this terminal has {width}: "
-                       "widen it, or it will wrap and not scan (or use --svg FILE)", err=True)
+            click.echo(
+                f"warning: the code is {columns} columns wide and this terminal has {width}: "
+                "widen it, or it will wrap and not scan (or use --svg FILE)",
+                err=True,
+            )
     # color=True: click strips escape codes when the output is not a terminal; without them the code would
     # come out in the viewer's theme colours (`less -R`, a file shown later), which scanners may not read.
     click.echo(code.ansi(), nl=False, err=err, color=True)
@@ -47,9 +50,13 @@ def echo_qr(url: str, *, err: bool = False) -> None:
 def _lookup(gateway: str) -> StoredInvite:
     path = data_dir() / STORE_FILE
     if not path.exists():
-        return StoredInvite(gateway, problem=(
-            f"no store at {path}: no conversation was created from this machine. Run `convos-tui invite "
-            f"{gateway}` on the machine whose console created it, or create one (`convos-tui create {gateway}`)."))
+        return StoredInvite(
+            gateway,
+            problem=(
+                f"no store at {path}: no conversation was created from this machine. Run `convos-tui invite "
+                f"{gateway}` on the machine whose console created it, or create one (`convos-tui create {gateway}`)."
+            ),
+        )
     store = Store.open(path)
     try:
         if store.warning:
@@ -58,8 +65,13 @@ def _lookup(gateway: str) -> StoredInvite:
             click.echo(f"notice: {notice}", err=True)
         found = find_invite(store, gateway)
         if not found.usable and found.conversation_id is None:
-            others = sorted({r["gateway"] for r in store.conversations(limit=500)
-                             if r["invite_url"] and not r["exploded_at"] and not r["invite_revoked_at"]})
+            others = sorted(
+                {
+                    r["gateway"]
+                    for r in store.conversations(limit=500)
+                    if r["invite_url"] and not r["exploded_at"] and not r["invite_revoked_at"]
+                }
+            )
             if others:
                 shown = ", ".join(others[:20]) + (" …" if len(others) > 20 else "")
                 found = StoredInvite(gateway, problem=f"{found.problem} Stored invites here: {shown}.")
@@ -84,8 +96,9 @@ def invite(ctx: Context, gateway: str, qr: bool, svg_file: Path | None, as_json:
         sys.exit(1)
     if not as_json:
         name = f" ({found.name})" if found.name else ""
-        click.echo(f"{gateway}: conversation {short_id(found.conversation_id)}{name}, {found.env or 'env unknown'}",
-                   err=True)
+        click.echo(
+            f"{gateway}: conversation {short_id(found.conversation_id)}{name}, {found.env or 'env unknown'}", err=True
+        )
         click.echo(found.url)
     if qr:
         echo_qr(found.url, err=as_json)

@@ -45,9 +45,16 @@ def exit_code(results: Sequence[ActionResult]) -> int:
 
 def report(results: Sequence[ActionResult], as_json: bool) -> int:
     if as_json:
-        click.echo(json.dumps([{**r.as_dict(), **({"detail": r.detail} if r.detail and r.detail != r.data.get(
-            "log_tail") else {})} for r in results],
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {**r.as_dict(), **({"detail": r.detail} if r.detail and r.detail != r.data.get("log_tail") else {})}
+                    for r in results
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return exit_code(results)
     for result in results:
         click.echo(f"{result.gateway}: {result.summary}", err=not result.ok)
@@ -66,8 +73,9 @@ def progress(as_json: bool) -> Callable[[str, str, float | None, str | None], No
 
     def show(instance: str, phase: str, seconds: float | None, error: str | None) -> None:
         if seconds is not None:
-            click.echo(f"{instance}: {phase} {'failed after' if error else ''} {seconds:.2f} s".replace("  ", " "),
-                       err=True)
+            click.echo(
+                f"{instance}: {phase} {'failed after' if error else ''} {seconds:.2f} s".replace("  ", " "), err=True
+            )
 
     return None if as_json else show
 
@@ -75,19 +83,33 @@ def progress(as_json: bool) -> Callable[[str, str, float | None, str | None], No
 def provision_options(command: Callable[..., None]) -> Callable[..., None]:
     command = click.option("--name", help="With --create: the conversation's name.")(command)
     return click.option("--create", is_flag=True, help="Create a conversation on each instance once it is ready.")(
-        command)
+        command
+    )
 
 
 @click.command()
 @click.option("--launcher", "launcher_name", help="The [[launchers]] entry (default: the only one).")
-@click.option("--count", "-n", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="How many instances, launched at once.")
+@click.option(
+    "--count",
+    "-n",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="How many instances, launched at once.",
+)
 @provision_options
 @click.option("--join", "invite", metavar="INVITE", help="Join this invite's conversation from each instance.")
 @click.option("--json", "as_json", is_flag=True, help="Print each instance's result and phase times as JSON.")
 @pass_context
-def launch(ctx: Context, launcher_name: str | None, count: int, create: bool, name: str | None, invite: str | None,
-           as_json: bool) -> None:
+def launch(
+    ctx: Context,
+    launcher_name: str | None,
+    count: int,
+    create: bool,
+    name: str | None,
+    invite: str | None,
+    as_json: bool,
+) -> None:
     """Restore instances from a golden, start their gateways on loopback, and create or join if asked.
 
     Each phase is timed (restore, spawn → port open, port open → plugin ready, create or join). A launch
@@ -105,8 +127,9 @@ def launch(ctx: Context, launcher_name: str | None, count: int, create: bool, na
             launcher = service.launcher(launcher_name)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
-        results = await service.launch(launcher, count, Provision(create=create, name=name, join=invite),
-                                       on_phase=progress(as_json))
+        results = await service.launch(
+            launcher, count, Provision(create=create, name=name, join=invite), on_phase=progress(as_json)
+        )
         return report(results, as_json)
 
     sys.exit(with_service(ctx, work))

@@ -79,9 +79,7 @@ def simulate(
         for offset, spec in enumerate(specs):
             spec.port = base_port + offset
     try:
-        asyncio.run(
-            serve(specs, speed=speed, seed=seed, write_config=write_config, announce=click.echo, pool=pool)
-        )
+        asyncio.run(serve(specs, speed=speed, seed=seed, write_config=write_config, announce=click.echo, pool=pool))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

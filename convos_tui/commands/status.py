@@ -25,8 +25,21 @@ from convos_tui.fleet.state import State, describe_duration, iso_time, short_id
 
 SCHEMA = "convos-tui/status/1"
 CSV_COLUMNS = (
-    "name", "url", "env", "tags", "state", "reason", "since", "since_s", "latency_ms",
-    "ready", "streaming", "conversation_id", "pending", "shape", "error_kind",
+    "name",
+    "url",
+    "env",
+    "tags",
+    "state",
+    "reason",
+    "since",
+    "since_s",
+    "latency_ms",
+    "ready",
+    "streaming",
+    "conversation_id",
+    "pending",
+    "shape",
+    "error_kind",
 )
 
 
@@ -36,7 +49,9 @@ CSV_COLUMNS = (
 @click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row.")
 @click.option("--filter", "expression", default="", help="e.g. 'state:faults tag:pool-a' (see the README).")
 @click.option("--watch", is_flag=True, help="Keep polling every refresh interval until Ctrl-C.")
-@click.option("--interval", type=click.FloatRange(0.5, 3600), help="Seconds between polls with --watch (default: refresh).")
+@click.option(
+    "--interval", type=click.FloatRange(0.5, 3600), help="Seconds between polls with --watch (default: refresh)."
+)
 @click.option(
     "--fail-on",
     "fail_on",
@@ -69,8 +84,16 @@ def status(
     sys.exit(code)
 
 
-async def _run(ctx: Context, inventory: Inventory, fmt: str | None, selected: Filter, watch: bool, interval: float | None,
-               failing: set[State], no_history: bool) -> int:
+async def _run(
+    ctx: Context,
+    inventory: Inventory,
+    fmt: str | None,
+    selected: Filter,
+    watch: bool,
+    interval: float | None,
+    failing: set[State],
+    no_history: bool,
+) -> int:
     fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
     try:
         if fleet.store.warning:
@@ -138,9 +161,20 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
             writer.writerow(
                 _csv_cell(cell)
                 for cell in (
-                    row["name"], row["url"], row["env"], ";".join(row["tags"]), row["state"], row["reason"],
-                    row["since"], row["since_s"], row["latency_ms"], status.get("ready"), status.get("streaming"),
-                    status.get("conversation_id"), status.get("pending"), status.get("shape"),
+                    row["name"],
+                    row["url"],
+                    row["env"],
+                    ";".join(row["tags"]),
+                    row["state"],
+                    row["reason"],
+                    row["since"],
+                    row["since_s"],
+                    row["latency_ms"],
+                    status.get("ready"),
+                    status.get("streaming"),
+                    status.get("conversation_id"),
+                    status.get("pending"),
+                    status.get("shape"),
                     (row["error"] or {}).get("kind"),
                 )
             )

@@ -70,7 +70,7 @@ ClientFactory = Callable[[Endpoint], GatewayClient]
 
 
 def tally(results: Sequence[ActionResult]) -> str:
-    """"3 ok, 1 failed": the outcomes of a bulk run, always in the same order."""
+    """ "3 ok, 1 failed": the outcomes of a bulk run, always in the same order."""
     counts = {outcome: 0 for outcome in (OK, FAILED, UNKNOWN, REFUSED)}
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
@@ -97,9 +97,11 @@ def unfinished_finding(row: dict[str, Any], state: GatewayState | None) -> tuple
         return f"{head}: outcome unknown; {gateway} is {state.state} now, so it is checked again next time", False
     if action == "create" and bound:
         lost = NEVER_RECEIVED if row.get("cut_off", True) else NO_ANSWER
-        return (f"{head}: {gateway} holds conversation {short_id(bound)}, {lost}. A gateway never "
-                "tells an invite again: explode it and create anew, or ask a member to share one from the "
-                "Convos app"), True
+        return (
+            f"{head}: {gateway} holds conversation {short_id(bound)}, {lost}. A gateway never "
+            "tells an invite again: explode it and create anew, or ask a member to share one from the "
+            "Convos app"
+        ), True
     if action == "create":
         return f"{head}: did not take effect ({gateway} holds no conversation)", True
     held = f"holds conversation {short_id(bound)}" if bound else "holds no conversation"
@@ -153,24 +155,51 @@ class Actions:
         account_id: str | None = None,
     ) -> ActionResult:
         env = env or gateway.env
-        params = {"name": name, "env": env, "profile_name": profile_name, "description": description,
-                  "permissions": permissions, "instructions": instructions, "account_id": account_id}
+        params = {
+            "name": name,
+            "env": env,
+            "profile_name": profile_name,
+            "description": description,
+            "permissions": permissions,
+            "instructions": instructions,
+            "account_id": account_id,
+        }
 
         async def call(client: GatewayClient) -> ActionResult:
             created: CreatedConversation = await client.create(
-                name=name, env=env, profile_name=profile_name, description=description, permissions=permissions,
-                instructions=instructions, account_id=account_id,
+                name=name,
+                env=env,
+                profile_name=profile_name,
+                description=description,
+                permissions=permissions,
+                instructions=instructions,
+                account_id=account_id,
             )
             return ActionResult(
-                gateway.name, "create", OK,
+                gateway.name,
+                "create",
+                OK,
                 f"created conversation {created.conversation_id} in {created.elapsed_s:.1f} s",
-                data={"conversation_id": created.conversation_id, "invite_url": created.invite_url,
-                      "invite_slug": created.invite_slug, "env": env, "provisioning_s": round(created.elapsed_s, 3)},
-                effects={"conversation": dict(
-                    gateway=gateway.name, gateway_url=gateway.url, conversation_id=created.conversation_id,
-                    origin="create", name=name, env=env, invite_url=created.invite_url,
-                    invite_slug=created.invite_slug, elapsed_s=created.elapsed_s,
-                )},
+                data={
+                    "conversation_id": created.conversation_id,
+                    "invite_url": created.invite_url,
+                    "invite_slug": created.invite_slug,
+                    "env": env,
+                    "provisioning_s": round(created.elapsed_s, 3),
+                },
+                effects={
+                    "conversation": dict(
+                        gateway=gateway.name,
+                        gateway_url=gateway.url,
+                        conversation_id=created.conversation_id,
+                        origin="create",
+                        name=name,
+                        env=env,
+                        invite_url=created.invite_url,
+                        invite_slug=created.invite_slug,
+                        elapsed_s=created.elapsed_s,
+                    )
+                },
             )
 
         return await self._run("create", gateway, params, call)
@@ -198,20 +227,29 @@ class Actions:
             joined: JoinResult = await client.join(
                 invite, profile_name=profile_name, env=env, instructions=instructions, account_id=account_id
             )
-            data = {"status": joined.raw_status, "conversation_id": joined.conversation_id,
-                    "provisioning_s": round(joined.elapsed_s, 3)}
+            data = {
+                "status": joined.raw_status,
+                "conversation_id": joined.conversation_id,
+                "provisioning_s": round(joined.elapsed_s, 3),
+            }
             effects = {}
             if joined.outcome == "joined":
                 effects["conversation"] = dict(
-                    gateway=gateway.name, gateway_url=gateway.url, conversation_id=joined.conversation_id or "",
-                    origin="join", env=env, elapsed_s=joined.elapsed_s,
+                    gateway=gateway.name,
+                    gateway_url=gateway.url,
+                    conversation_id=joined.conversation_id or "",
+                    origin="join",
+                    env=env,
+                    elapsed_s=joined.elapsed_s,
                 )
                 summary = f"joined conversation {joined.conversation_id} in {joined.elapsed_s:.1f} s"
             else:
                 if self.poller is not None:
                     self.poller.mark_pending(gateway.name, time.time())
-                summary = (f"waiting for the creator to accept (after {joined.elapsed_s:.0f} s): "
-                           "nothing is bound until they do")
+                summary = (
+                    f"waiting for the creator to accept (after {joined.elapsed_s:.0f} s): "
+                    "nothing is bound until they do"
+                )
             return ActionResult(gateway.name, "join", OK, summary, data=data, effects=effects)
 
         return await self._run("join", gateway, params, call)
@@ -219,16 +257,22 @@ class Actions:
     async def send(self, gateway: GatewayConfig, message: str) -> ActionResult:
         async def call(client: GatewayClient) -> ActionResult:
             sent = await client.send(message)
-            return ActionResult(gateway.name, "send", OK, f"sent ({len(message)} characters)",
-                                data={"message_id": sent.message_id, "conversation_id": sent.conversation_id})
+            return ActionResult(
+                gateway.name,
+                "send",
+                OK,
+                f"sent ({len(message)} characters)",
+                data={"message_id": sent.message_id, "conversation_id": sent.conversation_id},
+            )
 
         return await self._run("send", gateway, {"message": message}, call)
 
     async def rename(self, gateway: GatewayConfig, profile_name: str) -> ActionResult:
         async def call(client: GatewayClient) -> ActionResult:
             await client.rename(profile_name)
-            return ActionResult(gateway.name, "rename", OK,
-                                f"the agent's profile name in the conversation is now {profile_name!r}")
+            return ActionResult(
+                gateway.name, "rename", OK, f"the agent's profile name in the conversation is now {profile_name!r}"
+            )
 
         return await self._run("rename", gateway, {"profile_name": profile_name}, call)
 
@@ -241,8 +285,14 @@ class Actions:
             # Locking and unlocking both rotate the invite: every earlier one stops working.
             revoked = {"revoked": (gateway.name, conversation)} if conversation is not None else {}
             state = "locked" if result.locked else "unlocked"
-            return ActionResult(gateway.name, action, OK, f"{state}; earlier invites no longer work",
-                                data={"locked": result.locked}, effects=revoked)
+            return ActionResult(
+                gateway.name,
+                action,
+                OK,
+                f"{state}; earlier invites no longer work",
+                data={"locked": result.locked},
+                effects=revoked,
+            )
 
         return await self._run(action, gateway, {}, call)
 
@@ -252,9 +302,14 @@ class Actions:
         async def call(client: GatewayClient) -> ActionResult:
             await client.explode()
             exploded = {"exploded": (gateway.name, conversation)} if conversation is not None else {}
-            return ActionResult(gateway.name, "explode", OK,
-                                f"exploded {conversation or 'the conversation'}; the gateway is free again",
-                                data={"conversation_id": conversation}, effects=exploded)
+            return ActionResult(
+                gateway.name,
+                "explode",
+                OK,
+                f"exploded {conversation or 'the conversation'}; the gateway is free again",
+                data={"conversation_id": conversation},
+                effects=exploded,
+            )
 
         return await self._run("explode", gateway, {"conversation_id": conversation}, call)
 
@@ -279,25 +334,47 @@ class Actions:
 
         return list(await asyncio.gather(*(one(g) for g in gateways)))
 
-    async def guarded(self, action: str, target: str, params: dict[str, Any],
-                      run: Callable[[], Awaitable[ActionResult]]) -> ActionResult:
+    async def guarded(
+        self, action: str, target: str, params: dict[str, Any], run: Callable[[], Awaitable[ActionResult]]
+    ) -> ActionResult:
         """An action of another service (launch, terminate, recycle: convos_tui/instances): refused in read-only
         mode, else written ahead in the audit and completed with its outcome, like the gateway actions."""
         if self.read_only:
-            result = ActionResult(target, action, REFUSED, "refused: read-only mode",
-                                  hint="Start without --read-only (and read_only = false in the config) to act.")
+            result = ActionResult(
+                target,
+                action,
+                REFUSED,
+                "refused: read-only mode",
+                hint="Start without --read-only (and read_only = false in the config) to act.",
+            )
             self._audit(result, params)
             return result
         try:
-            audit_id = await asyncio.to_thread(self.store.begin_action, action, gateway=target,
-                                               params={k: v for k, v in params.items() if v is not None})
+            audit_id = await asyncio.to_thread(
+                self.store.begin_action,
+                action,
+                gateway=target,
+                params={k: v for k, v in params.items() if v is not None},
+            )
         except StoreError as exc:
-            return ActionResult(target, action, REFUSED, "not started: the store cannot record it",
-                                hint=f"{exc}. Nothing was started.", store_failure=str(exc))
+            return ActionResult(
+                target,
+                action,
+                REFUSED,
+                "not started: the store cannot record it",
+                hint=f"{exc}. Nothing was started.",
+                store_failure=str(exc),
+            )
         result = await run()
         try:
-            await asyncio.to_thread(self.store.finish_action, audit_id, outcome=result.outcome,
-                                    detail=result.summary, elapsed_s=result.elapsed_s, **result.effects)
+            await asyncio.to_thread(
+                self.store.finish_action,
+                audit_id,
+                outcome=result.outcome,
+                detail=result.summary,
+                elapsed_s=result.elapsed_s,
+                **result.effects,
+            )
         except StoreError as exc:
             result.store_failure = str(exc)
         return result
@@ -319,19 +396,33 @@ class Actions:
         call: Callable[[GatewayClient], Awaitable[ActionResult]],
     ) -> ActionResult:
         if self.read_only:
-            result = ActionResult(gateway.name, action, REFUSED, "refused: read-only mode",
-                                  hint="Start without --read-only (and read_only = false in the config) to act.")
+            result = ActionResult(
+                gateway.name,
+                action,
+                REFUSED,
+                "refused: read-only mode",
+                hint="Start without --read-only (and read_only = false in the config) to act.",
+            )
             self._audit(result, params)
             return result
         crashpoints.reached("start")
         try:
             # In a thread: a store busy in another process is waited for without freezing the console.
-            audit_id = await asyncio.to_thread(self.store.begin_action, action, gateway=gateway.name,
-                                               params={k: v for k, v in params.items() if v is not None})
+            audit_id = await asyncio.to_thread(
+                self.store.begin_action,
+                action,
+                gateway=gateway.name,
+                params={k: v for k, v in params.items() if v is not None},
+            )
         except StoreError as exc:
-            return ActionResult(gateway.name, action, REFUSED, "not sent: the store cannot record it",
-                                hint=f"{exc}. Nothing was sent; try again once the store can be written.",
-                                store_failure=str(exc))
+            return ActionResult(
+                gateway.name,
+                action,
+                REFUSED,
+                "not sent: the store cannot record it",
+                hint=f"{exc}. Nothing was sent; try again once the store can be written.",
+                store_failure=str(exc),
+            )
         crashpoints.reached("audit-written")
         started = time.monotonic()
         try:
@@ -339,15 +430,28 @@ class Actions:
                 result = await call(client)
         except errors.GatewayError as exc:
             outcome = UNKNOWN if exc.outcome_unknown else FAILED
-            result = ActionResult(gateway.name, action, outcome, exc.summary, hint=exc.hint, detail=exc.detail,
-                                  data={"error_kind": str(exc.kind)})
+            result = ActionResult(
+                gateway.name,
+                action,
+                outcome,
+                exc.summary,
+                hint=exc.hint,
+                detail=exc.detail,
+                data={"error_kind": str(exc.kind)},
+            )
         except ValueError as exc:  # refused by the client before any request (empty message, bad env…)
             result = ActionResult(gateway.name, action, REFUSED, f"not sent: {exc}")
         result.elapsed_s = time.monotonic() - started
         crashpoints.reached("answer-received")
         try:
-            await asyncio.to_thread(self.store.finish_action, audit_id, outcome=result.outcome,
-                                    detail=result.summary, elapsed_s=result.elapsed_s, **result.effects)
+            await asyncio.to_thread(
+                self.store.finish_action,
+                audit_id,
+                outcome=result.outcome,
+                detail=result.summary,
+                elapsed_s=result.elapsed_s,
+                **result.effects,
+            )
         except StoreError as exc:
             result.store_failure = str(exc)
         crashpoints.reached("stored")

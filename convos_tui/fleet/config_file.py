@@ -184,7 +184,9 @@ def _insert_keys(text: str, index: int, values: dict[str, Any]) -> str:
     own_keys = [
         end
         for path, end in toml_map.ends.items()
-        if len(path) == 3 and path[:2] == ("gateways", index) and toml_map.lines[path] > header
+        if len(path) == 3
+        and path[:2] == ("gateways", index)
+        and toml_map.lines[path] > header
         and not _is_sub_table(toml_map, path)
     ]
     after = max(own_keys, default=header)  # 1-based line: insert below it
@@ -239,8 +241,10 @@ def _verified(result: str, expected: dict[str, Any]) -> str:
     except tomllib.TOMLDecodeError as exc:  # a bug here must never reach the file
         raise EditError(f"the edit would break the file ({exc}); nothing was changed") from None
     if got != expected:
-        raise EditError("the edit would change more than asked (a layout the tool cannot edit safely); "
-                        "edit the file by hand; nothing was changed")
+        raise EditError(
+            "the edit would change more than asked (a layout the tool cannot edit safely); "
+            "edit the file by hand; nothing was changed"
+        )
     return result
 
 
@@ -257,8 +261,10 @@ def locked(path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise EditError(f"another edit of {path} has held its lock for {wait_s:g} s: "
-                                    "nothing was changed; try again when it is done") from None
+                    raise EditError(
+                        f"another edit of {path} has held its lock for {wait_s:g} s: "
+                        "nothing was changed; try again when it is done"
+                    ) from None
                 time.sleep(0.02)
         _remove_stale_temporaries(path)
         yield
@@ -301,4 +307,3 @@ def atomic_write(path: Path, text: str) -> Path | None:
     finally:
         os.close(dir_fd)
     return backup
-

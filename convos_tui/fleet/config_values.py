@@ -143,7 +143,11 @@ class ValueReader:
         value = table.get(key, default)
         if isinstance(value, bool):
             return value
-        self.add(where + (key,), f"{label} {key} should be true or false, not {value!r}", f"Write {key} = true or {key} = false")
+        self.add(
+            where + (key,),
+            f"{label} {key} should be true or false, not {value!r}",
+            f"Write {key} = true or {key} = false",
+        )
         return default
 
     def duration(self, table: dict[str, Any], key: str, where: KeyPath, label: str, default: float) -> float:
@@ -159,11 +163,17 @@ class ValueReader:
             )
             return default
 
-    def choice(self, table: dict[str, Any], key: str, where: KeyPath, label: str, options: tuple[str, ...], default: str) -> str:
+    def choice(
+        self, table: dict[str, Any], key: str, where: KeyPath, label: str, options: tuple[str, ...], default: str
+    ) -> str:
         value = table.get(key, default)
         if value in options:
             return value
-        self.add(where + (key,), f"{label} {key} {value!r} is not one of {', '.join(options)}", f"Set {key} to one of: {', '.join(options)}")
+        self.add(
+            where + (key,),
+            f"{label} {key} {value!r} is not one of {', '.join(options)}",
+            f"Set {key} to one of: {', '.join(options)}",
+        )
         return default
 
     def tags(self, table: dict[str, Any], where: KeyPath, label: str) -> tuple[str, ...]:
@@ -188,7 +198,11 @@ class ValueReader:
         if name is None:
             return None, None
         if not isinstance(name, str) or not ENV_VAR_RE.match(name):
-            self.add(where + (key,), f"{label} {key} {name!r} is not an environment variable name", f'Write the variable\'s name, e.g. {key} = "GW_POOL_KEY"')
+            self.add(
+                where + (key,),
+                f"{label} {key} {name!r} is not an environment variable name",
+                f'Write the variable\'s name, e.g. {key} = "GW_POOL_KEY"',
+            )
             return None, None
         value = self.environ.get(name, "")
         if not value:
@@ -211,4 +225,3 @@ class ValueReader:
             if key in table
         }
         return replace(base, **changes)
-

@@ -101,8 +101,11 @@ async def read_pool(source: Source, http: httpx.AsyncClient | None = None) -> Di
         found.problems.append(f"pool {where}: unauthorized (401): check the pool manager key (token_env of the source)")
         return found
     if status != 200 or media_type(response.headers.get("content-type")) != "application/json" or truncated:
-        found.problems.append(f"pool {where}: answered HTTP {status} {media_type(response.headers.get('content-type'))}"
-                              + (" (over 8 MiB)" if truncated else "") + ", not a pool status")
+        found.problems.append(
+            f"pool {where}: answered HTTP {status} {media_type(response.headers.get('content-type'))}"
+            + (" (over 8 MiB)" if truncated else "")
+            + ", not a pool status"
+        )
         return found
     try:
         data = json.loads(body.decode("utf-8"))
@@ -125,7 +128,9 @@ async def read_pool(source: Source, http: httpx.AsyncClient | None = None) -> Di
         name = instance.get("name") or instance.get("id")
         name = re.sub(r"[^A-Za-z0-9._:@/-]", "-", str(name))[:64].lstrip("-._:@/") or name_from_url(url)
         status_tag = instance.get("status")
-        extra = (f"pool-{status_tag}",) if isinstance(status_tag, str) and re.fullmatch(r"[a-z]{1,20}", status_tag) else ()
+        extra = (
+            (f"pool-{status_tag}",) if isinstance(status_tag, str) and re.fullmatch(r"[a-z]{1,20}", status_tag) else ()
+        )
         found.gateways.append(_gateway(name, url, source, ("pool",) + extra))
     return found
 

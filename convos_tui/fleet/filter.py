@@ -63,7 +63,9 @@ class Filter:
             known = {str(s) for s in State} | {"faults", "fault"}
             wrong = [v for v in values if v not in known]
             if wrong:
-                raise FilterError(f"unknown state {wrong[0]!r}: use one of {', '.join(str(s) for s in State)} or faults")
+                raise FilterError(
+                    f"unknown state {wrong[0]!r}: use one of {', '.join(str(s) for s in State)} or faults"
+                )
         return _Term(field, values, negate)
 
     def __bool__(self) -> bool:
@@ -77,8 +79,11 @@ class Filter:
         if term.field is None:
             word = term.values[0]
             if not _is_glob(word):  # the common case, kept cheap: one search in text made once per gateway
-                return word in config.search_text or word in state.state or word in state.reason.lower() or (
-                    word in conversation.lower()
+                return (
+                    word in config.search_text
+                    or word in state.state
+                    or word in state.reason.lower()
+                    or (word in conversation.lower())
                 )
             haystack = (config.name, config.url, *config.tags, str(state.state), state.reason, conversation)
             return any(_matches(word, text) for text in haystack)

@@ -43,8 +43,11 @@ class Fleet:
             from convos_tui.instances.service import launched_gateways
 
             chosen, known = inventory.profile(profile) if profile else None, {g.name for g in fleet.gateways}
-            fleet.gateways += [g for g in launched_gateways(inventory, data_dir)
-                               if g.name not in known and (chosen is None or chosen.selects(g))]
+            fleet.gateways += [
+                g
+                for g in launched_gateways(inventory, data_dir)
+                if g.name not in known and (chosen is None or chosen.selects(g))
+            ]
         settings = inventory.settings
         fleet.poller = Poller(
             fleet.gateways,

@@ -33,8 +33,20 @@ from convos_tui.fleet.launchers import LauncherConfig, read_launchers
 from convos_tui.fleet.toml_lines import KeyPath, scan
 
 __all__ = [
-    "ENV_VAR_RE", "ENVS", "NAME_RE", "TAG_RE", "ConfigError", "GatewayConfig", "Inventory", "Problem", "Profile",
-    "Settings", "Source", "load_inventory", "parse_duration", "parse_inventory",
+    "ENV_VAR_RE",
+    "ENVS",
+    "NAME_RE",
+    "TAG_RE",
+    "ConfigError",
+    "GatewayConfig",
+    "Inventory",
+    "Problem",
+    "Profile",
+    "Settings",
+    "Source",
+    "load_inventory",
+    "parse_duration",
+    "parse_inventory",
 ]
 
 ENVS = ("dev", "production")
@@ -177,7 +189,9 @@ def load_inventory(path: Path, *, environ: Mapping[str, str] | None = None, requ
             ) from None
         return Inventory(path=path, exists=False)
     except OSError as exc:
-        raise ConfigError(path, [Problem((), f"cannot read the config ({exc.strerror})", "Check its permissions")]) from None
+        raise ConfigError(
+            path, [Problem((), f"cannot read the config ({exc.strerror})", "Check its permissions")]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -207,8 +221,11 @@ def parse_inventory(
         raise ConfigError(path, [_syntax_problem(exc)]) from None
     checker = _Checker(path, scan(text), environ)
     inventory = checker.inventory(checker.neutralise(data))
-    if inventory.gateways and mode is not None and mode & 0o077 and any(
-        g.token and not g.token_env for g in inventory.gateways
+    if (
+        inventory.gateways
+        and mode is not None
+        and mode & 0o077
+        and any(g.token and not g.token_env for g in inventory.gateways)
     ):
         checker.warn(
             (),
@@ -259,7 +276,9 @@ class _Checker(ValueReader):
         settings = self.settings(data)
         gateways = self.gateways(data.get("gateways", []), settings)
         entries = data.get("gateways", []) if isinstance(data.get("gateways"), list) else []
-        names = list(dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)))
+        names = list(
+            dict.fromkeys(e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str))
+        )
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
         launchers = read_launchers(self, data.get("launchers", []))
@@ -277,7 +296,11 @@ class _Checker(ValueReader):
         defaults = Settings()
         concurrency = data.get("poll_concurrency", defaults.poll_concurrency)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 10_000:
-            self.add(("poll_concurrency",), f"poll_concurrency {concurrency!r} is not a whole number from 1 to 10000", "Set it to, say, 200")
+            self.add(
+                ("poll_concurrency",),
+                f"poll_concurrency {concurrency!r} is not a whole number from 1 to 10000",
+                "Set it to, say, 200",
+            )
             concurrency = defaults.poll_concurrency
         keymap = self.table(data.get("keymap", {}), ("keymap",), "keymap")
         for binding, keys in keymap.items():
@@ -288,10 +311,18 @@ class _Checker(ValueReader):
                     nearest(binding, BINDING_IDS, "binding ids").capitalize() + " (`?` in the console lists the ids)",
                 )
             elif not isinstance(keys, str) or not keys.strip():
-                self.add(("keymap", binding), f"keymap {binding} should be keys as a string, not {keys!r}", 'Write e.g. poll-now = "r,f5"')
+                self.add(
+                    ("keymap", binding),
+                    f"keymap {binding} should be keys as a string, not {keys!r}",
+                    'Write e.g. poll-now = "r,f5"',
+                )
         refresh = self.duration(data, "refresh", (), "the", defaults.refresh)
         if refresh < 0.5:
-            self.add(("refresh",), f"refresh {data['refresh']!r} is faster than twice a second", 'Set refresh to "500ms" or more')
+            self.add(
+                ("refresh",),
+                f"refresh {data['refresh']!r} is faster than twice a second",
+                'Set refresh to "500ms" or more',
+            )
         return Settings(
             refresh=refresh,
             poll_concurrency=concurrency,
@@ -307,12 +338,18 @@ class _Checker(ValueReader):
         theme = self.string(data, "theme", (), "the", default) or default
         if theme in THEMES:
             return theme
-        self.add(("theme",), f"theme {theme!r} is not a theme of the console", nearest(theme, THEMES, "themes").capitalize())
+        self.add(
+            ("theme",), f"theme {theme!r} is not a theme of the console", nearest(theme, THEMES, "themes").capitalize()
+        )
         return default
 
     def gateways(self, value: Any, settings: Settings) -> list[GatewayConfig]:
         if not isinstance(value, list):
-            self.add(("gateways",), "gateways should be an array of tables", "Write each gateway under its own [[gateways]] header")
+            self.add(
+                ("gateways",),
+                "gateways should be an array of tables",
+                "Write each gateway under its own [[gateways]] header",
+            )
             return []
         seen: dict[str, KeyPath] = {}
         urls: dict[str, tuple[str, KeyPath]] = {}
@@ -339,7 +376,8 @@ class _Checker(ValueReader):
                 line = self.map.line_of(other_where + ("url",))
                 self.warn(
                     where + ("url",),
-                    f"gateway {gateway.name!r} has the URL of gateway {other!r}" + (f" (line {line})" if line else "")
+                    f"gateway {gateway.name!r} has the URL of gateway {other!r}"
+                    + (f" (line {line})" if line else "")
                     + ": both poll the same gateway",
                     "Remove one, or correct its URL",
                 )
@@ -375,9 +413,17 @@ class _Checker(ValueReader):
         inline = entry.get("token")
         if inline is not None:
             if token_env:
-                self.add(where + ("token",), f"{label} has both token and token_env", "Keep token_env and remove the inline token")
+                self.add(
+                    where + ("token",),
+                    f"{label} has both token and token_env",
+                    "Keep token_env and remove the inline token",
+                )
             elif not isinstance(inline, str) or not inline:
-                self.add(where + ("token",), f"{label} token should be a non-empty string", "Better: remove it and use token_env")
+                self.add(
+                    where + ("token",),
+                    f"{label} token should be a non-empty string",
+                    "Better: remove it and use token_env",
+                )
             else:
                 token = inline
         gateway = GatewayConfig(
@@ -407,7 +453,11 @@ class _Checker(ValueReader):
             self.unknown_keys(entry, where, PROFILE_KEYS, label)
             members = entry.get("gateways", [])
             if not isinstance(members, list):
-                self.add(where + ("gateways",), f"{label} gateways should be a list of names", 'Write gateways = ["gw-1", "gw-2"]')
+                self.add(
+                    where + ("gateways",),
+                    f"{label} gateways should be a list of names",
+                    'Write gateways = ["gw-1", "gw-2"]',
+                )
                 members = []
             for index, member in enumerate(members):
                 if member not in names:
@@ -425,7 +475,11 @@ class _Checker(ValueReader):
 
     def sources(self, value: Any) -> list[Source]:
         if not isinstance(value, list):
-            self.add(("sources",), "sources should be an array of tables", "Write each source under its own [[sources]] header")
+            self.add(
+                ("sources",),
+                "sources should be an array of tables",
+                "Write each source under its own [[sources]] header",
+            )
             return []
         result = []
         for index, entry in enumerate(value):
@@ -444,7 +498,11 @@ class _Checker(ValueReader):
             if kind == "file":
                 raw = self.string(entry, "path", where, label)
                 if not raw:
-                    self.add(where + ("path",) if "path" in entry else where, f"{label} (file) needs a path", 'Write path = "gateways.txt" (relative to the config file)')
+                    self.add(
+                        where + ("path",) if "path" in entry else where,
+                        f"{label} (file) needs a path",
+                        'Write path = "gateways.txt" (relative to the config file)',
+                    )
                     continue
                 path = Path(raw).expanduser()
                 result.append(Source("file", path=path if path.is_absolute() else self.path.parent / path, **common))
@@ -452,7 +510,13 @@ class _Checker(ValueReader):
                 url = entry.get("url")
                 problem = url_problem(url) if isinstance(url, str) else "the URL is missing"
                 if problem:
-                    self.add(where + ("url",) if "url" in entry else where, f"{label} (pool): {problem}", 'Give the pool manager\'s base URL, e.g. url = "https://pool.example"')
+                    self.add(
+                        where + ("url",) if "url" in entry else where,
+                        f"{label} (pool): {problem}",
+                        'Give the pool manager\'s base URL, e.g. url = "https://pool.example"',
+                    )
                     continue
-                result.append(Source("pool", url=url, token=self.token_env(entry, "token_env", where, label)[1], **common))
+                result.append(
+                    Source("pool", url=url, token=self.token_env(entry, "token_env", where, label)[1], **common)
+                )
         return result

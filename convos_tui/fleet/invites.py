@@ -95,22 +95,31 @@ def find_invite(
     )
     short = short_id(found.conversation_id)
     if found.exploded_at:
-        problem = (f"conversation {short} was exploded on {_when(found.exploded_at)}: its invite is dead. "
-                   f"Create a new conversation (c in the console, or `convos-tui create {gateway}`).")
+        problem = (
+            f"conversation {short} was exploded on {_when(found.exploded_at)}: its invite is dead. "
+            f"Create a new conversation (c in the console, or `convos-tui create {gateway}`)."
+        )
     elif found.revoked_at:
-        problem = (f"this invite no longer works: a lock or unlock on {_when(found.revoked_at)} rotated it, and "
-                   "the gateway does not give out the new one. A member can share a fresh invite from the Convos "
-                   "app, or create a new conversation.")
+        problem = (
+            f"this invite no longer works: a lock or unlock on {_when(found.revoked_at)} rotated it, and "
+            "the gateway does not give out the new one. A member can share a fresh invite from the Convos "
+            "app, or create a new conversation."
+        )
     elif holds_none and not invite_url:
         # Joins are accepted by the creator's gateway: one that no longer holds the conversation accepts none.
-        problem = (f"{gateway} holds no conversation now, so conversation {short} takes no joins through it: "
-                   f"this invite no longer works. Create a new conversation (c in the console, or "
-                   f"`convos-tui create {gateway}`).")
+        problem = (
+            f"{gateway} holds no conversation now, so conversation {short} takes no joins through it: "
+            f"this invite no longer works. Create a new conversation (c in the console, or "
+            f"`convos-tui create {gateway}`)."
+        )
     elif not found.url:
         creator = _creator(store, gateway, found.conversation_id)
-        problem = (f"{gateway} joined conversation {short} with someone else's invite; it holds none of its own. "
-                   + (_on_creator(creator) if creator else "The conversation's creator has it (`convos-tui invite "
-                      "GATEWAY` on the machine whose console created it), or a member can share one from the Convos app."))
+        problem = f"{gateway} joined conversation {short} with someone else's invite; it holds none of its own. " + (
+            _on_creator(creator)
+            if creator
+            else "The conversation's creator has it (`convos-tui invite "
+            "GATEWAY` on the machine whose console created it), or a member can share one from the Convos app."
+        )
     else:
         problem = ""
     return replace(found, problem=problem)
@@ -118,41 +127,58 @@ def find_invite(
 
 def _cut_off(gateway: str, conversation_id: str | None, create: dict[str, Any]) -> str:
     """The newest create on the gateway has an unknown outcome: its run died (or timed out) before the answer."""
-    how = ("created by a run that did not finish" if create["cut_off"]
-           else "created by a create whose answer never came")
+    how = "created by a run that did not finish" if create["cut_off"] else "created by a create whose answer never came"
     if conversation_id:
-        return (f"{gateway} holds conversation {short_id(conversation_id)}: {how} (the create of "
-                f"{_when(create['at'])}); its invite was never received, and a gateway never tells an invite "
-                "again. Explode it and create anew, or ask a member to share one from the Convos app.")
+        return (
+            f"{gateway} holds conversation {short_id(conversation_id)}: {how} (the create of "
+            f"{_when(create['at'])}); its invite was never received, and a gateway never tells an invite "
+            "again. Explode it and create anew, or ask a member to share one from the Convos app."
+        )
     if create["checked_at"]:
         return f"the newest create on {gateway} did not finish: {create['detail']}."
     cause = "was cut off before its answer was stored" if create["cut_off"] else "got no answer"
-    return (f"the newest create on {gateway} ({_when(create['at'])}) {cause}: its outcome is unknown, and if it "
-            f"created a conversation its invite was never received. "
-            f"`convos-tui status --filter name:{gateway}` shows what the gateway holds now.")
+    return (
+        f"the newest create on {gateway} ({_when(create['at'])}) {cause}: its outcome is unknown, and if it "
+        f"created a conversation its invite was never received. "
+        f"`convos-tui status --filter name:{gateway}` shows what the gateway holds now."
+    )
 
 
 def _creator(store: Store, gateway: str, conversation_id: str | None) -> str | None:
     """The other gateway whose create, from this console, made the conversation (its invite is here)."""
     if not conversation_id:
         return None
-    return next((r["gateway"] for r in store.conversations(limit=500) if r["conversation_id"] == conversation_id
-                 and r["gateway"] != gateway and r["invite_url"]), None)
+    return next(
+        (
+            r["gateway"]
+            for r in store.conversations(limit=500)
+            if r["conversation_id"] == conversation_id and r["gateway"] != gateway and r["invite_url"]
+        ),
+        None,
+    )
 
 
 def _on_creator(creator: str) -> str:
-    return f"Its invite is in this console, on {creator}: select {creator} and press i (or `convos-tui invite {creator}`)."
+    return (
+        f"Its invite is in this console, on {creator}: select {creator} and press i (or `convos-tui invite {creator}`)."
+    )
 
 
 def _missing(store: Store, gateway: str, conversation_id: str | None) -> str:
     creator = _creator(store, gateway, conversation_id)
     if creator:
-        return f"{gateway} holds conversation {short_id(conversation_id)}, created on {creator}. " + _on_creator(creator)
+        return f"{gateway} holds conversation {short_id(conversation_id)}, created on {creator}. " + _on_creator(
+            creator
+        )
     if conversation_id:
-        return (f"{gateway} holds conversation {short_id(conversation_id)}, which was not created from this "
-                "console, and a gateway never tells an invite again. The invite is in the store of the console "
-                f"that created it: run `convos-tui invite {gateway}` on that machine, or ask a member to share "
-                "one from the Convos app.")
-    return (f"no invite stored for {gateway}: no conversation was created on it from this machine. Create one "
-            f"(c in the console, or `convos-tui create {gateway}`); if it was created elsewhere, run "
-            f"`convos-tui invite {gateway}` on that machine.")
+        return (
+            f"{gateway} holds conversation {short_id(conversation_id)}, which was not created from this "
+            "console, and a gateway never tells an invite again. The invite is in the store of the console "
+            f"that created it: run `convos-tui invite {gateway}` on that machine, or ask a member to share "
+            "one from the Convos app."
+        )
+    return (
+        f"no invite stored for {gateway}: no conversation was created on it from this machine. Create one "
+        f"(c in the console, or `convos-tui create {gateway}`); if it was created elsewhere, run "
+        f"`convos-tui invite {gateway}` on that machine."
+    )

@@ -1,16 +1,16 @@
 """`[[launchers]]` in the config: where instances run, each read with its line and fix on every problem.
 
-    [[launchers]]
-    name = "local"
-    type = "openclaw"          # or "sim": the project's simulator as the executable, same code path
-    golden = "golden"          # a folder made by `convos-tui golden init` (relative to the config file)
-    ports = "19000-19099"      # loopback ports for the instances (each also reserves port + 3)
-    max_instances = 10
-    tags = ["launched"]
-    executable = "openclaw"    # or a path, or an argv prefix: ["/opt/node/bin/node", "/opt/oc/openclaw.mjs"]
-    boot_timeout = "3m"        # spawn → plugin ready
-    grace = "5s"               # SIGTERM → SIGKILL
-    speed = 1                  # sim only: time factor of the simulated gateway
+[[launchers]]
+name = "local"
+type = "openclaw"          # or "sim": the project's simulator as the executable, same code path
+golden = "golden"          # a folder made by `convos-tui golden init` (relative to the config file)
+ports = "19000-19099"      # loopback ports for the instances (each also reserves port + 3)
+max_instances = 10
+tags = ["launched"]
+executable = "openclaw"    # or a path, or an argv prefix: ["/opt/node/bin/node", "/opt/oc/openclaw.mjs"]
+boot_timeout = "3m"        # spawn → plugin ready
+grace = "5s"               # SIGTERM → SIGKILL
+speed = 1                  # sim only: time factor of the simulated gateway
 """
 
 from __future__ import annotations
@@ -22,8 +22,18 @@ from typing import Any
 from convos_tui.fleet.config_values import NAME_RE, ValueReader
 
 LAUNCHER_TYPES = ("openclaw", "sim")
-LAUNCHER_KEYS = ("name", "type", "golden", "ports", "max_instances", "tags", "executable", "boot_timeout", "grace",
-                 "speed")
+LAUNCHER_KEYS = (
+    "name",
+    "type",
+    "golden",
+    "ports",
+    "max_instances",
+    "tags",
+    "executable",
+    "boot_timeout",
+    "grace",
+    "speed",
+)
 DEFAULT_PORTS = (19000, 19999)
 PORT_SPAN = 3  # openclaw 2026.2.3 also listens on port + 3 (browser control)
 
@@ -45,8 +55,11 @@ class LauncherConfig:
 
 def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
     if not isinstance(value, list):
-        checker.add(("launchers",), "launchers should be an array of tables",
-                    "Write each launcher under its own [[launchers]] header")
+        checker.add(
+            ("launchers",),
+            "launchers should be an array of tables",
+            "Write each launcher under its own [[launchers]] header",
+        )
         return []
     result: list[LauncherConfig] = []
     for index, entry in enumerate(value):
@@ -57,31 +70,43 @@ def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
         before = len(checker.problems)
         checker.unknown_keys(entry, where, LAUNCHER_KEYS, label)
         if not isinstance(name, str) or not NAME_RE.match(name):
-            checker.add(where + ("name",) if "name" in entry else where, f"{label} needs a valid name",
-                        'Names are up to 64 letters, digits and . _ : @ / -, e.g. name = "local"')
+            checker.add(
+                where + ("name",) if "name" in entry else where,
+                f"{label} needs a valid name",
+                'Names are up to 64 letters, digits and . _ : @ / -, e.g. name = "local"',
+            )
         elif any(other.name == name for other in result):
             checker.add(where + ("name",), f"duplicate launcher name {name!r}", "Give each launcher its own name")
         kind = checker.choice(entry, "type", where, label, LAUNCHER_TYPES, "")
         golden_text = checker.string(entry, "golden", where, label)
         if not golden_text:
-            checker.add(where + ("golden",) if "golden" in entry else where, f"{label} needs a golden",
-                        'Make one with `convos-tui golden init DIR` and write golden = "DIR"')
+            checker.add(
+                where + ("golden",) if "golden" in entry else where,
+                f"{label} needs a golden",
+                'Make one with `convos-tui golden init DIR` and write golden = "DIR"',
+            )
         golden = Path(golden_text).expanduser()
         if not golden.is_absolute():
             golden = checker.path.parent / golden
         ports = _ports(checker, entry, where, label)
         max_instances = entry.get("max_instances", 10)
         if isinstance(max_instances, bool) or not isinstance(max_instances, int) or not 1 <= max_instances <= 1000:
-            checker.add(where + ("max_instances",), f"{label} max_instances {max_instances!r} is not a whole number "
-                        "from 1 to 1000", "Set it to, say, 10")
+            checker.add(
+                where + ("max_instances",),
+                f"{label} max_instances {max_instances!r} is not a whole number from 1 to 1000",
+                "Set it to, say, 10",
+            )
             max_instances = 10
         executable = _executable(checker, entry, where, label, kind)
         speed = entry.get("speed", 1.0)
         if "speed" in entry and kind != "sim":
-            checker.add(where + ("speed",), f"{label}: speed is for type \"sim\" only", "Remove speed")
+            checker.add(where + ("speed",), f'{label}: speed is for type "sim" only', "Remove speed")
         elif isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.01 <= speed <= 10_000:
-            checker.add(where + ("speed",), f"{label} speed {speed!r} is not a number from 0.01 to 10000",
-                        "Set speed = 1 (real time) or more to run faster")
+            checker.add(
+                where + ("speed",),
+                f"{label} speed {speed!r} is not a number from 0.01 to 10000",
+                "Set speed = 1 (real time) or more to run faster",
+            )
             speed = 1.0
         launcher = LauncherConfig(
             name=name if isinstance(name, str) else "",
@@ -111,26 +136,40 @@ def _ports(checker: ValueReader, entry: dict[str, Any], where: tuple[Any, ...], 
         bounds = [int(b) if b.isdigit() else b for b in bounds]
     elif isinstance(value, list):
         bounds = value
-    if (len(bounds) == 2 and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
-            and 1024 <= bounds[0] and bounds[0] + PORT_SPAN <= bounds[1] <= 65535):
+    if (
+        len(bounds) == 2
+        and all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
+        and 1024 <= bounds[0]
+        and bounds[0] + PORT_SPAN <= bounds[1] <= 65535
+    ):
         return (bounds[0], bounds[1])
-    checker.add(where + ("ports",), f"{label} ports {value!r} is not a range of at least {PORT_SPAN + 1} ports "
-                "from 1024 to 65535", 'Write ports = "19000-19099"')
+    checker.add(
+        where + ("ports",),
+        f"{label} ports {value!r} is not a range of at least {PORT_SPAN + 1} ports from 1024 to 65535",
+        'Write ports = "19000-19099"',
+    )
     return DEFAULT_PORTS
 
 
-def _executable(checker: ValueReader, entry: dict[str, Any], where: tuple[Any, ...], label: str,
-                kind: str) -> tuple[str, ...]:
+def _executable(
+    checker: ValueReader, entry: dict[str, Any], where: tuple[Any, ...], label: str, kind: str
+) -> tuple[str, ...]:
     if "executable" not in entry:
         return ("openclaw",)
     if kind == "sim":
-        checker.add(where + ("executable",), f"{label}: a sim launcher runs the project's simulator",
-                    "Remove executable, or use type = \"openclaw\"")
+        checker.add(
+            where + ("executable",),
+            f"{label}: a sim launcher runs the project's simulator",
+            'Remove executable, or use type = "openclaw"',
+        )
         return ("openclaw",)
     value = entry["executable"]
     argv = [value] if isinstance(value, str) else value
     if isinstance(argv, list) and argv and all(isinstance(a, str) and a for a in argv):
         return tuple(str(Path(a).expanduser()) if a.startswith("~") else a for a in argv)
-    checker.add(where + ("executable",), f"{label} executable should be a path or a list of strings",
-                'Write executable = "/usr/local/bin/openclaw", or ["/opt/node/bin/node", "/opt/oc/openclaw.mjs"]')
+    checker.add(
+        where + ("executable",),
+        f"{label} executable should be a path or a list of strings",
+        'Write executable = "/usr/local/bin/openclaw", or ["/opt/node/bin/node", "/opt/oc/openclaw.mjs"]',
+    )
     return ("openclaw",)

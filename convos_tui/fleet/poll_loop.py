@@ -298,8 +298,9 @@ class PollLoop:
                 started = time.monotonic()
                 try:
                     assert self._session is not None
-                    status = await fetch_status(self._session, slot.url, slot.headers, verify=slot.verify,
-                                                timeout_s=slot.config.timeouts.status)
+                    status = await fetch_status(
+                        self._session, slot.url, slot.headers, verify=slot.verify, timeout_s=slot.config.timeouts.status
+                    )
                 except errors.GatewayError as error:
                     latency = time.monotonic() - started
                     state = self.states.get(name)

@@ -116,4 +116,3 @@ class Poller(PollLoop):
                 self._thread.call_soon(then)
             else:
                 then()
-

@@ -288,10 +288,11 @@ class GatewayState:
                 "clean": status.clean,
                 "missing": list(status.missing),
             },
-            "error": None if self.error is None else {
+            "error": None
+            if self.error is None
+            else {
                 "kind": str(self.error.kind),
                 "summary": self.error.summary,
                 "hint": self.error.hint,
             },
         }
-

@@ -99,8 +99,14 @@ def who() -> str:
 class Store:
     """Use `Store.open(path)`; `Store.open(None)` is an in-memory store (tests, the demo)."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path | None, warning: str | None = None,
-                 *, wait_s: float | None = None) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path | None,
+        warning: str | None = None,
+        *,
+        wait_s: float | None = None,
+    ) -> None:
         # The console records transitions from the poller's thread and reads from the UI's: one lock
         # around the connection keeps SQLite's single connection safe.
         self._lock = threading.RLock()
@@ -179,7 +185,9 @@ class Store:
             raise
         return ids
 
-    def _write(self, sql: str, rows: Iterable[tuple[Any, ...]] | tuple[Any, ...] = (), many: bool = False) -> int | None:
+    def _write(
+        self, sql: str, rows: Iterable[tuple[Any, ...]] | tuple[Any, ...] = (), many: bool = False
+    ) -> int | None:
         """One committed write (StoreError when it cannot be made)."""
         return self._transaction([(sql, rows, many)])[0]
 
@@ -192,7 +200,9 @@ class Store:
         if not rows or not self.is_recorder():
             return False
         try:
-            self._write("INSERT INTO transitions (gateway, old, new, reason, at) VALUES (?, ?, ?, ?, ?)", rows, many=True)
+            self._write(
+                "INSERT INTO transitions (gateway, old, new, reason, at) VALUES (?, ?, ?, ?, ?)", rows, many=True
+            )
             self._since_prune += len(rows)
             if self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0
@@ -233,7 +243,9 @@ class Store:
             return None
 
     @_locked
-    def transitions(self, gateway: str | None = None, *, since: float | None = None, limit: int = 500) -> list[Transition]:
+    def transitions(
+        self, gateway: str | None = None, *, since: float | None = None, limit: int = 500
+    ) -> list[Transition]:
         sql = "SELECT gateway, old, new, reason, at FROM transitions WHERE 1=1"
         args: list[Any] = []
         if gateway is not None:
@@ -271,10 +283,20 @@ class Store:
         elapsed_s: float | None = None,
         at: float | None = None,
     ) -> int:
-        rowid = self._write(*_conversation_row(
-            gateway=gateway, gateway_url=gateway_url, conversation_id=conversation_id, origin=origin, name=name,
-            env=env, invite_url=invite_url, invite_slug=invite_slug, elapsed_s=elapsed_s, at=at,
-        ))
+        rowid = self._write(
+            *_conversation_row(
+                gateway=gateway,
+                gateway_url=gateway_url,
+                conversation_id=conversation_id,
+                origin=origin,
+                name=name,
+                env=env,
+                invite_url=invite_url,
+                invite_slug=invite_slug,
+                elapsed_s=elapsed_s,
+                at=at,
+            )
+        )
         return int(rowid or 0)
 
     def conversations(self, gateway: str | None = None, *, limit: int = 500) -> list[dict[str, Any]]:
@@ -308,9 +330,16 @@ class Store:
         self._write(
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time() if at is None else at, self._who, gateway, action,
-             json.dumps(scrub(params), ensure_ascii=False, default=str), outcome, gateway_text(detail[:TEXT_LIMIT]),
-             elapsed_s),
+            (
+                time.time() if at is None else at,
+                self._who,
+                gateway,
+                action,
+                json.dumps(scrub(params), ensure_ascii=False, default=str),
+                outcome,
+                gateway_text(detail[:TEXT_LIMIT]),
+                elapsed_s,
+            ),
         )
 
     def begin_action(self, action: str, *, gateway: str, params: dict[str, Any], at: float | None = None) -> int:
@@ -322,9 +351,15 @@ class Store:
         rowid = self._write(
             "INSERT INTO audit (at, who, gateway, action, params, outcome, detail, elapsed_s, pid)"
             " VALUES (?, ?, ?, ?, ?, 'unknown', ?, NULL, ?)",
-            (time.time() if at is None else at, self._who, gateway, action,
-             json.dumps(scrub(params), ensure_ascii=False, default=str),
-             "sent; no answer recorded yet", os.getpid()),
+            (
+                time.time() if at is None else at,
+                self._who,
+                gateway,
+                action,
+                json.dumps(scrub(params), ensure_ascii=False, default=str),
+                "sent; no answer recorded yet",
+                os.getpid(),
+            ),
         )
         return int(rowid or 0)
 
@@ -341,10 +376,13 @@ class Store:
     ) -> None:
         """Complete a written-ahead action and keep what its answer brought, in ONE transaction: the invite
         is never saved without its audit row, nor the row marked done without the invite."""
-        steps: list[tuple[str, Any, bool]] = [(
-            "UPDATE audit SET outcome = ?, detail = ?, elapsed_s = ?, pid = NULL WHERE id = ?",
-            (outcome, gateway_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id), False,
-        )]
+        steps: list[tuple[str, Any, bool]] = [
+            (
+                "UPDATE audit SET outcome = ?, detail = ?, elapsed_s = ?, pid = NULL WHERE id = ?",
+                (outcome, gateway_text(detail[:TEXT_LIMIT]), elapsed_s, audit_id),
+                False,
+            )
+        ]
         if conversation is not None:
             steps.append((*_conversation_row(**conversation), False))
         if revoked is not None:
@@ -366,8 +404,18 @@ class Store:
         for rowid, at, writer, gateway, action, params, detail, pid in rows:
             if pid is not None and writer == self._who and _alive(pid):
                 continue
-            found.append({"id": rowid, "at": at, "who": writer, "gateway": gateway, "action": action,
-                          "params": json.loads(params), "detail": detail, "cut_off": pid is not None})
+            found.append(
+                {
+                    "id": rowid,
+                    "at": at,
+                    "who": writer,
+                    "gateway": gateway,
+                    "action": action,
+                    "params": json.loads(params),
+                    "detail": detail,
+                    "cut_off": pid is not None,
+                }
+            )
         return found
 
     def mark_checked(self, audit_id: int, finding: str, at: float | None = None) -> None:
@@ -383,7 +431,8 @@ class Store:
         """The gateway's newest create, when its outcome is unknown (a run that did not finish, or a timeout)."""
         row = self._db.execute(
             "SELECT at, outcome, detail, checked_at, pid FROM audit WHERE gateway = ? AND action = 'create'"
-            " ORDER BY at DESC, id DESC LIMIT 1", (gateway,)
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            (gateway,),
         ).fetchone()
         if row is None or row[1] != "unknown":
             return None
@@ -419,7 +468,10 @@ class Store:
                 (keep.transitions_rows,),
             ),
             ("DELETE FROM audit WHERE at < ?", (now - keep.audit_days * DAY,)),
-            ("DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)", (keep.audit_rows,)),
+            (
+                "DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (keep.audit_rows,),
+            ),
             (
                 "DELETE FROM conversations WHERE exploded_at IS NOT NULL AND exploded_at < ?",
                 (now - keep.exploded_conversations_days * DAY,),
@@ -435,14 +487,34 @@ class Store:
         }
 
 
-def _conversation_row(*, gateway: str, gateway_url: str, conversation_id: str, origin: str, name: str | None = None,
-                      env: str | None = None, invite_url: str | None = None, invite_slug: str | None = None,
-                      elapsed_s: float | None = None, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
+def _conversation_row(
+    *,
+    gateway: str,
+    gateway_url: str,
+    conversation_id: str,
+    origin: str,
+    name: str | None = None,
+    env: str | None = None,
+    invite_url: str | None = None,
+    invite_slug: str | None = None,
+    elapsed_s: float | None = None,
+    at: float | None = None,
+) -> tuple[str, tuple[Any, ...]]:
     return (
         "INSERT INTO conversations (gateway, gateway_url, conversation_id, origin, name, env, invite_url,"
         " invite_slug, elapsed_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (gateway, gateway_url, conversation_id, origin, name, env, invite_url, invite_slug, elapsed_s,
-         time.time() if at is None else at),
+        (
+            gateway,
+            gateway_url,
+            conversation_id,
+            origin,
+            name,
+            env,
+            invite_url,
+            invite_slug,
+            elapsed_s,
+            time.time() if at is None else at,
+        ),
     )
 
 

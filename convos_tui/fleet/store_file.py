@@ -132,8 +132,10 @@ def private_dir(folder: Path) -> list[str]:
     try:
         os.chmod(folder, mode & 0o700)
     except OSError as exc:
-        return [f"{folder} is readable by others (mode {mode:o}) and could not be tightened ({reason(exc)}): "
-                f"it holds live invites; run `chmod 700 {folder}`"]
+        return [
+            f"{folder} is readable by others (mode {mode:o}) and could not be tightened ({reason(exc)}): "
+            f"it holds live invites; run `chmod 700 {folder}`"
+        ]
     return [f"{folder} was readable by others (mode {mode:o}); it holds live invites, so it is now {mode & 0o700:o}"]
 
 

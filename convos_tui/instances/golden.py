@@ -20,9 +20,7 @@ INSTRUCTIONS_FILE = Path("workspace") / "INSTRUCTIONS.md"
 INSTRUCTIONS_LIMIT = 64 * 1024
 ENVS = ("dev", "production")
 PROVIDERS = {"anthropic": ("anthropic:default", "ANTHROPIC_API_KEY")}
-DEFAULT_INSTRUCTIONS = (
-    "# Instructions\n\nYou are a helpful agent in a Convos conversation. Be brief and kind.\n"
-)
+DEFAULT_INSTRUCTIONS = "# Instructions\n\nYou are a helpful agent in a Convos conversation. Be brief and kind.\n"
 # JSON keys whose non-empty string value is a credential (compared without case, '-' or '_').
 SECRET_KEYS = frozenset({"token", "apikey", "poolapikey", "password", "secret", "key", "accesstoken", "refreshtoken"})
 # Credentials as they look in any file: Anthropic and OpenAI style keys, or an assignment of a known variable.
@@ -101,7 +99,11 @@ def _instructions_text(raw: bytes) -> str:
 
 
 def init_golden(
-    directory: Path, *, env: str = "dev", instructions: str | None = None, provider: str = "anthropic",
+    directory: Path,
+    *,
+    env: str = "dev",
+    instructions: str | None = None,
+    provider: str = "anthropic",
     plugin: Path | None = None,
 ) -> list[Path]:
     """Write a golden into `directory` (absent or empty). Returns the files written."""
@@ -131,8 +133,16 @@ def load_config(directory: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise GoldenError(directory, [GoldenProblem(str(path), "missing", _INIT_FIX)]) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GoldenError(directory, [GoldenProblem(str(path), f"not valid JSON ({_reason(exc)})",
-                                                    "Fix the file, or make a new golden with `convos-tui golden init`")]) from None
+        raise GoldenError(
+            directory,
+            [
+                GoldenProblem(
+                    str(path),
+                    f"not valid JSON ({_reason(exc)})",
+                    "Fix the file, or make a new golden with `convos-tui golden init`",
+                )
+            ],
+        ) from None
     if not isinstance(value, dict):
         raise GoldenError(directory, [GoldenProblem(str(path), "not a JSON object", _INIT_FIX)])
     return value
@@ -159,8 +169,9 @@ def check_golden(directory: Path) -> list[GoldenProblem]:
         try:
             read_instructions(instructions)
         except ValueError as exc:
-            problems.append(GoldenProblem(str(instructions), str(exc),
-                                          f"Keep it UTF-8 text under {INSTRUCTIONS_LIMIT // 1024} KiB"))
+            problems.append(
+                GoldenProblem(str(instructions), str(exc), f"Keep it UTF-8 text under {INSTRUCTIONS_LIMIT // 1024} KiB")
+            )
     return problems
 
 
@@ -178,27 +189,58 @@ def _config_problems(path: Path, config: dict[str, Any]) -> list[GoldenProblem]:
     convos = _get(config, "channels", "convos")
     for key in XMTP_CONFIG_KEYS:
         if isinstance(convos, dict) and convos.get(key):
-            problems.append(GoldenProblem(
-                f"{where}: channels.convos.{key}", "XMTP state: every instance launched from this golden would be the "
-                "same agent", f"Remove channels.convos.{key} (each instance gets its own identity when it creates or joins)"))
-    if _get(config, "plugins", "entries", "convos", "enabled") is not True or _get(config, "plugins", "enabled") is False:
-        problems.append(GoldenProblem(f"{where}: plugins.entries.convos.enabled", "the Convos plugin is not enabled",
-                                      "Set plugins.entries.convos.enabled (and plugins.enabled) to true"))
+            problems.append(
+                GoldenProblem(
+                    f"{where}: channels.convos.{key}",
+                    "XMTP state: every instance launched from this golden would be the same agent",
+                    f"Remove channels.convos.{key} (each instance gets its own identity when it creates or joins)",
+                )
+            )
+    if (
+        _get(config, "plugins", "entries", "convos", "enabled") is not True
+        or _get(config, "plugins", "enabled") is False
+    ):
+        problems.append(
+            GoldenProblem(
+                f"{where}: plugins.entries.convos.enabled",
+                "the Convos plugin is not enabled",
+                "Set plugins.entries.convos.enabled (and plugins.enabled) to true",
+            )
+        )
     if not isinstance(convos, dict) or convos.get("enabled") is not True:
-        problems.append(GoldenProblem(f"{where}: channels.convos.enabled", "the Convos channel is not enabled",
-                                      "Set channels.convos.enabled to true"))
+        problems.append(
+            GoldenProblem(
+                f"{where}: channels.convos.enabled",
+                "the Convos channel is not enabled",
+                "Set channels.convos.enabled to true",
+            )
+        )
     env = convos.get("env") if isinstance(convos, dict) else None
     if env not in ENVS:
-        problems.append(GoldenProblem(f"{where}: channels.convos.env",
-                                      "the XMTP env is missing" if env is None else f"env {env!r} is not valid",
-                                      'Set channels.convos.env to "dev" or "production"'))
+        problems.append(
+            GoldenProblem(
+                f"{where}: channels.convos.env",
+                "the XMTP env is missing" if env is None else f"env {env!r} is not valid",
+                'Set channels.convos.env to "dev" or "production"',
+            )
+        )
     for folder in _get(config, "plugins", "load", "paths") or []:
         if not isinstance(folder, str) or not Path(folder).is_dir():
-            problems.append(GoldenProblem(f"{where}: plugins.load.paths", f"{folder!r} is not a folder",
-                                          "Point it at the Convos plugin's folder, or remove it"))
+            problems.append(
+                GoldenProblem(
+                    f"{where}: plugins.load.paths",
+                    f"{folder!r} is not a folder",
+                    "Point it at the Convos plugin's folder, or remove it",
+                )
+            )
     for key_path in _secret_paths(config):
-        problems.append(GoldenProblem(f"{where}: {key_path}", "a secret in the golden (it belongs to one instance)",
-                                      "Remove it: keys come from the environment at launch, tokens are made per instance"))
+        problems.append(
+            GoldenProblem(
+                f"{where}: {key_path}",
+                "a secret in the golden (it belongs to one instance)",
+                "Remove it: keys come from the environment at launch, tokens are made per instance",
+            )
+        )
     return problems
 
 
@@ -228,16 +270,27 @@ def _file_problems(directory: Path) -> list[GoldenProblem]:
         here = Path(root)
         for name in list(dirs):
             if name == ".convos":
-                problems.append(GoldenProblem(str(here / name), "XMTP state (a .convos folder: identities and "
-                                              "their databases)", "Remove the folder from the golden"))
+                problems.append(
+                    GoldenProblem(
+                        str(here / name),
+                        "XMTP state (a .convos folder: identities and their databases)",
+                        "Remove the folder from the golden",
+                    )
+                )
                 dirs.remove(name)
         for name in files:
             path = here / name
             lower = name.lower()
-            if lower in ("identity.json", "identities.json") or lower.endswith((".db3", ".db3-wal", ".db3-shm")) \
-                    or lower.startswith("xmtp-"):
-                problems.append(GoldenProblem(str(path), "XMTP state (an identity file or an XMTP database)",
-                                              "Remove it from the golden"))
+            if (
+                lower in ("identity.json", "identities.json")
+                or lower.endswith((".db3", ".db3-wal", ".db3-shm"))
+                or lower.startswith("xmtp-")
+            ):
+                problems.append(
+                    GoldenProblem(
+                        str(path), "XMTP state (an identity file or an XMTP database)", "Remove it from the golden"
+                    )
+                )
                 continue
             if path.is_symlink() or not path.is_file():
                 continue
@@ -251,11 +304,19 @@ def _file_problems(directory: Path) -> list[GoldenProblem]:
                 try:
                     json.loads(text)
                 except json.JSONDecodeError as exc:
-                    problems.append(GoldenProblem(str(path), f"not valid JSON ({_reason(exc)})",
-                                                  "Fix the file, or remove it from the golden"))
+                    problems.append(
+                        GoldenProblem(
+                            str(path), f"not valid JSON ({_reason(exc)})", "Fix the file, or remove it from the golden"
+                        )
+                    )
             if name != CONFIG_FILE and SECRET_TEXT.search(text):
-                problems.append(GoldenProblem(str(path), "a secret in a file of the golden (a provider key, pool key or "
-                                              "gateway token)", "Remove it: give keys in the environment at launch"))
+                problems.append(
+                    GoldenProblem(
+                        str(path),
+                        "a secret in a file of the golden (a provider key, pool key or gateway token)",
+                        "Remove it: give keys in the environment at launch",
+                    )
+                )
     return problems
 
 

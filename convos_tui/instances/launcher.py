@@ -98,10 +98,17 @@ def pool_key(directory: Path) -> str | None:
 def environment(launcher: LauncherConfig, directory: Path, cache: Path) -> dict[str, str]:
     env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
     home = directory / "home"
-    env.update(HOME=str(home), TMPDIR=str(directory / "tmp"), OPENCLAW_STATE_DIR=str(directory / STATE_DIR),
-               OPENCLAW_CONFIG_PATH=str(directory / STATE_DIR / CONFIG_FILE),
-               XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
-               NO_COLOR="1", FORCE_COLOR="0", NODE_COMPILE_CACHE=str(cache / "node-compile-cache"))
+    env.update(
+        HOME=str(home),
+        TMPDIR=str(directory / "tmp"),
+        OPENCLAW_STATE_DIR=str(directory / STATE_DIR),
+        OPENCLAW_CONFIG_PATH=str(directory / STATE_DIR / CONFIG_FILE),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        NO_COLOR="1",
+        FORCE_COLOR="0",
+        NODE_COMPILE_CACHE=str(cache / "node-compile-cache"),
+    )
     if launcher.type == "sim":
         env["CONVOS_SIM_SPEED"] = f"{launcher.speed:g}"
         env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # the simulator: this very package
@@ -129,8 +136,11 @@ class Ports:
                 continue
             self._claimed.update(range(port, port + PORT_SPAN + 1))
             return port
-        raise PhaseError("restore", f"no free loopback port pair (N and N+{PORT_SPAN}) left in {low}-{high}: "
-                                  "terminate instances or widen ports in [[launchers]]")
+        raise PhaseError(
+            "restore",
+            f"no free loopback port pair (N and N+{PORT_SPAN}) left in {low}-{high}: "
+            "terminate instances or widen ports in [[launchers]]",
+        )
 
     def release(self, port: int | None) -> None:
         if port is not None:
@@ -150,11 +160,21 @@ def spawn(launcher: LauncherConfig, directory: Path, port: int, cache: Path) -> 
     """Start the gateway in a session of its own (it outlives the command that launched it)."""
     log = open(directory / LOG_FILE, "ab", buffering=0)
     try:
-        return subprocess.Popen(command(launcher, port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=directory, env=environment(launcher, directory, cache), start_new_session=True)
+        return subprocess.Popen(
+            command(launcher, port),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=directory,
+            env=environment(launcher, directory, cache),
+            start_new_session=True,
+        )
     except OSError as exc:
-        raise PhaseError("spawn", f"cannot run {command(launcher, port)[0]} ({exc.strerror or exc}): fix executable "
-                                  "in [[launchers]] or put openclaw on PATH") from None
+        raise PhaseError(
+            "spawn",
+            f"cannot run {command(launcher, port)[0]} ({exc.strerror or exc}): fix executable "
+            "in [[launchers]] or put openclaw on PATH",
+        ) from None
     finally:
         log.close()
 

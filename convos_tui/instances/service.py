@@ -65,13 +65,18 @@ class Provision:
         return "create" if self.create else "join" if self.join else None
 
     def params(self) -> dict[str, Any]:
-        return {"create": self.create or None, "name": self.name, "join": self.join,
-                "instructions": f"{len(self.instructions)} characters" if self.instructions is not None else None}
+        return {
+            "create": self.create or None,
+            "name": self.name,
+            "join": self.join,
+            "instructions": f"{len(self.instructions)} characters" if self.instructions is not None else None,
+        }
 
 
 class InstanceService:
-    def __init__(self, launchers: dict[str, LauncherConfig], store: Store, records: Records, actions: Actions,
-                 root: Path) -> None:
+    def __init__(
+        self, launchers: dict[str, LauncherConfig], store: Store, records: Records, actions: Actions, root: Path
+    ) -> None:
         self.launchers = launchers
         self.store = store
         self.records = records
@@ -104,8 +109,14 @@ class InstanceService:
         raise ValueError(f"no launcher named {name!r} (launchers: {known})")
 
     # -- launch ----------------------------------------------------------------------------------
-    async def launch(self, launcher: LauncherConfig, count: int = 1, provision: Provision = Provision(), *,
-                     on_phase: PhaseCallback | None = None) -> list[ActionResult]:
+    async def launch(
+        self,
+        launcher: LauncherConfig,
+        count: int = 1,
+        provision: Provision = Provision(),
+        *,
+        on_phase: PhaseCallback | None = None,
+    ) -> list[ActionResult]:
         """Launch `count` instances at once; one result each (or one refusal for the whole launch)."""
         params = {"launcher": launcher.name, "count": count, **provision.params()}
         refusal = self._launch_refusal(launcher, count, provision)
@@ -113,8 +124,9 @@ class InstanceService:
             return [await self.actions.guarded("launch", launcher.name, params, lambda: _done(refusal))]
 
         async def one() -> ActionResult:
-            return await self.actions.guarded("launch", launcher.name, params,
-                                              lambda: self._launch_one(launcher, provision, on_phase))
+            return await self.actions.guarded(
+                "launch", launcher.name, params, lambda: self._launch_one(launcher, provision, on_phase)
+            )
 
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
@@ -122,11 +134,16 @@ class InstanceService:
         problems = check_golden(launcher.golden)
         if problems:
             detail = "\n".join(p.render() for p in problems)
-            return ActionResult(launcher.name, "launch", REFUSED,
-                                f"golden {launcher.golden} refused ({len(problems)} problem"
-                                f"{'s' if len(problems) != 1 else ''}): nothing was started",
-                                hint=f"Run `convos-tui golden check {launcher.golden}` and fix what it lists.",
-                                detail=detail, data={"problems": [p.render() for p in problems]})
+            return ActionResult(
+                launcher.name,
+                "launch",
+                REFUSED,
+                f"golden {launcher.golden} refused ({len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''}): nothing was started",
+                hint=f"Run `convos-tui golden check {launcher.golden}` and fix what it lists.",
+                detail=detail,
+                data={"problems": [p.render() for p in problems]},
+            )
         if provision.join is not None:
             env = load_config(launcher.golden).get("channels", {}).get("convos", {}).get("env")
             try:
@@ -135,18 +152,29 @@ class InstanceService:
                 return ActionResult(launcher.name, "launch", REFUSED, f"not started: {exc}")
         live = len(self.records.of_launcher(launcher.name))
         if live + count > launcher.max_instances:
-            return ActionResult(launcher.name, "launch", REFUSED,
-                                f"{count} more would make {live + count} instances on launcher {launcher.name}, over "
-                                f"its max_instances {launcher.max_instances}: nothing was started",
-                                hint="Terminate some with `convos-tui terminate`, or raise max_instances.")
+            return ActionResult(
+                launcher.name,
+                "launch",
+                REFUSED,
+                f"{count} more would make {live + count} instances on launcher {launcher.name}, over "
+                f"its max_instances {launcher.max_instances}: nothing was started",
+                hint="Terminate some with `convos-tui terminate`, or raise max_instances.",
+            )
         return None
 
-    async def _launch_one(self, launcher: LauncherConfig, provision: Provision,
-                          on_phase: PhaseCallback | None) -> ActionResult:
+    async def _launch_one(
+        self, launcher: LauncherConfig, provision: Provision, on_phase: PhaseCallback | None
+    ) -> ActionResult:
         instance_id = f"{launcher.name[:56]}-{secrets.token_hex(3)}"
         directory = self.root / instance_id
-        record = InstanceRecord(id=instance_id, launcher=launcher.name, type=launcher.type,
-                                golden=str(launcher.golden), dir=str(directory), log=str(directory / proc.LOG_FILE))
+        record = InstanceRecord(
+            id=instance_id,
+            launcher=launcher.name,
+            type=launcher.type,
+            golden=str(launcher.golden),
+            dir=str(directory),
+            log=str(directory / proc.LOG_FILE),
+        )
         started = time.monotonic()
         phase, phase_since = "restore", started
 
@@ -216,9 +244,14 @@ class InstanceService:
             await self._failed(record, phase, "interrupted", launcher, started)
             raise
         total = time.monotonic() - started
-        return ActionResult(instance_id, "launch", OK,
-                            f"{_what(provision)} on 127.0.0.1:{record.port} in {total:.1f} s ({_phases(record)})",
-                            elapsed_s=total, data={**self._data(record), **data, "total_s": round(total, 3)})
+        return ActionResult(
+            instance_id,
+            "launch",
+            OK,
+            f"{_what(provision)} on 127.0.0.1:{record.port} in {total:.1f} s ({_phases(record)})",
+            elapsed_s=total,
+            data={**self._data(record), **data, "total_s": round(total, 3)},
+        )
 
     def _still_booting(self, child: Any, deadline: float, phase: str, what: str, launcher: LauncherConfig) -> None:
         code = child.poll()
@@ -239,12 +272,18 @@ class InstanceService:
                     last = "the plugin answered ready = false"
                 except errors.GatewayError as exc:
                     last = exc.summary
-                self._still_booting(child, deadline, "ready", f"/convos/status did not answer the plugin's JSON "
-                                    f"(last: {last})", launcher)
+                self._still_booting(
+                    child,
+                    deadline,
+                    "ready",
+                    f"/convos/status did not answer the plugin's JSON (last: {last})",
+                    launcher,
+                )
                 await asyncio.sleep(READY_POLL_S)
 
-    async def _failed(self, record: InstanceRecord, phase: str, message: str, launcher: LauncherConfig,
-                      started: float) -> ActionResult:
+    async def _failed(
+        self, record: InstanceRecord, phase: str, message: str, launcher: LauncherConfig, started: float
+    ) -> ActionResult:
         """Stop and remove everything this launch started; keep the record with the phase and the log's tail."""
         record.log_tail = proc.log_tail(Path(record.log))
         await proc.stop(record.pid, record.pid_start, launcher.grace)
@@ -255,22 +294,40 @@ class InstanceService:
         if record.conversation_id:
             self.store.mark_exploded(record.id, record.conversation_id)
         self.records.save(record)
-        return ActionResult(record.id, "launch", FAILED, f"{phase} failed: {message}",
-                            hint="Nothing was left running; the log's last lines are below.", detail=record.log_tail,
-                            elapsed_s=time.monotonic() - started,
-                            data={**self._data(record), "failed_phase": phase, "log_tail": record.log_tail})
+        return ActionResult(
+            record.id,
+            "launch",
+            FAILED,
+            f"{phase} failed: {message}",
+            hint="Nothing was left running; the log's last lines are below.",
+            detail=record.log_tail,
+            elapsed_s=time.monotonic() - started,
+            data={**self._data(record), "failed_phase": phase, "log_tail": record.log_tail},
+        )
 
     # -- terminate and recycle -------------------------------------------------------------------
     async def terminate(self, names: list[str]) -> list[ActionResult]:
         """Terminate these instances, all at once (each waits out its own grace); results in the given order."""
-        return list(await asyncio.gather(*(
-            self.actions.guarded("terminate", name, {}, functools.partial(self._terminate_one, name)) for name in names)))
+        return list(
+            await asyncio.gather(
+                *(
+                    self.actions.guarded("terminate", name, {}, functools.partial(self._terminate_one, name))
+                    for name in names
+                )
+            )
+        )
 
     async def _terminate_one(self, name: str) -> ActionResult:
         record = self.records.get(name)
         if record is None or record.state in (TERMINATED, RECORD_FAILED):
-            reason = ("it was not launched by this console (only instances of `convos-tui launch` can be terminated; "
-                      "stop it where it was started)") if record is None else f"it is already {record.state}"
+            reason = (
+                (
+                    "it was not launched by this console (only instances of `convos-tui launch` can be terminated; "
+                    "stop it where it was started)"
+                )
+                if record is None
+                else f"it is already {record.state}"
+            )
             return ActionResult(name, "terminate", REFUSED, f"refused: {reason}")
         launcher = self.launchers.get(record.launcher)
         killed = await proc.stop(record.pid, record.pid_start, launcher.grace if launcher else 5.0)
@@ -283,17 +340,29 @@ class InstanceService:
         how = "was not running (crashed)" if was == CRASHED else "killed after the grace" if killed else "stopped"
         # Its conversation ends with it: marked in the same transaction as the audit row.
         ended = {"exploded": (record.id, record.conversation_id)} if record.conversation_id else {}
-        return ActionResult(name, "terminate", OK, f"terminated: {how}; its directory and identity are gone",
-                            data={"instance": name, "port": record.port, "pid": record.pid}, effects=ended)
+        return ActionResult(
+            name,
+            "terminate",
+            OK,
+            f"terminated: {how}; its directory and identity are gone",
+            data={"instance": name, "port": record.port, "pid": record.pid},
+            effects=ended,
+        )
 
-    async def recycle(self, name: str, provision: Provision = Provision(), *,
-                      on_phase: PhaseCallback | None = None) -> list[ActionResult]:
+    async def recycle(
+        self, name: str, provision: Provision = Provision(), *, on_phase: PhaseCallback | None = None
+    ) -> list[ActionResult]:
         """Terminate the instance, then launch a fresh one from the same launcher and golden."""
         record = self.records.get(name)
         launcher = self.launchers.get(record.launcher) if record is not None else None
         if record is not None and launcher is None:
-            refusal = ActionResult(name, "recycle", REFUSED, f"refused: its launcher {record.launcher!r} is no longer "
-                                   "in the config", hint="Add it back, or terminate it and launch from another.")
+            refusal = ActionResult(
+                name,
+                "recycle",
+                REFUSED,
+                f"refused: its launcher {record.launcher!r} is no longer in the config",
+                hint="Add it back, or terminate it and launch from another.",
+            )
             return [await self.actions.guarded("recycle", name, {}, lambda: _done(refusal))]
         results = await self.terminate([name])
         if not results[0].ok or launcher is None:
@@ -312,14 +381,21 @@ class InstanceService:
             for phase, seconds in record.phases.items():
                 if phase != record.failed_phase:
                     samples.setdefault(record.launcher, {}).setdefault(phase, []).append(seconds)
-        return {launcher: {phase: {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "n": len(values)}
-                           for phase, values in phases.items()}
-                for launcher, phases in samples.items()}
+        return {
+            launcher: {
+                phase: {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "n": len(values)}
+                for phase, values in phases.items()
+            }
+            for launcher, phases in samples.items()
+        }
 
     def gateways(self) -> list[GatewayConfig]:
         """The running instances as gateways of the fleet (origin `launcher:NAME`)."""
-        return [instance_gateway(r, self.launchers, proc.pool_key(Path(r.dir)))
-                for r in self.refresh() if r.state == RUNNING]
+        return [
+            instance_gateway(r, self.launchers, proc.pool_key(Path(r.dir)))
+            for r in self.refresh()
+            if r.state == RUNNING
+        ]
 
     def _gateway(self, record: InstanceRecord, key: str | None) -> GatewayConfig:
         return instance_gateway(record, self.launchers, key)
@@ -330,8 +406,15 @@ class InstanceService:
 
     @staticmethod
     def _data(record: InstanceRecord) -> dict[str, Any]:
-        return {"instance": record.id, "launcher": record.launcher, "origin": record.origin, "port": record.port,
-                "pid": record.pid, "log": record.log, "phases": {k: round(v, 3) for k, v in record.phases.items()}}
+        return {
+            "instance": record.id,
+            "launcher": record.launcher,
+            "origin": record.origin,
+            "port": record.port,
+            "pid": record.pid,
+            "log": record.log,
+            "phases": {k: round(v, 3) for k, v in record.phases.items()},
+        }
 
     async def _port_closed(self, port: int | None) -> None:
         for _ in range(100):
@@ -357,9 +440,16 @@ def instance_gateway(record: InstanceRecord, launchers: dict[str, LauncherConfig
     launcher = launchers.get(record.launcher)
     # Plain HTTP on loopback: there is no certificate to verify, and loading the CA bundle for nothing
     # cost ~20 ms of CPU per client, twice per launch.
-    return GatewayConfig(name=record.id, url=record.url, env=record.env or "production",
-                         tags=launcher.tags if launcher else (), token=key, origin=record.origin,
-                         timeouts=Timeouts(status=2.0), tls_verify=False)
+    return GatewayConfig(
+        name=record.id,
+        url=record.url,
+        env=record.env or "production",
+        tags=launcher.tags if launcher else (),
+        token=key,
+        origin=record.origin,
+        timeouts=Timeouts(status=2.0),
+        tls_verify=False,
+    )
 
 
 def launched_gateways(inventory: Inventory, data_dir: Path) -> list[GatewayConfig]:
@@ -370,8 +460,9 @@ def launched_gateways(inventory: Inventory, data_dir: Path) -> list[GatewayConfi
     records = Records.open(store)
     try:
         launchers = {launcher.name: launcher for launcher in inventory.launchers}
-        return [instance_gateway(r, launchers, proc.pool_key(Path(r.dir))) for r in refresh(records)
-                if r.state == RUNNING]
+        return [
+            instance_gateway(r, launchers, proc.pool_key(Path(r.dir))) for r in refresh(records) if r.state == RUNNING
+        ]
     finally:
         records.close()
 

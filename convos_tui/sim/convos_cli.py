@@ -48,12 +48,23 @@ DNS_ERROR = (
 _WRAP_COLUMNS = 74
 
 
-def create_argv(*, name: str | None, profile_name: str | None, description: str | None = None,
-                image_url: str | None = None, permissions: str | None = None) -> list[str]:
+def create_argv(
+    *,
+    name: str | None,
+    profile_name: str | None,
+    description: str | None = None,
+    image_url: str | None = None,
+    permissions: str | None = None,
+) -> list[str]:
     """ConvosInstance.create: empty values are left out (the plugin tests them for truthiness)."""
     argv = ["conversations", "create"]
-    for flag, value in (("--name", name), ("--profile-name", profile_name), ("--description", description),
-                        ("--image-url", image_url), ("--permissions", permissions)):
+    for flag, value in (
+        ("--name", name),
+        ("--profile-name", profile_name),
+        ("--description", description),
+        ("--image-url", image_url),
+        ("--permissions", permissions),
+    ):
         if value:
             argv += [flag, value]
     return argv

@@ -72,8 +72,16 @@ class Role(enum.StrEnum):
 
 # The roles beyond idle and live, in the order a small fleet gets them.
 SPECIAL_ROLES = (
-    Role.FLAPPING, Role.STALLED, Role.UNREACHABLE, Role.UNAUTHORIZED, Role.PENDING, Role.BOOTING, Role.NO_PLUGIN,
-    Role.SLOW, Role.APPROVED, Role.OFFLINE,
+    Role.FLAPPING,
+    Role.STALLED,
+    Role.UNREACHABLE,
+    Role.UNAUTHORIZED,
+    Role.PENDING,
+    Role.BOOTING,
+    Role.NO_PLUGIN,
+    Role.SLOW,
+    Role.APPROVED,
+    Role.OFFLINE,
 )
 NEEDS_APPROVER = (Role.PENDING, Role.APPROVED)
 IDLE_SHARE = 0.6  # of the gateways that are neither special nor the approver
@@ -138,11 +146,18 @@ def _roles(count: int) -> list[Role]:
 
 # How each role behaves; the others are plainly healthy.
 MODES = {
-    Role.LIVE: Mode.BOUND, Role.APPROVER: Mode.BOUND, Role.FLAPPING: Mode.FLAPPING, Role.STALLED: Mode.STALLED,
-    Role.OFFLINE: Mode.OFFLINE, Role.UNAUTHORIZED: Mode.POOL_KEY, Role.NO_PLUGIN: Mode.NO_PLUGIN,
-    Role.UNREACHABLE: Mode.DOWN, Role.SLOW: Mode.SLOW,
+    Role.LIVE: Mode.BOUND,
+    Role.APPROVER: Mode.BOUND,
+    Role.FLAPPING: Mode.FLAPPING,
+    Role.STALLED: Mode.STALLED,
+    Role.OFFLINE: Mode.OFFLINE,
+    Role.UNAUTHORIZED: Mode.POOL_KEY,
+    Role.NO_PLUGIN: Mode.NO_PLUGIN,
+    Role.UNREACHABLE: Mode.DOWN,
+    Role.SLOW: Mode.SLOW,
     # The shape that can say "pending" by itself.
-    Role.PENDING: Mode.NEWER_SHAPE, Role.APPROVED: Mode.NEWER_SHAPE,
+    Role.PENDING: Mode.NEWER_SHAPE,
+    Role.APPROVED: Mode.NEWER_SHAPE,
 }
 
 
@@ -179,8 +194,9 @@ def demo_plan(count: int = DEFAULT_COUNT, seed: int = 0) -> list[DemoGateway]:
 class DemoFleet:
     """The demo's simulated gateways, their config file and data dir, in a temporary directory."""
 
-    def __init__(self, count: int = DEFAULT_COUNT, seed: int = 0, *, speed: float = DEMO_SPEED,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, count: int = DEFAULT_COUNT, seed: int = 0, *, speed: float = DEMO_SPEED, host: str = "127.0.0.1"
+    ) -> None:
         self.count, self.seed, self.speed = count, seed, speed
         self.plan = demo_plan(count, seed)
         self.sim = SimFleet([g.spec for g in self.plan], speed=speed, seed=seed, host=host)
@@ -275,8 +291,13 @@ class DemoFleet:
                 "streaming_grace": grace,
                 "profiles": {region: {"tags": [region]} for region in regions},
                 "gateways": [
-                    {"name": g.name, "url": self.sim.gateway(g.name).url, "env": g.spec.env, "tags": list(g.tags),
-                     "note": "demo: " + g.note}
+                    {
+                        "name": g.name,
+                        "url": self.sim.gateway(g.name).url,
+                        "env": g.spec.env,
+                        "tags": list(g.tags),
+                        "note": "demo: " + g.note,
+                    }
                     for g in self.plan
                 ],
             },

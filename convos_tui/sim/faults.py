@@ -77,7 +77,7 @@ async def drip(request: web.BaseRequest) -> web.StreamResponse:
         return resp
     with contextlib.suppress(ConnectionError):  # a client that gives up closes the connection
         for i in range(len(body)):
-            await resp.write(body[i:i + 1])
+            await resp.write(body[i : i + 1])
             if i < len(body) - 1:
                 await asyncio.sleep(DRIP_INTERVAL)
     return resp

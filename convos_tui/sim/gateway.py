@@ -252,8 +252,9 @@ class SimGateway(OnboardingRoutes):
             self._reserve_port()
         sock, self._reserved = self._reserved, None
         assert sock is not None
-        self._web = web.Server(self._handle, access_log=None, keepalive_timeout=5.0,
-                               max_line_size=16384, max_field_size=16384)
+        self._web = web.Server(
+            self._handle, access_log=None, keepalive_timeout=5.0, max_line_size=16384, max_field_size=16384
+        )
         self._server = await asyncio.get_running_loop().create_server(self._web, sock=sock, backlog=512)
 
     def _close_listener(self) -> web.Server | None:
@@ -455,10 +456,12 @@ class SimGateway(OnboardingRoutes):
             "/convos/reset": ("POST", self._reset),
         }
         if not newer:  # the managed-runtime fork removed the onboarding routes
-            routes.update({
-                "/convos/setup": ("POST", self._setup),
-                "/convos/setup/status": ("GET", self._setup_status),
-                "/convos/setup/complete": ("POST", self._setup_complete),
-                "/convos/setup/cancel": ("POST", self._setup_cancel),
-            })
+            routes.update(
+                {
+                    "/convos/setup": ("POST", self._setup),
+                    "/convos/setup/status": ("GET", self._setup_status),
+                    "/convos/setup/complete": ("POST", self._setup_complete),
+                    "/convos/setup/cancel": ("POST", self._setup_cancel),
+                }
+            )
         return routes

@@ -63,17 +63,25 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
     rng = random.Random()
     token = _get(config, "gateway", "auth", "token") or os.environ.get("OPENCLAW_GATEWAY_TOKEN")
     if not token:
-        say("Gateway auth is set to token mode, but no token is configured. Set gateway.auth.token "
-            "(or OPENCLAW_GATEWAY_TOKEN) and try again.")
+        say(
+            "Gateway auth is set to token mode, but no token is configured. Set gateway.auth.token "
+            "(or OPENCLAW_GATEWAY_TOKEN) and try again."
+        )
         return 1
     convos = _get(config, "channels", "convos") or {}
     plugin = _get(config, "plugins", "entries", "convos", "enabled") is True and convos.get("enabled") is not False
     name = Path(os.environ.get("HOME", "sim")).parent.name or "sim"
     mode = Mode(os.environ.get("CONVOS_SIM_MODE") or "healthy") if plugin else Mode.NO_PLUGIN
     start_window = rng.uniform(*START_WINDOW_S)
-    spec = GatewaySpec(name=name[:64], mode=mode, env="dev" if convos.get("env") == "dev" else "production",
-                       pool_key=convos.get("poolApiKey") or None, gateway_token=str(token), port=port,
-                       start_window=start_window)
+    spec = GatewaySpec(
+        name=name[:64],
+        mode=mode,
+        env="dev" if convos.get("env") == "dev" else "production",
+        pool_key=convos.get("poolApiKey") or None,
+        gateway_token=str(token),
+        port=port,
+        start_window=start_window,
+    )
     say(f"[gateway] starting (simulated OpenClaw, config {config_path}, speed {speed:g})")
     with stop_signals() as stop:
         await asyncio.sleep(rng.uniform(*BOOT_S) / speed)
@@ -93,15 +101,21 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
         listening = time.monotonic()
         say(f"[gateway] listening on 127.0.0.1:{port} (monotonic {listening:.6f})")
         ready = listening + start_window / speed
-        say(f"[convos] plugin runtime ready at monotonic {ready:.6f}" if plugin else
-            "[plugins] convos: plugin disabled in config; /convos/* falls through to the Control UI")
+        say(
+            f"[convos] plugin runtime ready at monotonic {ready:.6f}"
+            if plugin
+            else "[plugins] convos: plugin disabled in config; /convos/* falls through to the Control UI"
+        )
         saved = (convos.get("identityId"), convos.get("ownerConversationId"), gateway.instructions)
         try:
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), SAVE_INTERVAL_S)
-                now = (gateway.config.get("identityId"), gateway.config.get("ownerConversationId"),
-                       gateway.instructions)
+                now = (
+                    gateway.config.get("identityId"),
+                    gateway.config.get("ownerConversationId"),
+                    gateway.instructions,
+                )
                 if now != saved:
                     saved = now
                     _save(config_path, config, gateway, instructions)
@@ -119,8 +133,10 @@ def _save(config_path: Path, config: dict[str, Any], gateway: Any, instructions:
         convos = config.setdefault("channels", {}).setdefault("convos", {})
         convos.update(identityId=identity, ownerConversationId=conversation)
         _write_private(config_path, json.dumps(config, indent=2) + "\n")
-        _write_private(Path.home() / ".convos" / "identity.json",
-                       json.dumps({"identityId": identity, "inboxId": gateway.inbox_id}) + "\n")
+        _write_private(
+            Path.home() / ".convos" / "identity.json",
+            json.dumps({"identityId": identity, "inboxId": gateway.inbox_id}) + "\n",
+        )
         say(f"[convos] bound to conversation {conversation} (monotonic {time.monotonic():.6f})")
     if gateway.instructions:
         instructions.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,7 @@ def random_tag(rng: random.Random) -> str:
 
 # ---- writing --------------------------------------------------------------------------------------------
 
+
 def _varint(value: int) -> bytes:
     out = bytearray()
     while True:
@@ -87,15 +88,17 @@ def encode_invite(
     image_url: str | None = None,
 ) -> str:
     """A slug for this conversation, as `convos conversations create` prints it (with `*` separators)."""
-    payload = b"".join([
-        _field_bytes(1, _conversation_token(conversation_id, rng)),
-        _field_bytes(2, bytes.fromhex(creator_inbox_id)),
-        _field_bytes(3, tag.encode("utf-8")),
-        _field_bytes(4, name.encode("utf-8")) if name else b"",
-        _field_bytes(5, description.encode("utf-8")) if description else b"",
-        _field_bytes(6, image_url.encode("utf-8")) if image_url else b"",
-        bytes([9 << 3 | 0, 0]),  # expiresAfterUse: false (protobufjs writes it because it is set)
-    ])
+    payload = b"".join(
+        [
+            _field_bytes(1, _conversation_token(conversation_id, rng)),
+            _field_bytes(2, bytes.fromhex(creator_inbox_id)),
+            _field_bytes(3, tag.encode("utf-8")),
+            _field_bytes(4, name.encode("utf-8")) if name else b"",
+            _field_bytes(5, description.encode("utf-8")) if description else b"",
+            _field_bytes(6, image_url.encode("utf-8")) if image_url else b"",
+            bytes([9 << 3 | 0, 0]),  # expiresAfterUse: false (protobufjs writes it because it is set)
+        ]
+    )
     # A 65-byte recoverable secp256k1 signature: r, s, recovery id.
     signature = rng.randbytes(64) + bytes([rng.randrange(2)])
     signed = _field_bytes(1, payload) + _field_bytes(2, signature)
@@ -106,10 +109,11 @@ def encode_invite(
     slug = base64.urlsafe_b64encode(signed).rstrip(b"=").decode("ascii")
     if len(slug) <= _SEPARATOR_EVERY:
         return slug
-    return "*".join(slug[i:i + _SEPARATOR_EVERY] for i in range(0, len(slug), _SEPARATOR_EVERY))
+    return "*".join(slug[i : i + _SEPARATOR_EVERY] for i in range(0, len(slug), _SEPARATOR_EVERY))
 
 
 # ---- reading --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ParsedInvite:
@@ -137,7 +141,7 @@ def _base64url_decode(text: str) -> bytes:
             values.append(value)
     out = bytearray()
     for i in range(0, len(values) - 1, 4):
-        group = values[i:i + 4]
+        group = values[i : i + 4]
         bits = 0
         for v in group:
             bits = bits << 6 | v
@@ -176,7 +180,7 @@ class _Reader:
         end = self.pos + length
         if end > self.len:
             raise self._range_error(length)
-        data = self.buf[self.pos:end]
+        data = self.buf[self.pos : end]
         self.pos = end
         return data
 
@@ -212,7 +216,7 @@ class _Reader:
     def sfixed64(self) -> int:
         if self.pos + 8 > self.len:
             raise self._range_error(8)
-        value = int.from_bytes(self.buf[self.pos:self.pos + 8], "little", signed=True)
+        value = int.from_bytes(self.buf[self.pos : self.pos + 8], "little", signed=True)
         self.pos += 8
         return value
 
@@ -279,8 +283,20 @@ def parse_invite(text: str) -> ParsedInvite:
     payload_bytes = signed.get(1, b"")
     signature = signed.get(2, b"")
     assert isinstance(payload_bytes, bytes) and isinstance(signature, bytes)
-    payload = _decode(payload_bytes, {1: "bytes", 2: "bytes", 3: "string", 4: "string", 5: "string",
-                                      6: "string", 7: "sfixed64", 8: "sfixed64", 9: "bool"})
+    payload = _decode(
+        payload_bytes,
+        {
+            1: "bytes",
+            2: "bytes",
+            3: "string",
+            4: "string",
+            5: "string",
+            6: "string",
+            7: "sfixed64",
+            8: "sfixed64",
+            9: "bool",
+        },
+    )
     tag = str(payload.get(3, ""))
     creator = payload.get(2, b"")
     token = payload.get(1, b"")

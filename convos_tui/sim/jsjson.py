@@ -23,8 +23,10 @@ class JsonSyntaxError(ValueError):
 
 # Characters String.prototype.trim removes (ECMAScript WhiteSpace + LineTerminator). Not the same set as
 # Python's str.strip(): JS trims U+FEFF and does not trim U+001C-U+001F or U+0085.
-_JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-                 "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 
 def js_trim(text: str) -> str:
@@ -90,8 +92,23 @@ _SPECIAL = ("[object Object]", "undefined", "Infinity", "NaN")
 
 # JsonToken classes of one character (V8's one_char_json_tokens); anything above U+00FF is ILLEGAL.
 _EOS, _NUMBER, _STRING, _ILLEGAL, _WS = "EOS", "NUMBER", "STRING", "ILLEGAL", "WS"
-_TOKEN_OF = {'"': _STRING, "-": _NUMBER, "[": "[", "{": "{", "]": "]", "}": "}", "t": "t", "f": "f", "n": "n",
-             " ": _WS, "\t": _WS, "\r": _WS, "\n": _WS, ":": ":", ",": ","}
+_TOKEN_OF = {
+    '"': _STRING,
+    "-": _NUMBER,
+    "[": "[",
+    "{": "{",
+    "]": "]",
+    "}": "}",
+    "t": "t",
+    "f": "f",
+    "n": "n",
+    " ": _WS,
+    "\t": _WS,
+    "\r": _WS,
+    "\n": _WS,
+    ":": ":",
+    ",": ",",
+}
 _TOKEN_OF.update({d: _NUMBER for d in "0123456789"})
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NUMBER_PART = set(".eE0123456789-+")
@@ -177,9 +194,9 @@ class _V8Parser:
             ctx = _from_utf16_units(self.src[: pos + _MAX_CONTEXT])
             return JsonSyntaxError(f"Unexpected token '{bad}', \"{ctx}\"... is not valid JSON")
         if pos < self.end - _MAX_CONTEXT:
-            ctx = _from_utf16_units(self.src[pos - _MAX_CONTEXT: pos + _MAX_CONTEXT])
+            ctx = _from_utf16_units(self.src[pos - _MAX_CONTEXT : pos + _MAX_CONTEXT])
             return JsonSyntaxError(f"Unexpected token '{bad}', ...\"{ctx}\"... is not valid JSON")
-        ctx = _from_utf16_units(self.src[pos - _MAX_CONTEXT:])
+        ctx = _from_utf16_units(self.src[pos - _MAX_CONTEXT :])
         return JsonSyntaxError(f"Unexpected token '{bad}', ...\"{ctx}\" is not valid JSON")
 
     def fail_char(self) -> JsonSyntaxError:
@@ -197,7 +214,7 @@ class _V8Parser:
                 if ch == '"' or ch == "\\" or ch < " ":
                     break
                 self.pos += 1
-            out.append(self.src[start:self.pos])
+            out.append(self.src[start : self.pos])
             if self.pos >= self.end:
                 raise self.fail(_ILLEGAL, "unterminated")
             ch = self.src[self.pos]
@@ -270,7 +287,7 @@ class _V8Parser:
                 raise self.fail(_ILLEGAL, "exponent")
             while self.pos < self.end and self.src[self.pos] in "0123456789":
                 self.pos += 1
-        number = float(self.src[start:self.pos])
+        number = float(self.src[start : self.pos])
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
     # -- structure --

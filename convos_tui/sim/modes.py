@@ -150,8 +150,16 @@ _MIX_WEIGHTS: dict[Mode, float] = {
 }
 # From this fleet size on, every one of these modes appears at least once, so a small demo fleet still
 # shows each common kind of trouble.
-_MIX_GUARANTEED = (Mode.STALLED, Mode.FLAPPING, Mode.POOL_KEY, Mode.NO_PLUGIN, Mode.NEWER_SHAPE, Mode.SLOW,
-                   Mode.DOWN, Mode.GARBAGE)
+_MIX_GUARANTEED = (
+    Mode.STALLED,
+    Mode.FLAPPING,
+    Mode.POOL_KEY,
+    Mode.NO_PLUGIN,
+    Mode.NEWER_SHAPE,
+    Mode.SLOW,
+    Mode.DOWN,
+    Mode.GARBAGE,
+)
 _MIX_GUARANTEE_FROM = 12
 
 

@@ -87,18 +87,33 @@ class SimNetwork:
     ) -> Conversation:
         conversation_id = conversation_id or f"{rng.getrandbits(128):032x}"
         tag = self._fresh_tag(rng)
-        conv = Conversation(conversation_id=conversation_id, env=env, creator=creator,
-                            creator_inbox_id=creator_inbox_id, name=name, description=description,
-                            image_url=image_url, tag=tag, require_approval=require_approval, setup=setup)
+        conv = Conversation(
+            conversation_id=conversation_id,
+            env=env,
+            creator=creator,
+            creator_inbox_id=creator_inbox_id,
+            name=name,
+            description=description,
+            image_url=image_url,
+            tag=tag,
+            require_approval=require_approval,
+            setup=setup,
+        )
         self._by_id[conversation_id] = conv
         self._by_tag[tag] = conv
         return conv
 
     def invite(self, conv: Conversation, rng: random.Random) -> tuple[str, str]:
         """(slug, url) of an invite carrying the conversation's current tag."""
-        slug = encode_invite(conversation_id=conv.conversation_id, creator_inbox_id=conv.creator_inbox_id,
-                             tag=conv.tag, rng=rng, name=conv.name, description=conv.description,
-                             image_url=conv.image_url)
+        slug = encode_invite(
+            conversation_id=conv.conversation_id,
+            creator_inbox_id=conv.creator_inbox_id,
+            tag=conv.tag,
+            rng=rng,
+            name=conv.name,
+            description=conv.description,
+            image_url=conv.image_url,
+        )
         return slug, f"{invite_base_url(conv.env)}?i={slug}"
 
     def rotate_tag(self, conv: Conversation, rng: random.Random, *, locked: bool) -> None:

@@ -60,10 +60,16 @@ class OnboardingRoutes(PluginRoutes):
             loop = asyncio.get_running_loop()
             self._setup_timer = loop.call_later(SETUP_TIMEOUT / self._speed, self._setup_expired)
             # The saved env defaults to production even when the config says dev: the plugin's own bug.
-            self._setup_result = {"identityId": self._hex(32), "conversationId": conv.conversation_id,
-                                  "env": env if env is not None else "production"}
-            self._setup_cached = {"inviteUrl": url, "conversationId": conv.conversation_id,
-                                  "qrDataUrl": qr_data_url(url)}
+            self._setup_result = {
+                "identityId": self._hex(32),
+                "conversationId": conv.conversation_id,
+                "env": env if env is not None else "production",
+            }
+            self._setup_cached = {
+                "inviteUrl": url,
+                "conversationId": conv.conversation_id,
+                "qrDataUrl": qr_data_url(url),
+            }
             return self._setup_cached
 
         status, result = await self._cli_call(argv, create_env, work)
@@ -101,15 +107,22 @@ class OnboardingRoutes(PluginRoutes):
         return await self._handle_setup(name=None, env=env, force=True)
 
     async def _setup_status(self, request: web.BaseRequest) -> tuple[int, Any]:
-        return 200, {"active": self.setup_active, "joined": self.setup_joined,
-                     "joinerInboxId": self.setup_joiner_inbox_id}
+        return 200, {
+            "active": self.setup_active,
+            "joined": self.setup_joined,
+            "joinerInboxId": self.setup_joiner_inbox_id,
+        }
 
     async def _setup_complete(self, request: web.BaseRequest) -> tuple[int, Any]:
         result = self._setup_result
         if result is None:
             return 400, {"error": "No active setup to complete. Run convos.setup first."}
-        self.config.update(identityId=result["identityId"], ownerConversationId=result["conversationId"],
-                           env=result["env"], enabled=True)
+        self.config.update(
+            identityId=result["identityId"],
+            ownerConversationId=result["conversationId"],
+            env=result["env"],
+            enabled=True,
+        )
         if self.setup_joiner_inbox_id:
             allow = self.config.setdefault("allowFrom", [])
             if self.setup_joiner_inbox_id not in allow:
@@ -118,8 +131,9 @@ class OnboardingRoutes(PluginRoutes):
         self._cleanup_setup()
         # Inferred (§5.13): the config write triggers the channel's hot reload, which starts the instance
         # from the new config a moment later, so the gateway ends up bound to the onboarding conversation.
-        self._later(CONFIG_RELOAD_DELAY, lambda: self._bind(result["conversationId"], env=result["env"],
-                                                            write_config=False))
+        self._later(
+            CONFIG_RELOAD_DELAY, lambda: self._bind(result["conversationId"], env=result["env"], write_config=False)
+        )
         return 200, {"saved": True, "conversationId": result["conversationId"]}
 
     async def _setup_cancel(self, request: web.BaseRequest) -> tuple[int, Any]:

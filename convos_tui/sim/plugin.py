@@ -142,8 +142,9 @@ class PluginRoutes:
             return StreamProfile.FLAPPING
         return StreamProfile.HEALTHY
 
-    def _bind(self, conversation_id: str, *, env: str, identity_id: str | None = None,
-              write_config: bool = True) -> None:
+    def _bind(
+        self, conversation_id: str, *, env: str, identity_id: str | None = None, write_config: bool = True
+    ) -> None:
         """Start the wired instance (stream + join-request children) and, like the plugin, save the config."""
         self.bound = conversation_id
         self.pending = False
@@ -155,16 +156,32 @@ class PluginRoutes:
         self._stream_profile = self._profile_for(conversation_id)
         self._stream_anchor = time.monotonic()
         if write_config:
-            self.config.update(identityId=identity_id or self._hex(32), ownerConversationId=conversation_id,
-                               env=env, enabled=True)
+            self.config.update(
+                identityId=identity_id or self._hex(32), ownerConversationId=conversation_id, env=env, enabled=True
+            )
 
-    def _create_conversation(self, *, env: str, name: str | None, description: str | None = None,
-                             image_url: str | None = None, conversation_id: str | None = None,
-                             setup: bool = False) -> Conversation:
-        return self._network.create(creator=self.name, creator_inbox_id=self._hex(64), env=env, rng=self._rng,
-                                    conversation_id=conversation_id, name=name, description=description,
-                                    image_url=image_url, setup=setup,
-                                    require_approval=self.spec.require_approval and not setup)
+    def _create_conversation(
+        self,
+        *,
+        env: str,
+        name: str | None,
+        description: str | None = None,
+        image_url: str | None = None,
+        conversation_id: str | None = None,
+        setup: bool = False,
+    ) -> Conversation:
+        return self._network.create(
+            creator=self.name,
+            creator_inbox_id=self._hex(64),
+            env=env,
+            rng=self._rng,
+            conversation_id=conversation_id,
+            name=name,
+            description=description,
+            image_url=image_url,
+            setup=setup,
+            require_approval=self.spec.require_approval and not setup,
+        )
 
     def _complete_join(self, conv: Conversation) -> None:
         self._network.complete_join(conv, self.name, self.inbox_id)
@@ -241,7 +258,9 @@ class PluginRoutes:
             raise CliFailure("[GroupError::GroupInactive] Group is inactive")
         return conv
 
-    async def _cli_call(self, argv: list[str], env: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> tuple[int, Any]:
+    async def _cli_call(
+        self, argv: list[str], env: str, work: Callable[[], Coroutine[Any, Any, Any]]
+    ) -> tuple[int, Any]:
         """Run `work` as the CLI command `argv`; a CliFailure becomes the plugin's 500 envelope."""
         try:
             return 200, await self._run_op(work())
@@ -253,8 +272,15 @@ class PluginRoutes:
             # oclif rejects the flag before running anything (inferred wording of oclif's option error).
             raise CliFailure(f"Expected --env={env} to be one of: {', '.join(_CLI_ENVS)}\nSee more help with --help")
 
-    async def _cli_create(self, env: str, *, name: str | None, description: str | None = None,
-                          image_url: str | None = None, setup: bool = False) -> tuple[Conversation, str, str]:
+    async def _cli_create(
+        self,
+        env: str,
+        *,
+        name: str | None,
+        description: str | None = None,
+        image_url: str | None = None,
+        setup: bool = False,
+    ) -> tuple[Conversation, str, str]:
         """`convos conversations create`: the --env value checked, an identity made, the network reached, then
         the conversation, and its invite (slug, URL)."""
         self._cli_env_check(env)
@@ -262,14 +288,19 @@ class PluginRoutes:
         await self._cli_start()
         await self._network_or_fail()
         await self._sleep(self._rng.uniform(1.7, 4.6))
-        conv = self._create_conversation(env=env, name=name, description=description, image_url=image_url,
-                                         setup=setup)
+        conv = self._create_conversation(env=env, name=name, description=description, image_url=image_url, setup=setup)
         slug, url = self._network.invite(conv, self._rng)
         return conv, slug, url
 
-    async def _conversation_op(self, conversation_id: str, argv: list[str],
-                               effect: Callable[[Conversation], dict[str, Any]], *, send: bool = False,
-                               creator_only: str | None = None) -> tuple[int, Any]:
+    async def _conversation_op(
+        self,
+        conversation_id: str,
+        argv: list[str],
+        effect: Callable[[Conversation], dict[str, Any]],
+        *,
+        send: bool = False,
+        creator_only: str | None = None,
+    ) -> tuple[int, Any]:
         """What send, rename, lock and explode do once their body is checked: run `argv`, in which the CLI
         starts, finds the conversation's identity, reaches the network and the group (refused with the
         `creator_only` policy error to a member that did not create it), works a moment, then `effect`."""
@@ -280,8 +311,9 @@ class PluginRoutes:
             await self._network_or_fail()
             conv = self._require_group(conv, conversation_id)
             if creator_only is not None and conv.creator != self.name:
-                raise CliFailure(f"[GroupError::Intent] intent error: Policy error: Insufficient permissions "
-                                 f"to {creator_only}")
+                raise CliFailure(
+                    f"[GroupError::Intent] intent error: Policy error: Insufficient permissions to {creator_only}"
+                )
             await self._sleep(self._rng.uniform(0.2, 1.1))
             return effect(conv)
 
@@ -291,8 +323,12 @@ class PluginRoutes:
 
     async def _status(self, request: web.BaseRequest) -> tuple[int, Any]:
         if self.mode is Mode.NEWER_SHAPE:
-            return 200, {"conversationId": self.bound, "inboxId": self.inbox_id, "pending": self.pending,
-                         "clean": self.clean}
+            return 200, {
+                "conversationId": self.bound,
+                "inboxId": self.inbox_id,
+                "pending": self.pending,
+                "clean": self.clean,
+            }
         if self.bound is None:
             return 200, {"ready": True, "conversation": None, "streaming": False}
         return 200, {"ready": True, "conversation": {"id": self.bound}, "streaming": self.streaming}
@@ -321,12 +357,14 @@ class PluginRoutes:
         permissions = permissions if permissions in ("all-members", "admin-only") else None
         self._write_instructions(body)
         env = self._request_env(body)
-        argv = cli.create_argv(name=name, profile_name=profile_name, description=description,
-                               image_url=image_url, permissions=permissions)
+        argv = cli.create_argv(
+            name=name, profile_name=profile_name, description=description, image_url=image_url, permissions=permissions
+        )
 
         async def work() -> dict[str, str]:
-            conv, slug, url = await self._cli_create(env, name=name or None, description=description or None,
-                                                     image_url=image_url or None)
+            conv, slug, url = await self._cli_create(
+                env, name=name or None, description=description or None, image_url=image_url or None
+            )
             # A second create that raced past the 409 guard replaces the first binding, like the plugin's
             # singleton: the earlier conversation is orphaned.
             self._bind(conv.conversation_id, env=env)
@@ -425,8 +463,12 @@ class PluginRoutes:
             return {"ok": True, "locked": not unlock}
 
         # Inferred: only the super admin (the creator) may change the add-member permission.
-        return await self._conversation_op(conversation_id, cli.lock_argv(conversation_id, unlock=unlock), locked,
-                                           creator_only="update the add member permission (super admin required)")
+        return await self._conversation_op(
+            conversation_id,
+            cli.lock_argv(conversation_id, unlock=unlock),
+            locked,
+            creator_only="update the add member permission (super admin required)",
+        )
 
     async def _explode(self, request: web.BaseRequest) -> tuple[int, Any]:
         if (conversation_id := self.bound) is None:
@@ -442,8 +484,9 @@ class PluginRoutes:
             return {"ok": True, "exploded": True}
 
         # Inferred: removing the other members needs admin rights a joiner does not have.
-        return await self._conversation_op(conversation_id, cli.explode_argv(conversation_id), exploded,
-                                           creator_only="remove members")
+        return await self._conversation_op(
+            conversation_id, cli.explode_argv(conversation_id), exploded, creator_only="remove members"
+        )
 
     async def _factory_reset(self, request: web.BaseRequest) -> tuple[int, Any]:
         """The managed-runtime fork's /convos/reset: forget the conversation and the identity."""

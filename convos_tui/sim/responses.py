@@ -59,16 +59,18 @@ def _body(request: web.BaseRequest, data: bytes) -> bytes:
     return b"" if request.method == "HEAD" else data
 
 
-def json_response(request: web.BaseRequest, status: int, value: Any, *, core: bool = False,
-                  extra: dict[str, str] | None = None) -> NodeResponse:
+def json_response(
+    request: web.BaseRequest, status: int, value: Any, *, core: bool = False, extra: dict[str, str] | None = None
+) -> NodeResponse:
     """`JSON.stringify(value)` with the plugin's content type (or the core's, with a charset)."""
     headers = base_headers(request, JSON_UTF8 if core else JSON)
     headers.update(extra or {})
     return NodeResponse(status=status, body=_body(request, stringify(value).encode("utf-8")), headers=headers)
 
 
-def text_response(request: web.BaseRequest, status: int, text: str,
-                  extra: dict[str, str] | None = None) -> NodeResponse:
+def text_response(
+    request: web.BaseRequest, status: int, text: str, extra: dict[str, str] | None = None
+) -> NodeResponse:
     headers = base_headers(request, TEXT_UTF8)
     headers.update(extra or {})
     return NodeResponse(status=status, body=_body(request, text.encode("utf-8")), headers=headers)
@@ -125,8 +127,8 @@ MODERN_HTML_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; "
-                               "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
-                               "connect-src 'self' ws: wss:",
+    "script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "connect-src 'self' ws: wss:",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }

@@ -16,9 +16,16 @@ from .toml_config import toml_config
 __all__ = ["serve"]
 
 
-async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0,
-                write_config: Path | None = None, announce: Callable[[str], None] = print,
-                host: str = "127.0.0.1", pool: bool = False) -> None:
+async def serve(
+    specs: Sequence[GatewaySpec],
+    *,
+    speed: float = 1.0,
+    seed: int = 0,
+    write_config: Path | None = None,
+    announce: Callable[[str], None] = print,
+    host: str = "127.0.0.1",
+    pool: bool = False,
+) -> None:
     """Run a fleet until SIGINT/SIGTERM (or cancellation), then stop it cleanly.
 
     The config TOML is announced, or written to `write_config` (and its path announced). With `pool`,
@@ -30,7 +37,9 @@ async def serve(specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int =
             if pool:
                 manager = await stack.enter_async_context(SimPoolManager(fleet, host=host))
                 toml = toml_config(
-                    [f"convos-tui simulated pool manager: {len(fleet.gateways)} gateways, seed {seed}, speed {speed:g}"],
+                    [
+                        f"convos-tui simulated pool manager: {len(fleet.gateways)} gateways, seed {seed}, speed {speed:g}"
+                    ],
                     {"sources": [{"type": "pool", "url": manager.url, "env": specs[0].env if specs else "dev"}]},
                 )
             if write_config is not None:

@@ -28,8 +28,9 @@ RESTART_DOWNTIME = 2.0  # simulated seconds a restarting gateway refuses connect
 class SimFleet:
     """Simulated gateways sharing one simulated XMTP network."""
 
-    def __init__(self, specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, specs: Sequence[GatewaySpec], *, speed: float = 1.0, seed: int = 0, host: str = "127.0.0.1"
+    ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         names = [spec.name for spec in specs]
@@ -75,8 +76,9 @@ class SimFleet:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.stop()
 
     async def set_down(self, name: str, down: bool) -> None:
@@ -111,9 +113,13 @@ class SimFleet:
             if key is not None and key not in env_for_key:
                 suffix = "" if not env_for_key else f"_{len(env_for_key) + 1}"
                 env_for_key[key] = POOL_KEY_ENV + suffix
-        comments = [f"convos-tui simulated fleet: {len(self.gateways)} gateways, seed {self.seed}, speed {self.speed:g}"]
-        comments += [f"The pool-key gateways need their key in the environment: export {env_name}={key}"
-                     for key, env_name in env_for_key.items()]
+        comments = [
+            f"convos-tui simulated fleet: {len(self.gateways)} gateways, seed {self.seed}, speed {self.speed:g}"
+        ]
+        comments += [
+            f"The pool-key gateways need their key in the environment: export {env_name}={key}"
+            for key, env_name in env_for_key.items()
+        ]
         gateways = []
         for gw in self.gateways:
             gateway = {"name": gw.name, "url": gw.url, "env": gw.spec.env, "tags": ["sim", str(gw.mode)]}

@@ -80,8 +80,9 @@ class ConvosApp(App[None]):
         self.keymap: dict[str, str] = {}  # the config's remappings that apply (known ids)
         actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
         # The instances of [[launchers]]: launched, terminated and recycled through the same action service.
-        self.context = Context(fleet, actions, clock, read_only, self.copy_text,
-                               instances or ConsoleInstances.open(fleet, actions))
+        self.context = Context(
+            fleet, actions, clock, read_only, self.copy_text, instances or ConsoleInstances.open(fleet, actions)
+        )
         self.main_screen = MainScreen(self.context)
 
     @property
@@ -114,8 +115,13 @@ class ConvosApp(App[None]):
             poller.on_poll = self._polled
             poller.start_process()  # on another core than the console's: see Poller.start_process
             if poller.failure:  # it polls from a thread instead: slower at thousands of gateways, not wrong
-                self.notify(f"polling from a thread, not a process of its own: {poller.failure}",
-                            title="poller", severity="warning", timeout=15, markup=False)
+                self.notify(
+                    f"polling from a thread, not a process of its own: {poller.failure}",
+                    title="poller",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
+                )
             # The widgets and thousands of gateways' configs and states live as long as the console: the
             # collector need not scan them on each full collection (measured at 5,000 gateways: pauses of
             # up to 0.2 s during keys before, a quarter of that after; benchmarks/ui.py).
@@ -239,8 +245,14 @@ class ConvosApp(App[None]):
         state = self.fleet.states.get(name)
         bound = state.conversation_id if state is not None else None
         holds_none = state is not None and state.state == State.IDLE
-        return find_invite(self.fleet.store, name, conversation_id=conversation_id, bound_conversation=bound,
-                           holds_none=holds_none, invite_url=invite_url)
+        return find_invite(
+            self.fleet.store,
+            name,
+            conversation_id=conversation_id,
+            bound_conversation=bound,
+            holds_none=holds_none,
+            invite_url=invite_url,
+        )
 
     def _env(self, name: str) -> str | None:
         config = self.fleet.config(name)
@@ -263,11 +275,19 @@ class ConvosApp(App[None]):
                 yield SystemCommand(key.palette + greyed, keys.shown(self, key, self.keymap) + key.hint, run)
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
-        sort, reverse, slower, faster = (keys.shown(self, keys.BY_ID[binding_id], self.keymap)
-                                         for binding_id in ("sort", "sort-reverse", "interval-up", "interval-down"))
+        sort, reverse, slower, faster = (
+            keys.shown(self, keys.BY_ID[binding_id], self.keymap)
+            for binding_id in ("sort", "sort-reverse", "interval-up", "interval-down")
+        )
         for column in view.SORTABLE:
-            yield SystemCommand(f"Sort by {column}", f"{sort} / {reverse} cycle and reverse",
-                                lambda column=column: main.sort_by(column, reverse=False))
+            yield SystemCommand(
+                f"Sort by {column}",
+                f"{sort} / {reverse} cycle and reverse",
+                lambda column=column: main.sort_by(column, reverse=False),
+            )
         for seconds in INTERVALS:
-            yield SystemCommand(f"Poll every {seconds:g} s", f"{slower} / {faster} step the interval",
-                                lambda seconds=seconds: self.set_refresh(seconds))
+            yield SystemCommand(
+                f"Poll every {seconds:g} s",
+                f"{slower} / {faster} step the interval",
+                lambda seconds=seconds: self.set_refresh(seconds),
+            )

@@ -28,7 +28,15 @@ class Context:
         touched, as the action service writes for a refused action, and what to tell the operator."""
         touched: list[str | None] = [*names] or [None]
         for name in touched:
-            self.fleet.store.audit(action, gateway=name, params={"from": "console"}, outcome=REFUSED,
-                                   detail="refused: read-only mode", elapsed_s=0.0)
-        return (f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
-                "(and read_only = false in the config) to act.")
+            self.fleet.store.audit(
+                action,
+                gateway=name,
+                params={"from": "console"},
+                outcome=REFUSED,
+                detail="refused: read-only mode",
+                elapsed_s=0.0,
+            )
+        return (
+            f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
+            "(and read_only = false in the config) to act."
+        )

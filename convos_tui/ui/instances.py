@@ -43,8 +43,9 @@ class ConsoleInstances:
 
     @property
     def launchers(self) -> list[LauncherConfig]:
-        return list(self.service.launchers.values()) if self.service is not None else list(
-            self.fleet.inventory.launchers)
+        return (
+            list(self.service.launchers.values()) if self.service is not None else list(self.fleet.inventory.launchers)
+        )
 
     def record(self, name: str) -> InstanceRecord | None:
         return self.service.records.get(name) if self.service is not None else None
@@ -57,8 +58,9 @@ class ConsoleInstances:
         return self.service.phase_stats() if self.service is not None else {}
 
     # -- actions ---------------------------------------------------------------------------------
-    async def launch(self, launcher: str, count: int, provision: Provision,
-                     on_phase: PhaseCallback | None = None) -> list[ActionResult]:
+    async def launch(
+        self, launcher: str, count: int, provision: Provision, on_phase: PhaseCallback | None = None
+    ) -> list[ActionResult]:
         if self.service is None:
             return [self._nowhere(launcher, "launch")]
         results = await self.service.launch(self.service.launcher(launcher), count, provision, on_phase=on_phase)
@@ -72,8 +74,9 @@ class ConsoleInstances:
         self._leave([r.gateway for r in results if r.ok])
         return results
 
-    async def recycle(self, name: str, provision: Provision | None = None,
-                      on_phase: PhaseCallback | None = None) -> list[ActionResult]:
+    async def recycle(
+        self, name: str, provision: Provision | None = None, on_phase: PhaseCallback | None = None
+    ) -> list[ActionResult]:
         if self.service is None:
             return [self._nowhere(name, "recycle")]
         results = await self.service.recycle(name, provision or Provision(), on_phase=on_phase)
@@ -109,9 +112,13 @@ class ConsoleInstances:
 
     @staticmethod
     def _nowhere(target: str, action: str) -> ActionResult:
-        return ActionResult(target, action, REFUSED, "refused: the history is in memory, so there is nowhere to "
-                            "keep instances", hint="Start the console with a writable data dir "
-                            "($XDG_DATA_HOME/convos-tui) to launch instances.")
+        return ActionResult(
+            target,
+            action,
+            REFUSED,
+            "refused: the history is in memory, so there is nowhere to keep instances",
+            hint="Start the console with a writable data dir ($XDG_DATA_HOME/convos-tui) to launch instances.",
+        )
 
 
 class LogFollower:
@@ -143,7 +150,7 @@ class LogFollower:
         self._offset += len(data)
         *whole, self._partial = (self._partial + data).split(b"\n")
         lines = [neutralise(line.decode("utf-8", errors="replace")) for line in whole]
-        return lines[-self.first_lines:] if first else lines
+        return lines[-self.first_lines :] if first else lines
 
 
 def neutralise(line: str) -> str:

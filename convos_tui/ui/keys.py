@@ -19,8 +19,11 @@ BY_ID = {key.id: key for key in KEYS}
 
 def bindings(screen: str, only: tuple[str, ...] | None = None) -> list[BindingType]:
     """The Bindings of a screen (`main`, `qr`, …; `app` for the app's own); `only` those ids, if given."""
-    return [Binding(key.keys, key.action, key.description, show=key.show, priority=key.priority, id=key.id)
-            for key in KEYS if key.screen == screen and (only is None or key.id in only)]
+    return [
+        Binding(key.keys, key.action, key.description, show=key.show, priority=key.priority, id=key.id)
+        for key in KEYS
+        if key.screen == screen and (only is None or key.id in only)
+    ]
 
 
 def shown(app: App[Any], key: Key, keymap: Mapping[str, str]) -> str:

@@ -24,7 +24,7 @@ def outcome_style(outcome: str) -> str:
 
 
 def said(result: ActionResult) -> str:
-    """"failed: the plugin could not …": the outcome once, even when the summary already starts with it."""
+    """ "failed: the plugin could not …": the outcome once, even when the summary already starts with it."""
     summary = result.summary
     if result.outcome == OK or _words(summary).startswith(_words(result.outcome)):
         return summary
@@ -64,8 +64,12 @@ def result_text(result: ActionResult) -> Text:
 
 
 def result_cells(result: ActionResult) -> tuple[Text, Text, Text, Text]:
-    return (Text(result.gateway), Text(result.outcome, style=outcome_style(result.outcome)),
-            Text(f"{result.elapsed_s:.1f} s"), Text(result.summary))
+    return (
+        Text(result.gateway),
+        Text(result.outcome, style=outcome_style(result.outcome)),
+        Text(f"{result.elapsed_s:.1f} s"),
+        Text(result.summary),
+    )
 
 
 def bulk_outcome(results: Sequence[ActionResult], elapsed_s: float) -> Text:

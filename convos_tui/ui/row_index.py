@@ -123,7 +123,9 @@ class RowIndex:
         False if it is the filter already (the rows that changed since were filtered as they came)."""
         row_filter = row_filter if row_filter is not None and row_filter.active else None
         old = self._filter
-        if (row_filter is None and old is None) or (row_filter is not None and old is not None and row_filter.same_as(old)):
+        if (row_filter is None and old is None) or (
+            row_filter is not None and old is not None and row_filter.same_as(old)
+        ):
             return False
         self._filter = row_filter
         if row_filter is None:

@@ -28,7 +28,9 @@ def start_fleet():
     return start
 
 
-def client_for(fleet: SimFleet, name: str, *, token: str | None = None, timeouts: Timeouts | None = None) -> GatewayClient:
+def client_for(
+    fleet: SimFleet, name: str, *, token: str | None = None, timeouts: Timeouts | None = None
+) -> GatewayClient:
     return GatewayClient(Endpoint(fleet.gateway(name).url, token=token, timeouts=timeouts or Timeouts()))
 
 

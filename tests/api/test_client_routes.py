@@ -17,7 +17,11 @@ async def test_status_unbound_and_bound(start_fleet):
         async with client_for(fleet, "a") as a, client_for(fleet, "b") as b:
             idle = await a.status()
             assert (idle.shape, idle.ready, idle.conversation_id, idle.streaming, idle.missing) == (
-                "classic", True, None, False, ()
+                "classic",
+                True,
+                None,
+                False,
+                (),
             )
             bound = await b.status()
             assert HEX32.match(bound.conversation_id) and bound.streaming is True
@@ -63,7 +67,9 @@ async def test_join_waits_for_acceptance_when_the_creator_asks_for_approval(star
             created = await creator.create()
             result = await joiner.join(parse_invite(created.invite_url))
             assert (result.outcome, result.raw_status, result.conversation_id) == (
-                "pending", "waiting_for_acceptance", None
+                "pending",
+                "waiting_for_acceptance",
+                None,
             )
             assert (await joiner.status()).conversation_id is None
 

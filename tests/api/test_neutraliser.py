@@ -14,8 +14,25 @@ def test_every_c0_and_c1_control_but_tab_and_newline_is_made_visible(character):
     assert clean_text(f"a{character}b") == f"a{R}b"
 
 
-@pytest.mark.parametrize("character", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
-                                       "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u2028", "\u2029"])
+@pytest.mark.parametrize(
+    "character",
+    [
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\u200e",
+        "\u200f",
+        "\u061c",
+        "\u2028",
+        "\u2029",
+    ],
+)
 def test_bidi_overrides_isolates_and_marks_are_made_visible(character):
     assert clean_text(f"gw{character}1") == f"gw{R}1"
 

@@ -128,7 +128,10 @@ def test_headless_actions_record_their_transitions_and_say_in_which_store(fleet)
     assert fleet("explode", "a", "--yes").exit_code == 0
     store = Store.open(fleet.store_path)
     assert [(str(t.old), str(t.new)) for t in reversed(store.transitions("a"))] == [
-        ("unknown", "idle"), ("idle", "live"), ("live", "idle")]
+        ("unknown", "idle"),
+        ("idle", "live"),
+        ("live", "idle"),
+    ]
     as_json = json.loads(fleet("create", "b", "--json").stdout)
     assert as_json["history"] == f"history: transitions recorded in {fleet.store_path}"
 

@@ -49,8 +49,14 @@ def test_add_list_edit_remove(cli):
     rows = json.loads(cli("config", "list", "--json").stdout)
     assert rows == [
         {
-            "name": "gw-one", "url": "http://127.0.0.1:18801", "env": "dev", "tags": ["lab", "eu"],
-            "note": "booth", "pool_key": None, "tls_verify": True, "origin": "config",
+            "name": "gw-one",
+            "url": "http://127.0.0.1:18801",
+            "env": "dev",
+            "tags": ["lab", "eu"],
+            "note": "booth",
+            "pool_key": None,
+            "tls_verify": True,
+            "origin": "config",
         }
     ]
     assert cli.path.with_name("config.toml.bak").exists()
@@ -140,9 +146,7 @@ def test_list_discovers_a_simulated_pool_end_to_end(tmp_path):
             timeout=20,
         )
         rows = json.loads(result.stdout)
-        assert [(r["name"], r["tags"]) for r in rows] == [
-            (f"sim-0{i}", ["pool", "pool-idle"]) for i in (1, 2, 3)
-        ]
+        assert [(r["name"], r["tags"]) for r in rows] == [(f"sim-0{i}", ["pool", "pool-idle"]) for i in (1, 2, 3)]
         assert all(r["origin"].startswith("pool http://127.0.0.1:") for r in rows)
     finally:
         process.send_signal(signal.SIGINT)
@@ -170,8 +174,13 @@ def test_check_catches_what_the_console_would_refuse(cli):
     cli.path.write_text('theme = "textual-drak"\n[keymap]\npol-now = "r"\n')
     result = cli("config", "check")
     assert result.exit_code == 1 and "2 problems" in result.output
-    assert f"{cli.path}:1: theme 'textual-drak' is not a theme of the console. Did you mean 'textual-dark'?" in result.output
-    assert f"{cli.path}:3: keymap 'pol-now' is not a binding id of the console. Did you mean 'poll-now'?" in result.output
+    assert (
+        f"{cli.path}:1: theme 'textual-drak' is not a theme of the console. Did you mean 'textual-dark'?"
+        in result.output
+    )
+    assert (
+        f"{cli.path}:3: keymap 'pol-now' is not a binding id of the console. Did you mean 'poll-now'?" in result.output
+    )
 
 
 def test_an_unset_token_variable_is_the_same_warning_in_every_command(cli):

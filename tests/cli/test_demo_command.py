@@ -14,8 +14,17 @@ import tomllib
 from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role, demo_plan
 
-EXPECTED = {State.LIVE, State.IDLE, State.PENDING, State.FLAPPING, State.STALLED, State.STARTING,
-            State.UNAUTHORIZED, State.NO_PLUGIN, State.UNREACHABLE}
+EXPECTED = {
+    State.LIVE,
+    State.IDLE,
+    State.PENDING,
+    State.FLAPPING,
+    State.STALLED,
+    State.STARTING,
+    State.UNAUTHORIZED,
+    State.NO_PLUGIN,
+    State.UNREACHABLE,
+}
 
 
 def environment(tmp_path):
@@ -23,18 +32,29 @@ def environment(tmp_path):
     dirs = {name: tmp_path / name for name in ("tmp", "config", "data")}
     for path in dirs.values():
         path.mkdir()
-    return dirs, {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(dirs["tmp"]),
-                  "XDG_CONFIG_HOME": str(dirs["config"]), "XDG_DATA_HOME": str(dirs["data"])}
+    return dirs, {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "TMPDIR": str(dirs["tmp"]),
+        "XDG_CONFIG_HOME": str(dirs["config"]),
+        "XDG_DATA_HOME": str(dirs["data"]),
+    }
 
 
 def cli(env, *args, timeout=30):
-    return subprocess.run([sys.executable, "-m", "convos_tui", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "convos_tui", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def start_demo(env, *args):
-    return subprocess.Popen([sys.executable, "-m", "convos_tui", "demo", "--serve-only", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "demo", "--serve-only", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def read_notes(process, deadline_s=30.0):
@@ -69,9 +89,22 @@ def test_serve_only_serves_the_headless_commands_and_leaves_nothing(tmp_path):
 
         # Watch the fleet until every state the demo is there to show has been seen.
         watch = subprocess.Popen(
-            [sys.executable, "-m", "convos_tui", "--config", config_file, "status", "--watch", "--jsonl",
-             "--interval", "0.5"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "convos_tui",
+                "--config",
+                config_file,
+                "status",
+                "--watch",
+                "--jsonl",
+                "--interval",
+                "0.5",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         seen: dict[str, set[str]] = {}
         try:
@@ -126,8 +159,9 @@ def test_sigterm_stops_it_cleanly_too(tmp_path):
 def test_demo_help_and_bad_count():
     result = subprocess.run([sys.executable, "-m", "convos_tui", "demo", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "--serve-only" in result.stdout and "--seed" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "convos_tui", "demo", "--count", "0"], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "convos_tui", "demo", "--count", "0"], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "Invalid value for '--count'" in result.stderr
 
 
@@ -137,8 +171,21 @@ def test_the_readme_says_how_to_start_it_and_describes_the_seed_0_fleet():
     assert text.index("<!-- demo-command -->") < text.index("## Configuration")
     table = text.split("**What the demo shows**", 1)[1].split("\n\n", 2)[1]
     rows = [line.split(" | ")[0].strip("| ") for line in table.splitlines()[2:]]
-    order = [Role.IDLE, Role.LIVE, Role.APPROVER, Role.PENDING, Role.APPROVED, Role.FLAPPING, Role.STALLED,
-             Role.OFFLINE, Role.BOOTING, Role.NO_PLUGIN, Role.UNAUTHORIZED, Role.UNREACHABLE, Role.SLOW]
+    order = [
+        Role.IDLE,
+        Role.LIVE,
+        Role.APPROVER,
+        Role.PENDING,
+        Role.APPROVED,
+        Role.FLAPPING,
+        Role.STALLED,
+        Role.OFFLINE,
+        Role.BOOTING,
+        Role.NO_PLUGIN,
+        Role.UNAUTHORIZED,
+        Role.UNREACHABLE,
+        Role.SLOW,
+    ]
     plan = demo_plan(24, seed=0)
     assert [sorted(re.findall(r"`([^`]+)`", row)) for row in rows] == [
         sorted(g.name for g in plan if g.role is role) for role in order
@@ -158,9 +205,15 @@ class Terminal:
 
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        self.process = subprocess.Popen([sys.executable, "-m", "convos_tui", *args], stdin=slave, stdout=slave,
-                                        stderr=slave, env={**env, "TERM": "xterm-256color"}, close_fds=True,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "convos_tui", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env={**env, "TERM": "xterm-256color"},
+            close_fds=True,
+            start_new_session=True,
+        )
         os.close(slave)
         self.output = b""
 

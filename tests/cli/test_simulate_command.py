@@ -92,7 +92,18 @@ def test_simulate_serves_gateways_that_http_clients_can_use_and_stops_on_ctrl_c(
 def test_write_config_writes_the_toml_to_a_file(tmp_path):
     target = tmp_path / "fleet.toml"
     process = subprocess.Popen(
-        [sys.executable, "-m", "convos_tui", "simulate", "--count", "2", "--mode", "pool-key", "--write-config", str(target)],
+        [
+            sys.executable,
+            "-m",
+            "convos_tui",
+            "simulate",
+            "--count",
+            "2",
+            "--mode",
+            "pool-key",
+            "--write-config",
+            str(target),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

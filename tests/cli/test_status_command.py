@@ -70,7 +70,10 @@ def test_jsonl_and_csv(fleet_config):
     assert [json.loads(line)["name"] for line in lines] == ["idle-1", "live-1", "down-1", "keyed-1"]
     rows = list(csv.DictReader(io.StringIO(run(path, "--csv").stdout)))
     assert [(r["name"], r["state"]) for r in rows] == [
-        ("idle-1", "idle"), ("live-1", "live"), ("down-1", "unreachable"), ("keyed-1", "idle")
+        ("idle-1", "idle"),
+        ("live-1", "live"),
+        ("down-1", "unreachable"),
+        ("keyed-1", "idle"),
     ]
     assert rows[2]["error_kind"] == "unreachable"
     assert (rows[1]["ready"], rows[1]["streaming"], rows[1]["pending"]) == ("true", "true", "false")
@@ -116,8 +119,22 @@ def test_since_survives_between_runs(fleet_config):
 def test_watch_exits_when_a_gateway_enters_a_fail_on_state(fleet_config):
     threaded, path = fleet_config
     process = subprocess.Popen(
-        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5",
-         "--fail-on", "unreachable", "--filter", "-name:down-1", "--jsonl"],
+        [
+            sys.executable,
+            "-m",
+            "convos_tui",
+            "--config",
+            str(path),
+            "status",
+            "--watch",
+            "--interval",
+            "0.5",
+            "--fail-on",
+            "unreachable",
+            "--filter",
+            "-name:down-1",
+            "--jsonl",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -198,8 +215,18 @@ def test_watch_heads_each_table_with_the_time_of_its_poll(fleet_config):
     _, path = fleet_config
     started = time.time()
     process = subprocess.Popen(
-        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5",
-         "--no-history"],
+        [
+            sys.executable,
+            "-m",
+            "convos_tui",
+            "--config",
+            str(path),
+            "status",
+            "--watch",
+            "--interval",
+            "0.5",
+            "--no-history",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -227,5 +254,7 @@ def test_watch_heads_each_table_with_the_time_of_its_poll(fleet_config):
         assert match, heading
         hours, minutes, seconds = map(int, match.groups())
         local = time.localtime(started)
-        after_start = (hours * 3600 + minutes * 60 + seconds - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec)) % 86400
+        after_start = (
+            hours * 3600 + minutes * 60 + seconds - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec)
+        ) % 86400
         assert after_start <= time.time() - started + 1, (heading, local)

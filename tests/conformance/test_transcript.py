@@ -40,20 +40,25 @@ class Setup:
 
 # The transcript's 2026.2.x gateways could not reach XMTP: they are the simulator's `offline` mode.
 SETUPS: dict[str, Setup] = {
-    "openclaw 2026.2.3 + convos plugin, no conversation bound, no poolApiKey (gateway token set in config)":
-        Setup("b1-unbound", GatewaySpec("b1", Mode.OFFLINE, core_version="2026.2.3")),
-    "openclaw 2026.2.3 + convos plugin, no conversation bound, gateway token only in environment":
-        Setup("b2-env-token", GatewaySpec("b2", Mode.OFFLINE, core_version="2026.2.3",
-                                          gateway_token="env-gw-token-456")),
-    'openclaw 2026.2.3 + convos plugin, no conversation bound, channels.convos.poolApiKey = "pool-secret-789"':
-        Setup("b4-pool-key", GatewaySpec("b4", Mode.OFFLINE, core_version="2026.2.3", pool_key="pool-secret-789")),
+    "openclaw 2026.2.3 + convos plugin, no conversation bound, no poolApiKey (gateway token set in config)": Setup(
+        "b1-unbound", GatewaySpec("b1", Mode.OFFLINE, core_version="2026.2.3")
+    ),
+    "openclaw 2026.2.3 + convos plugin, no conversation bound, gateway token only in environment": Setup(
+        "b2-env-token", GatewaySpec("b2", Mode.OFFLINE, core_version="2026.2.3", gateway_token="env-gw-token-456")
+    ),
+    'openclaw 2026.2.3 + convos plugin, no conversation bound, channels.convos.poolApiKey = "pool-secret-789"': Setup(
+        "b4-pool-key", GatewaySpec("b4", Mode.OFFLINE, core_version="2026.2.3", pool_key="pool-secret-789")
+    ),
     "openclaw 2026.2.3 + convos plugin, conversation 0123456789abcdef0123456789abcdef bound, XMTP unreachable, "
-    "stream children given up":
-        Setup("b5-bound", GatewaySpec("b5", Mode.OFFLINE, core_version="2026.2.3", conversation_id=BOUND_ID)),
-    "openclaw 2026.2.17 + convos plugin, no conversation bound, no poolApiKey":
-        Setup("c1-2026.2.17", GatewaySpec("c1", Mode.OFFLINE, core_version="2026.2.17")),
-    "openclaw 2026.9.6, convos plugin failed to load (routes absent)":
-        Setup("d1-2026.9.6", GatewaySpec("d1", Mode.NO_PLUGIN, core_version="2026.9.6")),
+    "stream children given up": Setup(
+        "b5-bound", GatewaySpec("b5", Mode.OFFLINE, core_version="2026.2.3", conversation_id=BOUND_ID)
+    ),
+    "openclaw 2026.2.17 + convos plugin, no conversation bound, no poolApiKey": Setup(
+        "c1-2026.2.17", GatewaySpec("c1", Mode.OFFLINE, core_version="2026.2.17")
+    ),
+    "openclaw 2026.9.6, convos plugin failed to load (routes absent)": Setup(
+        "d1-2026.9.6", GatewaySpec("d1", Mode.NO_PLUGIN, core_version="2026.9.6")
+    ),
 }
 
 
@@ -129,8 +134,11 @@ async def test_replay(row: dict[str, Any], replay: Replayer) -> None:
         assert resp.headers["content-length"] == row["headers"]["content-length"]
 
 
-CLI_ROWS = [row for row in ROWS if row["status"] == 500 and isinstance(row["body"], dict)
-            and row["body"]["error"].startswith("Command failed:")]
+CLI_ROWS = [
+    row
+    for row in ROWS
+    if row["status"] == 500 and isinstance(row["body"], dict) and row["body"]["error"].startswith("Command failed:")
+]
 
 
 @pytest.mark.parametrize("row", CLI_ROWS, ids=_row_id)

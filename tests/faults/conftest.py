@@ -80,7 +80,14 @@ def cli(home):
 
     def run(*args, input=None, env=None, timeout=60, text=True):
         merged = dict(home, **(env or {}))
-        return subprocess.run([sys.executable, "-m", "convos_tui", *args], input=input, env=merged, cwd=ROOT,
-                              capture_output=True, text=text, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "convos_tui", *args],
+            input=input,
+            env=merged,
+            cwd=ROOT,
+            capture_output=True,
+            text=text,
+            timeout=timeout,
+        )
 
     return run

@@ -56,8 +56,10 @@ def echo_gateway(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     config = tmp_path / "fleet.toml"
-    config.write_text(f'[[gateways]]\nname = "echo"\nurl = "http://127.0.0.1:{server.server_port}"\n'
-                      'env = "dev"\ntoken_env = "ECHO_KEY"\n')
+    config.write_text(
+        f'[[gateways]]\nname = "echo"\nurl = "http://127.0.0.1:{server.server_port}"\n'
+        'env = "dev"\ntoken_env = "ECHO_KEY"\n'
+    )
     yield config
     server.shutdown()
     server.server_close()
@@ -66,16 +68,25 @@ def echo_gateway(tmp_path):
 
 def everything_stored(home):
     with sqlite3.connect(f"{home['XDG_DATA_HOME']}/convos-tui/store.sqlite3") as db:
-        return json.dumps([db.execute(f"SELECT * FROM {table}").fetchall()
-                           for table in ("audit", "transitions", "conversations")])
+        return json.dumps(
+            [db.execute(f"SELECT * FROM {table}").fetchall() for table in ("audit", "transitions", "conversations")]
+        )
 
 
 def test_an_echoed_token_is_never_shown_stored_or_exported(echo_gateway, cli, home):
     env = {"ECHO_KEY": TOKEN}
-    runs = [cli("--config", str(echo_gateway), *args, env=env) for args in (
-        ["create", "echo"], ["create", "echo", "--json"], ["status"], ["status", "--json"], ["status", "--csv"],
-        ["send", "echo", "hi"], ["provision", "--count", "1", "--json"],
-    )]
+    runs = [
+        cli("--config", str(echo_gateway), *args, env=env)
+        for args in (
+            ["create", "echo"],
+            ["create", "echo", "--json"],
+            ["status"],
+            ["status", "--json"],
+            ["status", "--csv"],
+            ["send", "echo", "hi"],
+            ["provision", "--count", "1", "--json"],
+        )
+    ]
     assert [r.returncode for r in runs[:2]] == [1, 1]
     assert "auth header was Bearer [redacted]" in runs[0].stderr or "[redacted]" in runs[0].stdout
     stored = everything_stored(home)
@@ -85,10 +96,18 @@ def test_an_echoed_token_is_never_shown_stored_or_exported(echo_gateway, cli, ho
 
 def test_escapes_in_every_gateway_string_reach_no_output_raw(echo_gateway, cli, home):
     env = {"ECHO_KEY": TOKEN}
-    runs = [cli("--config", str(echo_gateway), *args, env=env) for args in (
-        ["create", "echo"], ["create", "echo", "--json"], ["status"], ["status", "--json"], ["status", "--jsonl"],
-        ["status", "--csv"], ["join", "echo", "https://dev.convos.org/v2?i=" + "A" * 240],
-    )]
+    runs = [
+        cli("--config", str(echo_gateway), *args, env=env)
+        for args in (
+            ["create", "echo"],
+            ["create", "echo", "--json"],
+            ["status"],
+            ["status", "--json"],
+            ["status", "--jsonl"],
+            ["status", "--csv"],
+            ["join", "echo", "https://dev.convos.org/v2?i=" + "A" * 240],
+        )
+    ]
     stored = everything_stored(home)
     for text in [r.stdout + r.stderr for r in runs] + [stored]:
         for character in ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\x00"):

@@ -10,9 +10,24 @@ from tests.faults.conftest import ROOT
 def test_ten_parallel_config_adds_keep_all_ten(tmp_path, home):
     config = tmp_path / "fleet.toml"
     processes = [
-        subprocess.Popen([sys.executable, "-m", "convos_tui", "--config", str(config), "config", "add", f"gw-{i}",
-                          f"http://127.0.0.1:{18000 + i}"], env=home, cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "convos_tui",
+                "--config",
+                str(config),
+                "config",
+                "add",
+                f"gw-{i}",
+                f"http://127.0.0.1:{18000 + i}",
+            ],
+            env=home,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(10)
     ]
     outputs = [process.communicate(timeout=60) for process in processes]

@@ -21,7 +21,12 @@ def test_the_store_is_private_under_umask_022_and_an_open_data_dir_is_tightened(
     os.chmod(data, 0o755)  # as an older version left it
     created = subprocess.run(
         [sys.executable, "-m", "convos_tui", "--config", str(sim.config), "create", sim.gateways[0]["name"]],
-        env=home, cwd=ROOT, capture_output=True, text=True, timeout=60, preexec_fn=lambda: os.umask(0o022),
+        env=home,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0o022),
     )
     assert created.returncode == 0, created.stderr
     assert f"notice: {data} was readable by others (mode 755)" in created.stderr
@@ -35,8 +40,13 @@ def test_the_store_is_private_under_umask_022_and_an_open_data_dir_is_tightened(
 def test_exports_are_private_under_umask_022(tmp_path):
     old = os.umask(0o022)
     try:
-        paths = write_csv_and_json([{"gateway": "a", "invite_url": "https://dev.convos.org/v2?i=x"}],
-                                   ["gateway", "invite_url"], tmp_path, "invites", now=time.time())
+        paths = write_csv_and_json(
+            [{"gateway": "a", "invite_url": "https://dev.convos.org/v2?i=x"}],
+            ["gateway", "invite_url"],
+            tmp_path,
+            "invites",
+            now=time.time(),
+        )
     finally:
         os.umask(old)
     assert [mode(p) for p in paths] == [0o600, 0o600]

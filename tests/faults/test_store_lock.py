@@ -63,4 +63,3 @@ def test_a_store_locked_past_the_wait_sends_nothing_and_says_so_with_its_own_exi
     assert "not sent: the store cannot record it" in created.stderr and "ERROR: nothing was sent" in created.stderr
     status = json.loads(cli("--config", str(sim.config), "status", "--json").stdout)
     assert status["gateways"][0]["state"] == "idle"  # the gateway was never asked
-

@@ -72,12 +72,16 @@ def test_changing_a_value_changes_one_line_and_keeps_its_comment(corpus):
     assert tag == "replace" and len(old) == len(new) == 1
     assert "http://127.0.0.1:1234" in new[0]
     if "#" in old[0]:
-        assert old[0][old[0].index("#"):] == new[0][new[0].index("#"):]
+        assert old[0][old[0].index("#") :] == new[0][new[0].index("#") :]
 
 
 def test_adding_a_key_inserts_one_line_or_changes_one_inline_table(corpus):
     first = names(corpus)[0]
-    result = edit_gateway(corpus, first, {"note": "added note"} if "note" not in tomllib.loads(corpus)["gateways"][0] else {"env": "production"})
+    result = edit_gateway(
+        corpus,
+        first,
+        {"note": "added note"} if "note" not in tomllib.loads(corpus)["gateways"][0] else {"env": "production"},
+    )
     assert len(changes(corpus, result)) == 1
     assert tomllib.loads(result)["gateways"][1:] == tomllib.loads(corpus)["gateways"][1:]
 

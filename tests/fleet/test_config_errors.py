@@ -99,7 +99,10 @@ def test_bad_gateway_timeout_names_the_nested_line():
 
 def test_bad_env_lists_the_choices():
     message = only(GOOD + 'env = "staging"\n')
-    assert message == f"{PATH}:4: gateway 'a' env 'staging' is not one of dev, production. Set env to one of: dev, production"
+    assert (
+        message
+        == f"{PATH}:4: gateway 'a' env 'staging' is not one of dev, production. Set env to one of: dev, production"
+    )
 
 
 def test_profile_with_an_unknown_gateway():
@@ -180,8 +183,6 @@ def test_a_note_reaches_the_program_neutralised_with_a_warning():
     assert not raw_controls(warning)
 
 
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -200,8 +201,22 @@ def test_a_note_reaches_the_program_neutralised_with_a_warning():
         GOOD + f'[[sources]]\ntype = "file"\npath = "gw{ESCAPED}.txt"\n',
         GOOD + f'[[sources]]\ntype = "pool"\nurl = "http://127.0.0.1:2/{ESCAPED}"\n',
     ],
-    ids=["name", "url", "tag", "env", "token_env", "key", "theme", "clipboard", "keymap-keys", "keymap-id",
-         "profile-name", "profile-member", "source-path", "source-url"],
+    ids=[
+        "name",
+        "url",
+        "tag",
+        "env",
+        "token_env",
+        "key",
+        "theme",
+        "clipboard",
+        "keymap-keys",
+        "keymap-id",
+        "profile-name",
+        "profile-member",
+        "source-path",
+        "source-url",
+    ],
 )
 def test_control_characters_anywhere_else_are_refused_and_never_echoed(text):
     found = problems(text)
@@ -212,11 +227,15 @@ def test_control_characters_anywhere_else_are_refused_and_never_echoed(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('theme = "textual-drak"\n' + GOOD,
-         f"{PATH}:1: theme 'textual-drak' is not a theme of the console. Did you mean 'textual-dark'?"),
-        ('[keymap]\npol-now = "r"\n' + GOOD,
-         f"{PATH}:2: keymap 'pol-now' is not a binding id of the console. Did you mean 'poll-now'? "
-         "(`?` in the console lists the ids)"),
+        (
+            'theme = "textual-drak"\n' + GOOD,
+            f"{PATH}:1: theme 'textual-drak' is not a theme of the console. Did you mean 'textual-dark'?",
+        ),
+        (
+            '[keymap]\npol-now = "r"\n' + GOOD,
+            f"{PATH}:2: keymap 'pol-now' is not a binding id of the console. Did you mean 'poll-now'? "
+            "(`?` in the console lists the ids)",
+        ),
     ],
 )
 def test_what_the_console_would_refuse_is_refused_by_the_config(text, expected):

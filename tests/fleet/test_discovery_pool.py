@@ -34,7 +34,9 @@ async def test_a_wrong_manager_key_is_a_clear_problem(pool):
     _, manager = pool
     found = await read_pool(Source("pool", url=manager.url, token="wrong"))
     assert found.gateways == []
-    assert found.problems == [f"pool {manager.url}: unauthorized (401): check the pool manager key (token_env of the source)"]
+    assert found.problems == [
+        f"pool {manager.url}: unauthorized (401): check the pool manager key (token_env of the source)"
+    ]
 
 
 async def test_an_unreachable_manager_is_a_problem_not_a_crash():

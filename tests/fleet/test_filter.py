@@ -59,10 +59,14 @@ def test_bad_expressions_say_why(expression, words):
 
 def test_origin_picks_the_instances_of_a_launcher():
     launched = [
-        (GatewayConfig(name="sim-a1", url="http://127.0.0.1:20001", env="dev", origin="launcher:sim"),
-         GatewayState("sim-a1", added_at=0)),
-        (GatewayConfig(name="lab-b1", url="http://127.0.0.1:20011", env="dev", origin="launcher:lab"),
-         GatewayState("lab-b1", added_at=0)),
+        (
+            GatewayConfig(name="sim-a1", url="http://127.0.0.1:20001", env="dev", origin="launcher:sim"),
+            GatewayState("sim-a1", added_at=0),
+        ),
+        (
+            GatewayConfig(name="lab-b1", url="http://127.0.0.1:20011", env="dev", origin="launcher:lab"),
+            GatewayState("lab-b1", added_at=0),
+        ),
         *ROWS[:1],
     ]
 

@@ -10,8 +10,16 @@ URL_2 = "https://dev.convos.org/v2?i=" + "B" * 240
 def store_with(*records):
     store = Store.open(None)
     for at, (conversation, origin, url) in enumerate(records):
-        store.add_conversation(gateway="gw", gateway_url="http://127.0.0.1:1", conversation_id=conversation,
-                               origin=origin, name=f"room {conversation}", env="dev", invite_url=url, at=1000 + at)
+        store.add_conversation(
+            gateway="gw",
+            gateway_url="http://127.0.0.1:1",
+            conversation_id=conversation,
+            origin=origin,
+            name=f"room {conversation}",
+            env="dev",
+            invite_url=url,
+            at=1000 + at,
+        )
     return store
 
 

@@ -4,7 +4,9 @@ from convos_tui.fleet.paths import config_path, data_dir
 
 
 def test_default_is_under_xdg_config_home():
-    assert config_path(environ={"XDG_CONFIG_HOME": "/x/cfg", "HOME": "/home/u"}) == Path("/x/cfg/convos-tui/config.toml")
+    assert config_path(environ={"XDG_CONFIG_HOME": "/x/cfg", "HOME": "/home/u"}) == Path(
+        "/x/cfg/convos-tui/config.toml"
+    )
 
 
 def test_falls_back_to_home_dot_config_and_ignores_a_relative_xdg():

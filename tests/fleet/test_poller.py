@@ -73,7 +73,9 @@ async def test_the_pool_key_is_sent():
 
 
 async def test_pending_from_the_newer_shape():
-    async with SimFleet([GatewaySpec("creator", require_approval=True), GatewaySpec("joiner", Mode.NEWER_SHAPE)], speed=500) as fleet:
+    async with SimFleet(
+        [GatewaySpec("creator", require_approval=True), GatewaySpec("joiner", Mode.NEWER_SHAPE)], speed=500
+    ) as fleet:
         from convos_tui.api import Endpoint, GatewayClient, parse_invite
 
         async with GatewayClient(Endpoint(fleet.gateway("creator").url)) as creator:

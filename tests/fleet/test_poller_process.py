@@ -29,12 +29,21 @@ def status_polls(fleet, name):
 
 
 async def test_the_states_here_are_updated_in_place_as_a_sweep_here_would_set_them():
-    specs = [GatewaySpec("idle"), GatewaySpec("live", Mode.BOUND), GatewaySpec("down", Mode.DOWN),
-             GatewaySpec("keyed", Mode.POOL_KEY)]
+    specs = [
+        GatewaySpec("idle"),
+        GatewaySpec("live", Mode.BOUND),
+        GatewaySpec("down", Mode.DOWN),
+        GatewaySpec("keyed", Mode.POOL_KEY),
+    ]
     polled, transitions = [], []
     async with SimFleet(specs, speed=1) as fleet:
-        poller = Poller(configs(fleet, status_timeout=0.5), interval_s=0.5, start_grace_s=0,
-                        on_poll=lambda state: polled.append(state.name), on_transitions=transitions.extend)
+        poller = Poller(
+            configs(fleet, status_timeout=0.5),
+            interval_s=0.5,
+            start_grace_s=0,
+            on_poll=lambda state: polled.append(state.name),
+            on_transitions=transitions.extend,
+        )
         objects = dict(poller.states)
         poller.start_process()
         try:
@@ -240,8 +249,12 @@ async def test_after_a_killed_process_the_thread_polls_the_gateways_added_meanwh
 
 def test_no_object_changes_its_class_anywhere():
     package = Path(convos_tui.__file__).parent
-    swaps = [f"{path.relative_to(package)}:{number}" for path in sorted(package.rglob("*.py"))
-             for number, line in enumerate(path.read_text().splitlines(), 1) if "__class__ =" in line]
+    swaps = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "__class__ =" in line
+    ]
     assert not swaps
 
 

@@ -37,12 +37,23 @@ def test_transitions_round_trip_and_last_states():
 def test_invite_lifecycle():
     store = Store.open(None)
     store.add_conversation(
-        gateway="gw", gateway_url="http://127.0.0.1:1", conversation_id=CID, origin="create", name="Ops",
-        env="dev", invite_url="https://dev.convos.org/v2?i=abc", invite_slug="abc", elapsed_s=3.2, at=10.0,
+        gateway="gw",
+        gateway_url="http://127.0.0.1:1",
+        conversation_id=CID,
+        origin="create",
+        name="Ops",
+        env="dev",
+        invite_url="https://dev.convos.org/v2?i=abc",
+        invite_slug="abc",
+        elapsed_s=3.2,
+        at=10.0,
     )
     record = store.conversation("gw", CID)
     assert (record["invite_url"], record["elapsed_s"], record["invite_revoked_at"], record["exploded_at"]) == (
-        "https://dev.convos.org/v2?i=abc", 3.2, None, None
+        "https://dev.convos.org/v2?i=abc",
+        3.2,
+        None,
+        None,
     )
     store.mark_invite_revoked("gw", CID, at=20.0)
     store.mark_invite_revoked("gw", CID, at=30.0)  # the first revocation is the one that counts
@@ -164,8 +175,15 @@ def test_write_ahead_then_one_transaction_for_the_answer_and_the_invite(tmp_path
     row = store.audit_log()[0]
     assert (row["outcome"], row["params"]) == ("unknown", {"name": "Ops"})
     assert store.unfinished() == []  # this process is alive and still at it
-    store.finish_action(audit_id, outcome="ok", detail="created", elapsed_s=1.0, conversation=dict(
-        gateway="gw", gateway_url="u", conversation_id=CID, origin="create", invite_url="https://x/v2?i=1"))
+    store.finish_action(
+        audit_id,
+        outcome="ok",
+        detail="created",
+        elapsed_s=1.0,
+        conversation=dict(
+            gateway="gw", gateway_url="u", conversation_id=CID, origin="create", invite_url="https://x/v2?i=1"
+        ),
+    )
     assert store.audit_log()[0]["outcome"] == "ok" and store.conversation("gw", CID)["invite_url"] == "https://x/v2?i=1"
     assert len(store.audit_log()) == 1
 
@@ -178,8 +196,13 @@ def test_a_failed_completion_saves_neither_half(tmp_path):
     holder.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(StoreError):
-            store.finish_action(audit_id, outcome="ok", detail="created", elapsed_s=1.0, conversation=dict(
-                gateway="gw", gateway_url="u", conversation_id=CID, origin="create", invite_url="i"))
+            store.finish_action(
+                audit_id,
+                outcome="ok",
+                detail="created",
+                elapsed_s=1.0,
+                conversation=dict(gateway="gw", gateway_url="u", conversation_id=CID, origin="create", invite_url="i"),
+            )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -220,11 +243,14 @@ def test_history_is_pruned_while_running(monkeypatch):
 def test_a_schema_1_store_gains_the_write_ahead_columns(tmp_path):
     path = tmp_path / "store.sqlite3"
     old = sqlite3.connect(path)
-    old.executescript(SCHEMA.replace(
-        "elapsed_s REAL,\n    pid INTEGER,", "elapsed_s REAL\n    --").replace("checked_at REAL", ""))
+    old.executescript(
+        SCHEMA.replace("elapsed_s REAL,\n    pid INTEGER,", "elapsed_s REAL\n    --").replace("checked_at REAL", "")
+    )
     old.execute("INSERT INTO meta VALUES ('schema', '1')")
-    old.execute("INSERT INTO audit (at, who, action, params, outcome, detail) VALUES (?, 'w', 'lock', '{}', 'ok', '')",
-                (time.time(),))
+    old.execute(
+        "INSERT INTO audit (at, who, action, params, outcome, detail) VALUES (?, 'w', 'lock', '{}', 'ok', '')",
+        (time.time(),),
+    )
     old.commit()
     old.close()
     store = Store.open(path)

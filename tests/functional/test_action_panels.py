@@ -22,7 +22,9 @@ async def console(*specs, read_only=False, speed=500, size=(120, 40)):
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
         await poller.sweep()
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways, poller=poller)
+        fleet = Fleet(
+            Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways, poller=poller
+        )
         app = ConvosApp(fleet, live=False, read_only=read_only)
         async with app.run_test(size=size) as pilot:
             yield sim, app, pilot
@@ -68,7 +70,9 @@ async def test_create_from_the_panel_stores_and_shows_the_invite():
 
 
 async def test_an_error_is_shown_in_words_with_the_full_text_one_key_away():
-    async with console(GatewaySpec("bound", Mode.BOUND), GatewaySpec("offline", Mode.OFFLINE, conversation_id="ab" * 16)) as (sim, app, pilot):
+    async with console(
+        GatewaySpec("bound", Mode.BOUND), GatewaySpec("offline", Mode.OFFLINE, conversation_id="ab" * 16)
+    ) as (sim, app, pilot):
         await move_to(app, pilot, "bound")
         await pilot.press("c")
         panel = app.screen
@@ -115,8 +119,9 @@ async def test_explode_wants_the_name_in_its_focused_box_and_enter_confirms_or_s
 async def test_explode_says_what_it_does_and_which_gateways_stay_in_the_conversation():
     # Before: "destroys … for everyone in it", yet the joiner stays live in the same conversation.
     cid = "ef" * 16
-    async with console(GatewaySpec("creator", Mode.BOUND, conversation_id=cid),
-                       GatewaySpec("joiner", Mode.BOUND, conversation_id=cid)) as (sim, app, pilot):
+    async with console(
+        GatewaySpec("creator", Mode.BOUND, conversation_id=cid), GatewaySpec("joiner", Mode.BOUND, conversation_id=cid)
+    ) as (sim, app, pilot):
         await move_to(app, pilot, "creator")
         await pilot.press("X")
         warning = " ".join(w.render().plain for w in app.screen.query(Static))
@@ -147,8 +152,9 @@ async def test_lock_warns_that_earlier_invites_stop_working():
         await move_to(app, pilot, "g")
         await pilot.press("l")
         panel = app.screen
-        assert any("every earlier invite of this conversation stops working" in w.render().plain
-                   for w in panel.query(Static))
+        assert any(
+            "every earlier invite of this conversation stops working" in w.render().plain for w in panel.query(Static)
+        )
         assert panel.focused is panel.query_one("#cancel", Button)
         await pilot.press("ctrl+s")
         assert (await finish(pilot, panel)).ok and sim.gateway("g").locked
@@ -250,8 +256,13 @@ async def test_the_create_panel_is_drawn_before_its_heavy_fields_are_mounted():
 
         def spy(screen, renderable):
             if not first and isinstance(screen, panels.CreatePanel) and screen.query_one("#go").region.height:
-                first.append((screen.focused is screen.query_one("#name", Input), bool(screen.query(TextArea)),
-                              bool(screen.query(Select))))
+                first.append(
+                    (
+                        screen.focused is screen.query_one("#name", Input),
+                        bool(screen.query(TextArea)),
+                        bool(screen.query(Select)),
+                    )
+                )
             return display(screen, renderable)
 
         app._display = spy
@@ -260,5 +271,11 @@ async def test_the_create_panel_is_drawn_before_its_heavy_fields_are_mounted():
         assert first == [(True, False, False)]  # drawn with the name field focused, before the heavy fields
         panel = app.screen
         assert panel.query_one("#instructions", TextArea) and len(panel.query(Select)) == 2  # then mounted
-        assert panel.values() == {"name": None, "env": "dev", "profile_name": None, "description": None,
-                                  "permissions": None, "instructions": None}
+        assert panel.values() == {
+            "name": None,
+            "env": "dev",
+            "profile_name": None,
+            "description": None,
+            "permissions": None,
+            "instructions": None,
+        }

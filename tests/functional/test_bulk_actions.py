@@ -37,8 +37,12 @@ def rows(panel):
 
 async def test_explode_on_marked_gateways_needs_the_word_and_lists_every_result():
     cid = "cd" * 16
-    specs = [GatewaySpec("a", Mode.BOUND), GatewaySpec("b", Mode.BOUND), GatewaySpec("c", Mode.OFFLINE, conversation_id=cid),
-             GatewaySpec("d", Mode.BOUND)]
+    specs = [
+        GatewaySpec("a", Mode.BOUND),
+        GatewaySpec("b", Mode.BOUND),
+        GatewaySpec("c", Mode.OFFLINE, conversation_id=cid),
+        GatewaySpec("d", Mode.BOUND),
+    ]
     async with console(*specs) as (sim, app, pilot):
         await mark(app, pilot, "a", "b", "c")
         await pilot.press("X")
@@ -69,7 +73,10 @@ async def test_explode_on_marked_gateways_needs_the_word_and_lists_every_result(
         assert "2 ok, 1 failed" in result_text(panel)
         audit = app.fleet.store.audit_log()
         assert sorted((row["gateway"], row["outcome"]) for row in audit if row["action"] == "explode") == [
-            ("a", "ok"), ("b", "ok"), ("c", "failed")]
+            ("a", "ok"),
+            ("b", "ok"),
+            ("c", "failed"),
+        ]
         await pilot.press("ctrl+s")  # Close
         assert app.screen is app.main_screen
         assert "explode on 3 gateways: 2 ok, 1 failed" in app.main_screen._message.plain
@@ -110,11 +117,13 @@ async def test_results_can_be_copied_and_saved(tmp_path, monkeypatch):
         panel.query_one("#bulk-results", DataTable).focus()
         await pilot.press("y")
         assert copied and copied[0].splitlines()[0].startswith("gateway\taction\toutcome")
-        assert any(line.startswith("a\tcreate\tok\t") and "https://dev.convos.org/v2?i=" in line
-                   for line in copied[0].splitlines())
+        assert any(
+            line.startswith("a\tcreate\tok\t") and "https://dev.convos.org/v2?i=" in line
+            for line in copied[0].splitlines()
+        )
         await pilot.press("w")
-        saved_csv, = tmp_path.glob("convos-create-*.csv")
-        saved_json, = tmp_path.glob("convos-create-*.json")
+        (saved_csv,) = tmp_path.glob("convos-create-*.csv")
+        (saved_json,) = tmp_path.glob("convos-create-*.json")
         with saved_csv.open() as f:
             table = {row["gateway"]: row for row in csv.DictReader(f)}
         by_name = {r.gateway: r for r in results}
@@ -144,7 +153,10 @@ async def test_provision_creates_on_the_first_idle_gateways_shown_then_the_galle
         panel.query_one("#count", Input).value = "2"
         panel.query_one("#bulk-confirm", Input).value = "CREATE"
         await pilot.pause()
-        assert "create 2 conversations, one on each idle gateway" in panel.query_one("#bulk-summary", Static).render().plain
+        assert (
+            "create 2 conversations, one on each idle gateway"
+            in panel.query_one("#bulk-summary", Static).render().plain
+        )
         await pilot.press("ctrl+s")
         results = await run_over(pilot, panel)
         assert [(r.gateway, r.outcome) for r in results] == [("a", "ok"), ("c", "ok")]
@@ -159,9 +171,10 @@ async def test_provision_creates_on_the_first_idle_gateways_shown_then_the_galle
         await pilot.press("down")
         assert url_shown() == results[1].data["invite_url"]
         await pilot.press("x")
-        exported, = tmp_path.glob("convos-invites-*.json")
+        (exported,) = tmp_path.glob("convos-invites-*.json")
         assert [(i["gateway"], i["invite_url"]) for i in json.loads(exported.read_text())] == [
-            (r.gateway, r.data["invite_url"]) for r in results]
+            (r.gateway, r.data["invite_url"]) for r in results
+        ]
         with next(tmp_path.glob("convos-invites-*.csv")).open() as f:
             assert [row["conversation_id"] for row in csv.DictReader(f)] == [r.data["conversation_id"] for r in results]
         await pilot.press("enter")
@@ -181,14 +194,19 @@ async def test_read_only_refuses_bulk_and_provision():
 async def test_the_summary_counts_distinct_conversations():
     # Before: "explode 3 conversations on 3 gateways" when two of them share one (a creator and its joiner).
     shared = "ab" * 16
-    specs = [GatewaySpec("a", Mode.BOUND, conversation_id=shared), GatewaySpec("b", Mode.BOUND, conversation_id=shared),
-             GatewaySpec("c", Mode.BOUND)]
+    specs = [
+        GatewaySpec("a", Mode.BOUND, conversation_id=shared),
+        GatewaySpec("b", Mode.BOUND, conversation_id=shared),
+        GatewaySpec("c", Mode.BOUND),
+    ]
     async with console(*specs) as (sim, app, pilot):
         await pilot.press("asterisk", "X")
         assert "explode 2 conversations on 3 gateways" in app.screen.query_one("#bulk-summary", Static).render().plain
         await pilot.press("escape", "m")
-        assert "send this message into 2 conversations on 3 gateways" in app.screen.query_one(
-            "#bulk-summary", Static).render().plain
+        assert (
+            "send this message into 2 conversations on 3 gateways"
+            in app.screen.query_one("#bulk-summary", Static).render().plain
+        )
 
 
 def unexpected(*args, **kwargs):

@@ -20,7 +20,11 @@ def table(app) -> FleetTable:
 def summary(app) -> str:
     """The header and the status line, where the fleet's counts, marks and polling are shown."""
     screen = app.main_screen
-    return screen.query_one("#summary", Static).render().plain + " | " + screen.query_one("#statusline", Static).render().plain
+    return (
+        screen.query_one("#summary", Static).render().plain
+        + " | "
+        + screen.query_one("#statusline", Static).render().plain
+    )
 
 
 def status_line(app) -> str:
@@ -226,7 +230,10 @@ async def test_a_greyed_action_key_in_read_only_says_why_and_is_audited():
         await pilot.press("space", "space", "m")  # two marked: one row each
         rows = app.fleet.store.audit_log()[: len(app.fleet.store.audit_log()) - before]
         assert sorted((row["action"], row["gateway"], row["outcome"]) for row in rows) == [
-            ("explode", "eu-booth-2", "refused"), ("send", "eu-booth-2", "refused"), ("send", "eu-pool-3", "refused")]
+            ("explode", "eu-booth-2", "refused"),
+            ("send", "eu-booth-2", "refused"),
+            ("send", "eu-pool-3", "refused"),
+        ]
         assert all(row["detail"] == "refused: read-only mode" for row in rows)
 
 
@@ -297,9 +304,21 @@ async def test_the_palette_offers_every_action():
     app = make_app()
     async with app.run_test(size=(120, 40)):
         titles = [command.title for command in app.get_system_commands(app.main_screen)]
-    for wanted in ("Filter the fleet", "Faults only", "Detail of", "Poll the marked", "Poll all", "Pause",
-                   "Mark every", "Clear marks", "Events", "Keys and binding ids", "Sort by latency", "Poll every 2 s",
-                   "Light theme"):
+    for wanted in (
+        "Filter the fleet",
+        "Faults only",
+        "Detail of",
+        "Poll the marked",
+        "Poll all",
+        "Pause",
+        "Mark every",
+        "Clear marks",
+        "Events",
+        "Keys and binding ids",
+        "Sort by latency",
+        "Poll every 2 s",
+        "Light theme",
+    ):
         assert any(title.startswith(wanted) for title in titles), wanted
 
 
@@ -338,8 +357,12 @@ async def test_the_console_says_when_polling_could_not_get_a_process_of_its_own(
     monkeypatch.setattr(multiprocessing.util, "spawnv_passfds", refuse)  # where multiprocessing forks
     async with SimFleet([GatewaySpec("a")], speed=500) as sim:
         gateways = [GatewayConfig(name="a", url=sim.gateways[0].url, env="dev")]
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,
-                      poller=Poller(gateways, interval_s=0.5))
+        fleet = Fleet(
+            Inventory(path=None, gateways=tuple(gateways)),
+            Store.open(None),
+            gateways=gateways,
+            poller=Poller(gateways, interval_s=0.5),
+        )
         app = ConvosApp(fleet)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
@@ -360,7 +383,13 @@ async def test_keys_typed_right_after_slash_all_go_to_the_filter():
         await burst(pilot, "slash", *"tag:eu", "enter")
         assert app.screen is app.main_screen
         assert app.main_screen.filter.expression == "tag:eu"
-        assert sorted(table(app).names_in_order()) == ["eu-booth-1", "eu-booth-2", "eu-pool-1", "eu-pool-2", "eu-pool-3"]
+        assert sorted(table(app).names_in_order()) == [
+            "eu-booth-1",
+            "eu-booth-2",
+            "eu-pool-1",
+            "eu-pool-2",
+            "eu-pool-3",
+        ]
         # enter gave the keys back to the table, at once: `f` right after it is the faults key, not a letter
         await burst(pilot, "slash", "ctrl+a", "ctrl+k", *"lab", "enter", "f")
         assert app.main_screen.filter.expression == "lab" and app.main_screen.faults_only

@@ -15,8 +15,17 @@ from convos_tui.ui.demo import DemoApp
 from convos_tui.ui.widgets.fleet_table import FleetTable
 
 # Every state the demo is there to show (slow is a latency, checked apart).
-EXPECTED = {State.LIVE, State.IDLE, State.PENDING, State.FLAPPING, State.STALLED, State.STARTING,
-            State.UNAUTHORIZED, State.NO_PLUGIN, State.UNREACHABLE}
+EXPECTED = {
+    State.LIVE,
+    State.IDLE,
+    State.PENDING,
+    State.FLAPPING,
+    State.STALLED,
+    State.STARTING,
+    State.UNAUTHORIZED,
+    State.NO_PLUGIN,
+    State.UNREACHABLE,
+}
 SPEED = 10  # the stream of a stalled gateway dies after 2.3 s, the grace is 1.5 s, the boot takes 4.5 s
 
 

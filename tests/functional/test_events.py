@@ -31,7 +31,11 @@ async def test_new_transitions_and_actions_come_in_on_top_without_r():
         await pilot.pause(REFRESH_S + 0.3)
         shown = rows(app)
         assert len(shown) == before + 2
-        assert shown[0] == ("eu-booth-1", "action", "send ok") and shown[1] == ("eu-booth-1", "state", "live → flapping")
+        assert shown[0] == ("eu-booth-1", "action", "send ok") and shown[1] == (
+            "eu-booth-1",
+            "state",
+            "live → flapping",
+        )
         # Two transitions at one instant, read a second apart, are both shown, each once.
         flap(app, "eu-booth-2", NOW + 3)
         await pilot.pause(REFRESH_S + 0.3)

@@ -47,20 +47,27 @@ def random_rows(count, seed=7):
     for index in range(count):
         # Names that differ only in case, and shared values everywhere, to exercise the ties.
         name = rng.choice(["gw", "GW", "Gw"]) + f"-{rng.randrange(count // 2):03d}-{index}"
-        config = GatewayConfig(name=name, url=f"http://127.0.0.1:{rng.choice([18801, 18802, 18803])}",
-                               tags=tuple(rng.sample(["eu", "us", "pool-a", "booth"], rng.randrange(3))))
+        config = GatewayConfig(
+            name=name,
+            url=f"http://127.0.0.1:{rng.choice([18801, 18802, 18803])}",
+            tags=tuple(rng.sample(["eu", "us", "pool-a", "booth"], rng.randrange(3))),
+        )
         state = GatewayState(name, added_at=1000.0)
         state.state = rng.choice(list(State))
         state.since = float(rng.choice([1000, 2000, 3000]))
-        state.reason = rng.choice(["conversation bound, streaming", "no conversation: ready to create or join",
-                                   "unreachable: connection refused (nothing listens on that port)"])
+        state.reason = rng.choice(
+            [
+                "conversation bound, streaming",
+                "no conversation: ready to create or join",
+                "unreachable: connection refused (nothing listens on that port)",
+            ]
+        )
         state.latency_ms = rng.choice([None, 1.5, 2.25, 2.25, 880.0, 1500.0])
         if rng.random() < 0.2:
             state.error = errors.Unreachable("unreachable: connection refused")
         elif rng.random() < 0.9:
             conversation = rng.choice([None, "ab" * 16, "cd" * 16, "Ef01" * 8])
-            state.status = GatewayStatus("classic", rng.random() < 0.8, conversation,
-                                         rng.choice([None, True, False]))
+            state.status = GatewayStatus("classic", rng.random() < 0.8, conversation, rng.choice([None, True, False]))
         rows.append((config, state))
     return rows
 
@@ -80,8 +87,12 @@ async def test_sorting_by_plain_values_gives_the_order_of_sorting_by_value_then_
         for column in view.SORTABLE:
             for reverse in (False, True):
                 table.set_sort(column, reverse)
-                expected = [config.name for config, state in sorted(
-                    rows, key=lambda row, column=column: reference_key(column, *row), reverse=reverse)]
+                expected = [
+                    config.name
+                    for config, state in sorted(
+                        rows, key=lambda row, column=column: reference_key(column, *row), reverse=reverse
+                    )
+                ]
                 assert table.names_in_order() == expected, (column, reverse)
         # A row changes its sort value: it moves, the others keep their order.
         table.set_sort("latency", False)
@@ -95,20 +106,42 @@ def test_the_row_filter_shows_exactly_what_the_filter_matches():
     rows = random_rows(300, seed=11)
     table_rows = {config.name: (config, state) for config, state in rows}
     texts = {name: view.search_text(*row) for name, row in table_rows.items()}
-    expressions = ["gw", "GW-01", "-gw-1", "18802", "url:*18802*", "pool", "unreach", "refused", "idle", "abab",
-                   "ef01", "eu -booth", "nothing-matches", "state:faults", "tag:pool-*", "gw-0?", "name:gw-1*",
-                   "-state:live,idle", "conv:ab*", "live streaming"]
+    expressions = [
+        "gw",
+        "GW-01",
+        "-gw-1",
+        "18802",
+        "url:*18802*",
+        "pool",
+        "unreach",
+        "refused",
+        "idle",
+        "abab",
+        "ef01",
+        "eu -booth",
+        "nothing-matches",
+        "state:faults",
+        "tag:pool-*",
+        "gw-0?",
+        "name:gw-1*",
+        "-state:live,idle",
+        "conv:ab*",
+        "live streaming",
+    ]
     for expression in expressions:
         for faults_only in (False, True):
             row_filter = view.RowFilter(Filter(expression), faults_only)
             expected = {
-                name for name, (config, state) in table_rows.items()
+                name
+                for name, (config, state) in table_rows.items()
                 if (not faults_only or state.state.is_fault) and Filter(expression).matches(config, state)
             }
             assert row_filter.names(table_rows, texts) == expected, expression
             assert {n for n, row in table_rows.items() if row_filter.matches(*row, texts[n])} == expected, expression
     assert view.RowFilter(Filter("gw eu"), False).words == [("gw", False), ("eu", False)]  # the quick path
-    assert view.RowFilter(Filter("gw-0?"), False).words is None and view.RowFilter(Filter("tag:eu"), False).words is None
+    assert (
+        view.RowFilter(Filter("gw-0?"), False).words is None and view.RowFilter(Filter("tag:eu"), False).words is None
+    )
 
 
 async def test_a_row_polled_again_that_looks_the_same_is_not_drawn_again():
@@ -168,8 +201,10 @@ def screen_text(app) -> str:
 
 
 async def test_the_header_shows_the_new_sort_even_when_no_row_moves():
-    rows = [(GatewayConfig(name=f"gw-{i:02d}", url=f"http://127.0.0.1:{18801 + i}"), GatewayState(f"gw-{i:02d}", 1.0))
-            for i in range(30)]
+    rows = [
+        (GatewayConfig(name=f"gw-{i:02d}", url=f"http://127.0.0.1:{18801 + i}"), GatewayState(f"gw-{i:02d}", 1.0))
+        for i in range(30)
+    ]
     for _, state in rows:
         state.state = State.IDLE  # by state, then by name: the same order as by name
     async with TableApp().run_test(size=(160, 20)) as pilot:
@@ -273,8 +308,11 @@ async def test_no_scroll_bar_of_the_table_shows_beside_a_panel():
 
         def table_bars():
             compositor = app.main_screen._compositor  # the screen under the panel, as drawn beneath it
-            return [w for w, geo in compositor.full_map.items()
-                    if isinstance(w, ScrollBar) and isinstance(w.parent, FleetTable) and geo.region.area]
+            return [
+                w
+                for w, geo in compositor.full_map.items()
+                if isinstance(w, ScrollBar) and isinstance(w.parent, FleetTable) and geo.region.area
+            ]
 
         assert table_bars()  # 40 rows on 24 lines: it scrolls
         for key in ("c", "question_mark"):

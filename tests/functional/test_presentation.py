@@ -22,8 +22,9 @@ async def console(*specs, read_only=False, size=(130, 50)):
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
         await poller.sweep()
-        fleet = Fleet(Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways,
-                      poller=poller)
+        fleet = Fleet(
+            Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways, poller=poller
+        )
         app = ConvosApp(fleet, live=False, read_only=read_only)
         async with app.run_test(size=size) as pilot:
             yield sim, app, pilot

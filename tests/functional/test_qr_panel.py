@@ -23,11 +23,26 @@ def app_with_invites(**kwargs):
     """The deterministic fleet, with a long invite on us-pool-1 (bound to cid(4)) and a revoked one on us-slow."""
     app = make_app(**kwargs)
     store = app.fleet.store
-    store.add_conversation(gateway="us-pool-1", gateway_url="http://127.0.0.1:18806", conversation_id=cid(4),
-                           origin="create", name="[bold]Ops[/bold] room", env="production", invite_url=LONG,
-                           at=NOW - 100)
-    store.add_conversation(gateway="us-slow", gateway_url="http://127.0.0.1:18812", conversation_id=cid(5),
-                           origin="create", name="Slow", env="production", invite_url=SHORT, at=NOW - 100)
+    store.add_conversation(
+        gateway="us-pool-1",
+        gateway_url="http://127.0.0.1:18806",
+        conversation_id=cid(4),
+        origin="create",
+        name="[bold]Ops[/bold] room",
+        env="production",
+        invite_url=LONG,
+        at=NOW - 100,
+    )
+    store.add_conversation(
+        gateway="us-slow",
+        gateway_url="http://127.0.0.1:18812",
+        conversation_id=cid(5),
+        origin="create",
+        name="Slow",
+        env="production",
+        invite_url=SHORT,
+        at=NOW - 100,
+    )
     store.mark_invite_revoked("us-slow", cid(5), at=NOW - 50)
     return app
 
@@ -205,8 +220,14 @@ async def test_show_invite_with_a_create_answer_and_the_palette_and_keymap_know_
 
 async def test_an_idle_gateway_with_an_old_stored_invite_does_not_offer_it():
     app = app_with_invites()
-    app.fleet.store.add_conversation(gateway="eu-pool-1", gateway_url="http://127.0.0.1:18803",
-                                     conversation_id=cid(9), origin="create", invite_url=SHORT, at=NOW - 900)
+    app.fleet.store.add_conversation(
+        gateway="eu-pool-1",
+        gateway_url="http://127.0.0.1:18803",
+        conversation_id=cid(9),
+        origin="create",
+        invite_url=SHORT,
+        at=NOW - 900,
+    )
     async with app.run_test(size=(200, 60)) as pilot:
         panel = await open_panel(app, pilot, "eu-pool-1")
         assert panel.code is None and not panel.query_one(QRCodeView).display

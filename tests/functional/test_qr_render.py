@@ -42,7 +42,7 @@ async def test_the_code_as_rendered_decodes_to_the_invite(invite, theme, zoom):
     assert decode(image_of(strips)) == [url]
 
     # Every cell of the code is explicit black on white, whatever the theme.
-    grid = [row[region.x:region.right] for row in cells(strips)[region.y:region.bottom]]
+    grid = [row[region.x : region.right] for row in cells(strips)[region.y : region.bottom]]
     assert {(fg, bg) for row in grid for _, fg, bg in row} == {(RGB[BLACK], RGB[WHITE])}
     # The quiet zone is part of the code: 4 modules of white on every side (zoomed with the modules).
     margin_columns, margin_rows = QUIET_ZONE * zoom, QUIET_ZONE * zoom // 2

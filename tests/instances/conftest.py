@@ -59,8 +59,13 @@ class Env:
         return env
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "convos_tui", "--config", str(self.config), *args],
-                              capture_output=True, text=True, env=env or self.environ(), timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "convos_tui", "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            env=env or self.environ(),
+            timeout=timeout,
+        )
 
     def json(self, *args: str, **kwargs) -> list[dict]:
         done = self.run(*args, "--json", **kwargs)

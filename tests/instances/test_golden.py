@@ -31,8 +31,17 @@ def golden(tmp_path):
     plugin.mkdir()
     instructions = tmp_path / "mine.md"
     instructions.write_text("# Be kind\n\nAnswer in one line.\n", encoding="utf-8")
-    result = run("golden", "init", str(tmp_path / "g"), "--env", "production", "--instructions", str(instructions),
-                 "--plugin", str(plugin))
+    result = run(
+        "golden",
+        "init",
+        str(tmp_path / "g"),
+        "--env",
+        "production",
+        "--instructions",
+        str(instructions),
+        "--plugin",
+        str(plugin),
+    )
     assert result.exit_code == 0, result.output
     return tmp_path / "g"
 
@@ -48,7 +57,7 @@ def test_init_writes_what_a_real_gateway_loads_and_check_accepts_it(golden, tmp_
     assert (golden / CONFIG_FILE).read_text().endswith("}\n")  # as `openclaw config set` leaves it
     assert (golden / "workspace" / "INSTRUCTIONS.md").read_text() == "# Be kind\n\nAnswer in one line.\n"
     text = (golden / CONFIG_FILE).read_text()
-    assert "token\": \"" not in text and "poolApiKey" not in text and "sk-" not in text
+    assert 'token": "' not in text and "poolApiKey" not in text and "sk-" not in text
     checked = run("golden", "check", str(golden))
     assert checked.exit_code == 0 and "a good golden" in checked.output
 
@@ -61,6 +70,7 @@ def _put_file(relative: str, data: bytes):
     def put(g: Path) -> None:
         (g / relative).parent.mkdir(parents=True, exist_ok=True)
         (g / relative).write_bytes(data)
+
     return put
 
 
@@ -73,33 +83,61 @@ def _set(*keys: str, value):
                 config.pop(keys[-1], None)
             else:
                 config[keys[-1]] = value
+
         edit(g, change)
+
     return put
 
 
 BAD = {
-    "identityId": (_set("channels", "convos", "identityId", value="abc123"), "channels.convos.identityId", "XMTP state"),
-    "ownerConversationId": (_set("channels", "convos", "ownerConversationId", value="0123abcd"),
-                            "channels.convos.ownerConversationId", "XMTP state"),
+    "identityId": (
+        _set("channels", "convos", "identityId", value="abc123"),
+        "channels.convos.identityId",
+        "XMTP state",
+    ),
+    "ownerConversationId": (
+        _set("channels", "convos", "ownerConversationId", value="0123abcd"),
+        "channels.convos.ownerConversationId",
+        "XMTP state",
+    ),
     ".convos folder": (_put_convos_folder, ".convos", "XMTP state"),
     "identity file": (_put_file("workspace/identity.json", b"{}"), "identity.json", "XMTP state"),
     "XMTP database": (_put_file("data/xmtp-dev-4f2a.db3", b"SQLite format 3\x00"), "xmtp-dev-4f2a.db3", "XMTP state"),
-    "pool key": (_set("channels", "convos", "poolApiKey", value="pool-secret-789"), "channels.convos.poolApiKey",
-                 "a secret"),
+    "pool key": (
+        _set("channels", "convos", "poolApiKey", value="pool-secret-789"),
+        "channels.convos.poolApiKey",
+        "a secret",
+    ),
     "gateway token": (_set("gateway", "auth", "token", value="test-gw-token-123"), "gateway.auth.token", "a secret"),
-    "provider key in the config": (_set("env", "ANTHROPIC_API_KEY", value="sk-ant-api03-abcdefghijklmnop"),
-                                   "env.ANTHROPIC_API_KEY", "a secret"),
-    "provider key in a file": (_put_file("workspace/notes.md", b"key: sk-ant-api03-abcdefghijklmnopqrstu\n"),
-                               "notes.md", "a secret"),
-    "plugin disabled": (_set("plugins", "entries", "convos", "enabled", value=False),
-                        "plugins.entries.convos.enabled", "not enabled"),
+    "provider key in the config": (
+        _set("env", "ANTHROPIC_API_KEY", value="sk-ant-api03-abcdefghijklmnop"),
+        "env.ANTHROPIC_API_KEY",
+        "a secret",
+    ),
+    "provider key in a file": (
+        _put_file("workspace/notes.md", b"key: sk-ant-api03-abcdefghijklmnopqrstu\n"),
+        "notes.md",
+        "a secret",
+    ),
+    "plugin disabled": (
+        _set("plugins", "entries", "convos", "enabled", value=False),
+        "plugins.entries.convos.enabled",
+        "not enabled",
+    ),
     "env missing": (_set("channels", "convos", "env", value=None), "channels.convos.env", "env is missing"),
-    "env invalid": (_set("channels", "convos", "env", value="staging"), "channels.convos.env", "'staging' is not valid"),
+    "env invalid": (
+        _set("channels", "convos", "env", value="staging"),
+        "channels.convos.env",
+        "'staging' is not valid",
+    ),
     "invalid JSON": (_put_file(CONFIG_FILE, b'{"gateway": {'), CONFIG_FILE, "not valid JSON"),
     "other JSON invalid": (_put_file("workspace/skills.json", b"[1, 2"), "skills.json", "not valid JSON"),
     "instructions not UTF-8": (_put_file("workspace/INSTRUCTIONS.md", b"caf\xe9\n"), "INSTRUCTIONS.md", "not UTF-8"),
-    "instructions too big": (_put_file("workspace/INSTRUCTIONS.md", b"x" * (INSTRUCTIONS_LIMIT + 1)), "INSTRUCTIONS.md",
-                             "KiB"),
+    "instructions too big": (
+        _put_file("workspace/INSTRUCTIONS.md", b"x" * (INSTRUCTIONS_LIMIT + 1)),
+        "INSTRUCTIONS.md",
+        "KiB",
+    ),
 }
 
 

@@ -143,8 +143,11 @@ def _failed(env, done) -> dict:
 def test_a_gateway_that_exits_at_boot_fails_the_spawn_phase_and_leaves_nothing(env, tmp_path):
     script = tmp_path / "exits.py"
     script.write_text("import sys\nprint('\\x1b[31mboot: Gateway token required\\x1b[0m', flush=True)\nsys.exit(1)\n")
-    env.config.write_text(env.config.read_text().replace('type = "sim"', 'type = "openclaw"')
-                          .replace("speed = 20\n", f'executable = ["{sys.executable}", "{script}"]\n'))
+    env.config.write_text(
+        env.config.read_text()
+        .replace('type = "sim"', 'type = "openclaw"')
+        .replace("speed = 20\n", f'executable = ["{sys.executable}", "{script}"]\n')
+    )
     result = _failed(env, env.run("launch", "--create", "--json"))
     assert result["failed_phase"] == "spawn" and result["summary"].startswith("spawn failed: the gateway exited")
     assert result["log_tail"] == "boot: Gateway token required"  # without the colours
@@ -161,10 +164,14 @@ def test_a_port_that_opens_without_the_plugin_fails_the_ready_phase(env, tmp_pat
         "        self.send_response(200); self.send_header('Content-Type', 'text/html'); self.end_headers()\n"
         "        self.wfile.write(b'<!doctype html><title>Control UI</title>')\n"
         "print('[gateway] listening; plugin failed during load', flush=True)\n"
-        "http.server.HTTPServer(('127.0.0.1', int(sys.argv[sys.argv.index('--port') + 1])), H).serve_forever()\n")
-    env.config.write_text(env.config.read_text().replace('type = "sim"', 'type = "openclaw"')
-                          .replace("speed = 20\n", f'executable = ["{sys.executable}", "{script}"]\n')
-                          .replace('boot_timeout = "20s"', 'boot_timeout = "1.5s"'))
+        "http.server.HTTPServer(('127.0.0.1', int(sys.argv[sys.argv.index('--port') + 1])), H).serve_forever()\n"
+    )
+    env.config.write_text(
+        env.config.read_text()
+        .replace('type = "sim"', 'type = "openclaw"')
+        .replace("speed = 20\n", f'executable = ["{sys.executable}", "{script}"]\n')
+        .replace('boot_timeout = "20s"', 'boot_timeout = "1.5s"')
+    )
     result = _failed(env, env.run("launch", "--json"))
     assert result["failed_phase"] == "ready" and "/convos/status" in result["summary"]
     assert "plugin failed during load" in result["log_tail"]
@@ -181,8 +188,12 @@ def test_a_create_that_fails_is_not_retried_and_the_instance_is_removed(env):
 
 def test_a_console_killed_mid_launch_loses_nothing(env):
     env.config.write_text(env.config.read_text().replace("speed = 20", "speed = 0.5"))  # boots in 2-6 s
-    launching = subprocess.Popen([sys.executable, "-m", "convos_tui", "--config", str(env.config), "launch"],
-                                 env=env.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    launching = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "--config", str(env.config), "launch"],
+        env=env.environ(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(500):
             if env.store_path.exists() and any(r.pid for r in env.records().all()):
@@ -201,8 +212,11 @@ def test_a_console_killed_mid_launch_loses_nothing(env):
 
 def test_no_free_port_fails_the_restore_phase(env):
     env.write_config()
-    env.config.write_text(env.config.read_text().replace(f'ports = "{PORT_BASE}-{PORT_BASE + 99}"',
-                                                          f'ports = "{PORT_BASE + 50}-{PORT_BASE + 53}"'))
+    env.config.write_text(
+        env.config.read_text().replace(
+            f'ports = "{PORT_BASE}-{PORT_BASE + 99}"', f'ports = "{PORT_BASE + 50}-{PORT_BASE + 53}"'
+        )
+    )
     done = env.run("launch", "--count", "2", "--json")
     assert done.returncode == 1
     ok, failed = sorted(json.loads(done.stdout), key=lambda r: r["outcome"] != "ok")
@@ -221,11 +235,15 @@ def test_a_join_that_fails_names_the_join_phase(env):
 
 
 def test_an_instance_sees_the_provider_key_and_none_of_the_consoles_secrets(env):
-    environ = env.environ(ANTHROPIC_API_KEY="sk-ant-test-key", GW_EU_1_POOL_KEY="someone-elses-key",
-                          OPENCLAW_GATEWAY_TOKEN="the-consoles-token")
+    environ = env.environ(
+        ANTHROPIC_API_KEY="sk-ant-test-key",
+        GW_EU_1_POOL_KEY="someone-elses-key",
+        OPENCLAW_GATEWAY_TOKEN="the-consoles-token",
+    )
     [instance] = json.loads(env.run("launch", "--json", env=environ).stdout)
-    seen = dict(item.split("=", 1) for item in
-                Path(f"/proc/{instance['pid']}/environ").read_text().split("\0") if "=" in item)
+    seen = dict(
+        item.split("=", 1) for item in Path(f"/proc/{instance['pid']}/environ").read_text().split("\0") if "=" in item
+    )
     assert seen["ANTHROPIC_API_KEY"] == "sk-ant-test-key"
     assert "GW_EU_1_POOL_KEY" not in seen and "OPENCLAW_GATEWAY_TOKEN" not in seen
     assert seen["HOME"] == str(env.instances_dir / instance["instance"] / "home")

@@ -24,7 +24,12 @@ def test_a_launcher_with_defaults_and_one_with_everything():
     )
     sim, real = parse_inventory(text, PATH, environ={}).launchers
     assert (sim.name, sim.type, sim.golden, sim.ports, sim.max_instances) == (
-        "local", "sim", PATH.parent / "golden", (19000, 19999), 10)
+        "local",
+        "sim",
+        PATH.parent / "golden",
+        (19000, 19999),
+        10,
+    )
     assert sim.boot_timeout == 30 and sim.speed == 1
     assert real.golden == pathlib.Path("/srv/golden") and real.ports == (19100, 19199)
     assert real.executable == ("/opt/node/bin/node", "/opt/oc/openclaw.mjs")
@@ -60,5 +65,10 @@ def test_the_readme_launcher_example_is_valid():
     match = re.search(r"<!-- launchers-example -->\s*```toml\n(.+?)\n```", readme, re.S)
     assert match, "README.md lost its [[launchers]] example"
     [launcher] = parse_inventory(match.group(1), PATH, environ={}).launchers
-    assert (launcher.type, launcher.ports, launcher.boot_timeout, launcher.grace) == ("openclaw", (19000, 19099), 180, 5)
+    assert (launcher.type, launcher.ports, launcher.boot_timeout, launcher.grace) == (
+        "openclaw",
+        (19000, 19099),
+        180,
+        5,
+    )
     assert launcher.golden == pathlib.Path("~/goldens/agent").expanduser()

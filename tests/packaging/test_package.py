@@ -73,9 +73,9 @@ def _copy_installed(dist: metadata.Distribution, site: Path) -> None:
 
 def test_every_package_is_listed_for_setuptools():
     listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    found = {
-        ".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "convos_tui").rglob("__init__.py")
-    } | {"convos_tui.styles"}
+    found = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "convos_tui").rglob("__init__.py")} | {
+        "convos_tui.styles"
+    }
     assert sorted(listed) == sorted(found), "list every package in [tool.setuptools] packages of pyproject.toml"
 
 
@@ -89,21 +89,43 @@ def test_sdist_to_wheel_to_a_fresh_venv_runs_the_console(tmp_path):
     source = _tree_copy(tmp_path / "src")
     # The sdist: what a packager downloads. It must hold the code, its data, the styles and the tests.
     name = _run(
-        sys.executable, "-c", "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
-        tmp_path / "dist", cwd=source,
+        sys.executable,
+        "-c",
+        "import sys; from setuptools import build_meta; print(build_meta.build_sdist(sys.argv[1]))",
+        tmp_path / "dist",
+        cwd=source,
     ).stdout.split()[-1]
     with tarfile.open(tmp_path / "dist" / name) as sdist:
         members = {member.split("/", 1)[1] for member in sdist.getnames() if "/" in member}
         safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python 3.11.4 and later
         sdist.extractall(tmp_path / "unpacked", **safe)
-    assert {"pyproject.toml", "README.md", "convos_tui/cli.py", "convos_tui/fleet/starter.toml", "styles/app.tcss",
-            "styles/qr.tcss", "tests/packaging/test_package.py", "tests/fleet/corpus/crlf.toml"} <= members
+    assert {
+        "pyproject.toml",
+        "README.md",
+        "convos_tui/cli.py",
+        "convos_tui/fleet/starter.toml",
+        "styles/app.tcss",
+        "styles/qr.tcss",
+        "tests/packaging/test_package.py",
+        "tests/fleet/corpus/crlf.toml",
+    } <= members
     assert not [m for m in members if "__pycache__" in m or m.startswith((".venv", ".git/"))]
 
     # The wheel, built from the unpacked sdist alone (not the checkout).
     unpacked = tmp_path / "unpacked" / name.removesuffix(".tar.gz")
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", tmp_path / "wheels", unpacked)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "-q",
+        "-w",
+        tmp_path / "wheels",
+        unpacked,
+    )
     [wheel] = (tmp_path / "wheels").glob("convos_tui-*.whl")
     files = set(zipfile.ZipFile(wheel).namelist())
     assert {"convos_tui/styles/app.tcss", "convos_tui/styles/qr.tcss", "convos_tui/fleet/starter.toml"} <= files
@@ -119,8 +141,9 @@ def test_sdist_to_wheel_to_a_fresh_venv_runs_the_console(tmp_path):
         _copy_installed(dist, site)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CONVOS_TUI", "XDG_"))}
     env |= {"HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "data")}
-    where = _run(python, "-c", "import convos_tui.ui.app as app; print(app.__file__); print(app.STYLES)",
-                 cwd=tmp_path, env=env).stdout.split()
+    where = _run(
+        python, "-c", "import convos_tui.ui.app as app; print(app.__file__); print(app.STYLES)", cwd=tmp_path, env=env
+    ).stdout.split()
     assert all(Path(path).is_relative_to(venv) for path in where), where
 
     shots = tmp_path / "shots"

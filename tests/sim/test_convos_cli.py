@@ -10,9 +10,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_command_the_plugin_runs_has_its_usage_text():
-    argvs = [convos_cli.create_argv(name="n", profile_name="p"), convos_cli.join_argv("i", profile_name="p", timeout=60),
-             convos_cli.send_argv("c", "m"), convos_cli.update_profile_argv("c", "n"), convos_cli.lock_argv("c", unlock=False),
-             convos_cli.explode_argv("c")]
+    argvs = [
+        convos_cli.create_argv(name="n", profile_name="p"),
+        convos_cli.join_argv("i", profile_name="p", timeout=60),
+        convos_cli.send_argv("c", "m"),
+        convos_cli.update_profile_argv("c", "n"),
+        convos_cli.lock_argv("c", unlock=False),
+        convos_cli.explode_argv("c"),
+    ]
     for argv in argvs:
         usage = convos_cli.USAGE[" ".join(argv[:2])]
         assert usage.startswith("USAGE\n  $ convos " + " ".join(argv[:2])) and usage.endswith("information\n\n")

@@ -80,7 +80,6 @@ def test_threaded_runs_beside_another_loop_and_stops_whatever_ends_the_block(tmp
     assert list(tmp_path.iterdir()) == []
 
 
-
 async def test_a_region_that_is_not_a_bare_key_is_one_profile_of_the_config(tmp_path, monkeypatch):
     import convos_tui.sim.demo as demo_module
 

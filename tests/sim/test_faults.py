@@ -113,8 +113,11 @@ async def test_any_mode_can_have_a_start_window_and_has_it_again_after_a_restart
         assert (resp.status_code, resp.text, resp.headers["retry-after"]) == (503, "Plugin runtime is starting", "1")
         assert not fleet.gateway("b").starting  # no window unless asked, outside no-plugin
         await wait_for(lambda: not a.starting)
-        assert (await client.get(a.url + "/convos/status")).json() == {"ready": True, "conversation": None,
-                                                                      "streaming": False}
+        assert (await client.get(a.url + "/convos/status")).json() == {
+            "ready": True,
+            "conversation": None,
+            "streaming": False,
+        }
         await fleet.restart("a")
         assert (await client.get(a.url + "/convos/status")).status_code == 503
 
@@ -137,7 +140,9 @@ async def test_stalled_stream_flaps_then_goes_false_for_good(client: httpx.Async
             samples.append((await client.get(url)).json()["streaming"])
             await asyncio.sleep(0.01)
         assert samples[0] is True
-        assert any(a is False and b is True for a, b in zip(samples, samples[1:], strict=False)), "it came back at least once"
+        assert any(a is False and b is True for a, b in zip(samples, samples[1:], strict=False)), (
+            "it came back at least once"
+        )
         later = [(await client.get(url)).json() for _ in range(5)]
         assert all(s["streaming"] is False and s["conversation"] is not None for s in later)
 
@@ -153,10 +158,12 @@ async def test_flapping_stream_comes_back(client: httpx.AsyncClient) -> None:
         assert True in samples[first_drop:], "the stream came back after dropping"
 
 
-async def test_clients_that_give_up_leave_no_error_in_the_log(client: httpx.AsyncClient,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
-    async with SimFleet([GatewaySpec("d", Mode.DRIP), GatewaySpec("h", Mode.HUGE), GatewaySpec("b", Mode.BOUND)],
-                        speed=FAST) as fleet:
+async def test_clients_that_give_up_leave_no_error_in_the_log(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with SimFleet(
+        [GatewaySpec("d", Mode.DRIP), GatewaySpec("h", Mode.HUGE), GatewaySpec("b", Mode.BOUND)], speed=FAST
+    ) as fleet:
         for name in ("d", "h"):
             async with client.stream("GET", fleet.gateway(name).url + "/convos/status") as resp:
                 async for _ in resp.aiter_raw():
@@ -171,9 +178,9 @@ async def test_clients_that_give_up_leave_no_error_in_the_log(client: httpx.Asyn
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
 
 
-async def test_a_simulator_bug_answers_like_the_gateway_wrapper(client: httpx.AsyncClient,
-                                                                monkeypatch: pytest.MonkeyPatch,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_simulator_bug_answers_like_the_gateway_wrapper(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     async with SimFleet([GatewaySpec("a")], speed=FAST) as fleet:
         gw = fleet.gateway("a")
 
@@ -183,5 +190,8 @@ async def test_a_simulator_bug_answers_like_the_gateway_wrapper(client: httpx.As
         monkeypatch.setattr(gw, "_status", broken)
         resp = await client.get(gw.url + "/convos/status")
     assert (resp.status_code, resp.headers["content-type"], resp.text) == (
-        500, "text/plain; charset=utf-8", "Internal Server Error")
+        500,
+        "text/plain; charset=utf-8",
+        "Internal Server Error",
+    )
     assert "boom" in caplog.text  # and the bug is not silent

@@ -38,7 +38,8 @@ async def test_start_and_stop_leave_no_port_and_no_task(client: httpx.AsyncClien
     for gw in fleet.gateways:
         if gw.mode in (Mode.DRIP, Mode.SLOW, Mode.HEALTHY):
             asyncio.ensure_future(client.get(gw.url + "/convos/status")).add_done_callback(
-                lambda t: t.cancelled() or t.exception())
+                lambda t: t.cancelled() or t.exception()
+            )
     await asyncio.sleep(0.05)
     await fleet.stop()
     assert all(_refuses(port) for port in ports)
@@ -112,7 +113,8 @@ async def test_set_mode_at_runtime(client: httpx.AsyncClient) -> None:
 def test_config_toml_parses_and_names_every_gateway() -> None:
     async def run() -> tuple[str, list[str]]:
         specs = specs_for_modes(4, [Mode.HEALTHY, Mode.POOL_KEY, Mode.DOWN]) + [
-            GatewaySpec("odd \"name\"", pool_key="other-key")]
+            GatewaySpec('odd "name"', pool_key="other-key")
+        ]
         async with SimFleet(specs, speed=FAST) as fleet:
             return fleet.config_toml(), [gw.url for gw in fleet.gateways]
 
@@ -123,8 +125,7 @@ def test_config_toml_parses_and_names_every_gateway() -> None:
     assert [g["name"] for g in gateways] == ["sim-01", "sim-02", "sim-03", "sim-04", 'odd "name"']
     assert [g["tags"] for g in gateways][:3] == [["sim", "healthy"], ["sim", "pool-key"], ["sim", "down"]]
     assert all(g["env"] == "dev" for g in gateways)
-    assert [g.get("token_env") for g in gateways] == [None, "CONVOS_SIM_POOL_KEY", None, None,
-                                                      "CONVOS_SIM_POOL_KEY_2"]
+    assert [g.get("token_env") for g in gateways] == [None, "CONVOS_SIM_POOL_KEY", None, None, "CONVOS_SIM_POOL_KEY_2"]
     assert "export CONVOS_SIM_POOL_KEY=pool-secret-789" in text.splitlines()[1]
     assert "export CONVOS_SIM_POOL_KEY_2=other-key" in text
 
@@ -151,8 +152,9 @@ def test_duplicate_names_and_bad_speed_are_rejected() -> None:
 async def test_serve_writes_the_config_and_stops_on_sigterm(tmp_path: Path, client: httpx.AsyncClient) -> None:
     target = tmp_path / "fleet.toml"
     said: list[str] = []
-    task = asyncio.ensure_future(serve(specs_for_modes(2, [Mode.HEALTHY]), speed=FAST, seed=0,
-                                       write_config=target, announce=said.append))
+    task = asyncio.ensure_future(
+        serve(specs_for_modes(2, [Mode.HEALTHY]), speed=FAST, seed=0, write_config=target, announce=said.append)
+    )
     await wait_for(lambda: target.exists() and any("Ctrl-C" in line for line in said))
     urls = [g["url"] for g in tomllib.loads(target.read_text())["gateways"]]
     assert (await client.get(urls[0] + "/convos/status")).status_code == 200
@@ -165,8 +167,9 @@ async def test_serve_writes_the_config_and_stops_on_sigterm(tmp_path: Path, clie
 
 async def test_serve_announces_the_toml_and_stops_when_cancelled() -> None:
     said: list[str] = []
-    task = asyncio.ensure_future(serve(specs_for_modes(1, [Mode.BOUND]), speed=FAST, seed=0, write_config=None,
-                                       announce=said.append))
+    task = asyncio.ensure_future(
+        serve(specs_for_modes(1, [Mode.BOUND]), speed=FAST, seed=0, write_config=None, announce=said.append)
+    )
     await wait_for(lambda: len(said) >= 2)
     port = int(tomllib.loads(said[0])["gateways"][0]["url"].rsplit(":", 1)[1])
     task.cancel()

@@ -15,9 +15,14 @@ LONG_NAME = "Quarterly planning with the whole platform team, Berlin office"
 
 def _slug(name: str | None = None, description: str | None = None, seed: int = 1) -> str:
     rng = random.Random(seed)
-    return encode_invite(conversation_id=f"{rng.getrandbits(128):032x}",
-                         creator_inbox_id=f"{rng.getrandbits(256):064x}", tag="Ab3dEf9hIj", rng=rng, name=name,
-                         description=description)
+    return encode_invite(
+        conversation_id=f"{rng.getrandbits(128):032x}",
+        creator_inbox_id=f"{rng.getrandbits(256):064x}",
+        tag="Ab3dEf9hIj",
+        rng=rng,
+        name=name,
+        description=description,
+    )
 
 
 def test_slugs_are_base64url_without_padding_and_realistic_lengths() -> None:

@@ -28,10 +28,12 @@ from convos_tui.sim.jsjson import JsonSyntaxError, js_trim, parse, stringify
         ('"\\u12g4"', "Bad Unicode escape in JSON at position 5 (line 1 column 6)"),
         ('"a\tb"', "Bad control character in string literal in JSON at position 2 (line 1 column 3)"),
         # Under 21 characters the whole source is quoted; longer, 10 characters around the bad one.
-        ('{\n  "a": 1,\n  "b": }', "Unexpected token '}', \"{\n  \"a\": 1,\n  \"b\": }\" is not valid JSON"),
-        ('{\n  "alpha": 1,\n  "beta": }', "Unexpected token '}', ...\"  \"beta\": }\" is not valid JSON"),
-        ('[1, 2, 3, 4, 5, 6, 7, 8, x, 9, 10, 11, 12]',
-         "Unexpected token 'x', ...\" 6, 7, 8, x, 9, 10, \"... is not valid JSON"),
+        ('{\n  "a": 1,\n  "b": }', 'Unexpected token \'}\', "{\n  "a": 1,\n  "b": }" is not valid JSON'),
+        ('{\n  "alpha": 1,\n  "beta": }', 'Unexpected token \'}\', ..."  "beta": }" is not valid JSON'),
+        (
+            "[1, 2, 3, 4, 5, 6, 7, 8, x, 9, 10, 11, 12]",
+            "Unexpected token 'x', ...\" 6, 7, 8, x, 9, 10, \"... is not valid JSON",
+        ),
         ("this is not json at all", "Unexpected token 'h', \"this is not\"... is not valid JSON"),
         # \r\n counts as one line break.
         ('{"a":[1,2,3]\r\n,\r\n"b" x}', "Expected ':' after property name in JSON at position 21 (line 3 column 5)"),

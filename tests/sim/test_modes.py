@@ -26,8 +26,16 @@ def test_mixed_specs_is_reproducible_and_realistic() -> None:
     modes = [s.mode for s in specs]
     working = sum(m in (Mode.HEALTHY, Mode.BOUND) for m in modes)
     assert working > len(specs) / 2, "mostly healthy or bound"
-    for mode in (Mode.STALLED, Mode.FLAPPING, Mode.POOL_KEY, Mode.NO_PLUGIN, Mode.NEWER_SHAPE, Mode.SLOW,
-                 Mode.DOWN, Mode.GARBAGE):
+    for mode in (
+        Mode.STALLED,
+        Mode.FLAPPING,
+        Mode.POOL_KEY,
+        Mode.NO_PLUGIN,
+        Mode.NEWER_SHAPE,
+        Mode.SLOW,
+        Mode.DOWN,
+        Mode.GARBAGE,
+    ):
         assert mode in modes, mode
     assert all(s.env == "production" for s in specs)
     assert all(s.latency > 0 for s in specs if s.mode is Mode.SLOW)

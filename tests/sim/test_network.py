@@ -72,8 +72,9 @@ async def test_approval_required_waits_for_the_cli_timeout(client: httpx.AsyncCl
 
 
 async def test_newer_shape_joiner_stays_pending_until_approved(client: httpx.AsyncClient) -> None:
-    async with SimFleet([GatewaySpec("a", require_approval=True), GatewaySpec("b", Mode.NEWER_SHAPE)],
-                        speed=FAST) as fleet:
+    async with SimFleet(
+        [GatewaySpec("a", require_approval=True), GatewaySpec("b", Mode.NEWER_SHAPE)], speed=FAST
+    ) as fleet:
         a, b = fleet.gateway("a"), fleet.gateway("b")
         created = await _create(client, a)
         resp = await _join(client, b, created["inviteUrl"])
@@ -86,8 +87,9 @@ async def test_newer_shape_joiner_stays_pending_until_approved(client: httpx.Asy
 
 
 async def test_a_join_can_be_left_waiting_without_the_clis_timeout(client: httpx.AsyncClient) -> None:
-    async with SimFleet([GatewaySpec("a", Mode.BOUND, require_approval=True), GatewaySpec("b", Mode.NEWER_SHAPE)],
-                        speed=1) as fleet:
+    async with SimFleet(
+        [GatewaySpec("a", Mode.BOUND, require_approval=True), GatewaySpec("b", Mode.NEWER_SHAPE)], speed=1
+    ) as fleet:
         a, b = fleet.gateway("a"), fleet.gateway("b")
         b.wait_for_acceptance(a.bound)
         assert fleet.network.conversation(a.bound).pending == ["b"]
@@ -101,8 +103,10 @@ async def test_a_join_can_be_left_waiting_without_the_clis_timeout(client: httpx
 async def test_unknown_or_malformed_invites_fail_fast(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a"), GatewaySpec("b")], speed=FAST) as fleet:
         b = fleet.gateway("b")
-        assert _cli_error(await _join(client, b, "https://example.invalid/v2?i=bogus")) == \
-            " ›   Error: invalid wire type 6 at offset 1"
+        assert (
+            _cli_error(await _join(client, b, "https://example.invalid/v2?i=bogus"))
+            == " ›   Error: invalid wire type 6 at offset 1"
+        )
         # A well-formed invite that no gateway of this network issued.
         other = SimFleet([GatewaySpec("x")], speed=FAST, seed=99)
         async with other:
@@ -136,12 +140,17 @@ async def test_explode_unbinds_keeps_config_and_restart_comes_back_bound(client:
         await fleet.restart("a")
         status = (await client.get(a.url + "/convos/status")).json()
         assert status["conversation"] == {"id": conversation_id}  # restored from the stale config
-        assert (await client.post(a.url + "/convos/conversation", json={})).json()["error"].startswith(
-            "Instance already bound")
+        assert (
+            (await client.post(a.url + "/convos/conversation", json={}))
+            .json()["error"]
+            .startswith("Instance already bound")
+        )
         await wait_for(lambda: not a.streaming)  # the stream flaps, then gives up for good
         send = await client.post(a.url + "/convos/conversation/send", json={"message": "hi"})
-        assert _cli_message(send) == (f"No identity found for conversation: {conversation_id}"
-                                      "Use 'convos conversations list' to see available conversations.")
+        assert _cli_message(send) == (
+            f"No identity found for conversation: {conversation_id}"
+            "Use 'convos conversations list' to see available conversations."
+        )
 
 
 async def test_create_is_allowed_again_after_explode(client: httpx.AsyncClient) -> None:

@@ -32,8 +32,10 @@ async def test_plugin_answers_have_node_headers(client: httpx.AsyncClient) -> No
 async def test_create_then_everything_a_bound_gateway_does(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a")], speed=FAST, seed=5) as fleet:
         gw = fleet.gateway("a")
-        resp = await client.post(gw.url + "/convos/conversation",
-                                 json={"name": "Ops room", "profileName": "Helper", "instructions": "Be brief."})
+        resp = await client.post(
+            gw.url + "/convos/conversation",
+            json={"name": "Ops room", "profileName": "Helper", "instructions": "Be brief."},
+        )
         created = resp.json()
         assert resp.status_code == 200 and list(created) == ["conversationId", "inviteUrl", "inviteSlug"]
         assert len(created["conversationId"]) == 32 and int(created["conversationId"], 16) >= 0
@@ -54,15 +56,21 @@ async def test_create_then_everything_a_bound_gateway_does(client: httpx.AsyncCl
 
         assert (await client.post(gw.url + "/convos/lock")).json() == {"ok": True, "locked": True}
         assert (await client.post(gw.url + "/convos/lock", json={"unlock": "true"})).json()["locked"] is True
-        assert (await client.post(gw.url + "/convos/lock", json={"unlock": True})).json() == {"ok": True,
-                                                                                               "locked": False}
-        assert (await client.post(gw.url + "/convos/explode", content=b"{broken")).json() == {"ok": True,
-                                                                                                "exploded": True}
+        assert (await client.post(gw.url + "/convos/lock", json={"unlock": True})).json() == {
+            "ok": True,
+            "locked": False,
+        }
+        assert (await client.post(gw.url + "/convos/explode", content=b"{broken")).json() == {
+            "ok": True,
+            "exploded": True,
+        }
         assert (await client.get(gw.url + "/convos/status")).json() == UNBOUND
         assert (await client.post(gw.url + "/convos/lock")).json() == {"error": "No active conversation"}
         assert gw.config["ownerConversationId"] == created["conversationId"]  # explode leaves the config
-        assert [entry[:2] for entry in gw.request_log][:2] == [("POST", "/convos/conversation"),
-                                                                ("GET", "/convos/status")]
+        assert [entry[:2] for entry in gw.request_log][:2] == [
+            ("POST", "/convos/conversation"),
+            ("GET", "/convos/status"),
+        ]
 
 
 @pytest.mark.parametrize(
@@ -82,22 +90,53 @@ async def test_create_then_everything_a_bound_gateway_does(client: httpx.AsyncCl
         ("POST", "/convos/join", "Bearer k3y", b'{"inviteUrl":""}', 400, {"error": "inviteUrl (string) is required"}),
         ("POST", "/convos/join", "Bearer k3y", b'{"inviteUrl":7}', 400, {"error": "inviteUrl (string) is required"}),
         ("POST", "/convos/join", "Bearer k3y", b'"text"', 400, {"error": "inviteUrl (string) is required"}),
-        ("POST", "/convos/join", "Bearer k3y", b"null", 500,
-         {"error": "Cannot read properties of null (reading 'inviteUrl')"}),
-        ("POST", "/convos/conversation", "Bearer k3y", b"null", 500,
-         {"error": "Cannot read properties of null (reading 'name')"}),
-        ("POST", "/convos/conversation", "Bearer k3y", b'{"name":"x"', 500,
-         {"error": "Expected ',' or '}' after property value in JSON at position 11 (line 1 column 12)"}),
+        (
+            "POST",
+            "/convos/join",
+            "Bearer k3y",
+            b"null",
+            500,
+            {"error": "Cannot read properties of null (reading 'inviteUrl')"},
+        ),
+        (
+            "POST",
+            "/convos/conversation",
+            "Bearer k3y",
+            b"null",
+            500,
+            {"error": "Cannot read properties of null (reading 'name')"},
+        ),
+        (
+            "POST",
+            "/convos/conversation",
+            "Bearer k3y",
+            b'{"name":"x"',
+            500,
+            {"error": "Expected ',' or '}' after property value in JSON at position 11 (line 1 column 12)"},
+        ),
         ("POST", "/convos/setup", "Bearer k3y", b"[", 500, {"error": "Unexpected end of JSON input"}),
-        ("POST", "/convos/setup/complete", "Bearer k3y", b"{broken", 400,
-         {"error": "No active setup to complete. Run convos.setup first."}),
+        (
+            "POST",
+            "/convos/setup/complete",
+            "Bearer k3y",
+            b"{broken",
+            400,
+            {"error": "No active setup to complete. Run convos.setup first."},
+        ),
         ("POST", "/convos/setup/cancel", "Bearer k3y", None, 200, {"cancelled": False}),
-        ("GET", "/convos/setup/status", "Bearer k3y", None, 200,
-         {"active": False, "joined": False, "joinerInboxId": None}),
+        (
+            "GET",
+            "/convos/setup/status",
+            "Bearer k3y",
+            None,
+            200,
+            {"active": False, "joined": False, "joinerInboxId": None},
+        ),
     ],
 )
-async def test_check_order(client: httpx.AsyncClient, method: str, path: str, auth: str | None,
-                           body: bytes | None, status: int, answer: object) -> None:
+async def test_check_order(
+    client: httpx.AsyncClient, method: str, path: str, auth: str | None, body: bytes | None, status: int, answer: object
+) -> None:
     async with SimFleet([GatewaySpec("a", pool_key="k3y")], speed=FAST) as fleet:
         headers = {"Authorization": auth} if auth else {}
         resp = await client.request(method, fleet.gateway("a").url + path, content=body, headers=headers)
@@ -141,7 +180,10 @@ async def test_head_is_405_with_an_empty_body_and_unknown_paths_fall_through(cli
             assert page.headers["x-content-type-options"] == "nosniff" and page.headers["cache-control"] == "no-cache"
         resp = await client.post(url + "/convos/nope", json={})
         assert (resp.status_code, resp.headers["content-type"], resp.text) == (
-            405, "text/plain; charset=utf-8", "Method Not Allowed")
+            405,
+            "text/plain; charset=utf-8",
+            "Method Not Allowed",
+        )
         query = await client.get(url + "/convos/status?x=1")
         assert query.json() == UNBOUND
         dotted = await client.get(url + "/convos/x/../status")
@@ -149,15 +191,18 @@ async def test_head_is_405_with_an_empty_body_and_unknown_paths_fall_through(cli
 
 
 async def test_core_routes(client: httpx.AsyncClient) -> None:
-    async with SimFleet([GatewaySpec("a", gateway_token="gw-tok"), GatewaySpec("b", Mode.NO_PLUGIN)],
-                        speed=FAST) as fleet:
+    async with SimFleet(
+        [GatewaySpec("a", gateway_token="gw-tok"), GatewaySpec("b", Mode.NO_PLUGIN)], speed=FAST
+    ) as fleet:
         url = fleet.gateway("a").url + "/tools/invoke"
         resp = await client.post(url, json={"tool": "nope"})
         assert (resp.status_code, resp.json()) == (401, {"error": {"message": "Unauthorized", "type": "unauthorized"}})
         assert resp.headers["content-type"] == "application/json; charset=utf-8"
         resp = await client.post(url, json={"tool": "nope"}, headers={"Authorization": "Bearer gw-tok"})
         assert (resp.status_code, resp.json()) == (
-            404, {"ok": False, "error": {"type": "not_found", "message": "Tool not available: nope"}})
+            404,
+            {"ok": False, "error": {"type": "not_found", "message": "Tool not available: nope"}},
+        )
         await wait_for(lambda: not fleet.gateway("b").starting)
         health = await client.get(fleet.gateway("b").url + "/health")
         assert health.json() == {"ok": True, "status": "live"}
@@ -171,7 +216,7 @@ async def test_setup_flow_with_a_real_qr_png(client: httpx.AsyncClient) -> None:
         assert list(setup) == ["inviteUrl", "conversationId", "qrDataUrl"]
         png = base64.b64decode(setup["qrDataUrl"].removeprefix("data:image/png;base64,"))
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"IHDR" in png and b"IEND" in png
-        idat = png[png.index(b"IDAT") + 4:]
+        idat = png[png.index(b"IDAT") + 4 :]
         assert zlib.decompressobj().decompress(idat)  # a real zlib stream
         again = (await client.post(owner.url + "/convos/setup", json={"name": "Other"})).json()
         assert again == setup  # a running setup returns its cached answer unless force is true
@@ -186,7 +231,10 @@ async def test_setup_flow_with_a_real_qr_png(client: httpx.AsyncClient) -> None:
         done = (await client.post(owner.url + "/convos/setup/complete")).json()
         assert done == {"saved": True, "conversationId": setup["conversationId"]}
         assert (await client.get(owner.url + "/convos/setup/status")).json() == {
-            "active": False, "joined": True, "joinerInboxId": phone.inbox_id}
+            "active": False,
+            "joined": True,
+            "joinerInboxId": phone.inbox_id,
+        }
         # The saved env is "production" when the request named none: the plugin's own bug, reproduced.
         assert owner.config["env"] == "production" and owner.config["allowFrom"] == [phone.inbox_id]
         await wait_for(lambda: owner.bound == setup["conversationId"])  # config hot reload
@@ -199,8 +247,10 @@ async def test_reset_and_setup_failures_offline(client: httpx.AsyncClient) -> No
         error = resp.json()["error"]
         assert resp.status_code == 500
         # /convos/reset ignores `name`: the default "OpenClaw" is used.
-        assert error.startswith("Command failed: <node> <convos-cli>/bin/run.js conversations create --name "
-                                "OpenClaw --profile-name OpenClaw --json --env dev\n ›   Error: [ApiError::Api]")
+        assert error.startswith(
+            "Command failed: <node> <convos-cli>/bin/run.js conversations create --name "
+            "OpenClaw --profile-name OpenClaw --json --env dev\n ›   Error: [ApiError::Api]"
+        )
         resp = await client.post(url + "/convos/setup", json={"env": "staging"})
         assert "Expected --env=staging to be one of: local, dev, production" in resp.json()["error"]
 
@@ -235,8 +285,9 @@ async def test_a_create_outlives_its_client(client: httpx.AsyncClient) -> None:
 async def test_two_racing_creates_both_succeed_and_the_last_one_wins(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a")], speed=FAST) as fleet:
         gw = fleet.gateway("a")
-        first, second = await asyncio.gather(client.post(gw.url + "/convos/conversation", json={}),
-                                             client.post(gw.url + "/convos/conversation", json={}))
+        first, second = await asyncio.gather(
+            client.post(gw.url + "/convos/conversation", json={}), client.post(gw.url + "/convos/conversation", json={})
+        )
         ids = {first.json()["conversationId"], second.json()["conversationId"]}
         assert len(ids) == 2 and gw.bound in ids and gw.identities_created == 2
 
@@ -250,6 +301,9 @@ async def test_markup_garbage_is_a_valid_status_full_of_markup(client: httpx.Asy
 
 async def test_json_bodies_are_parsed_regardless_of_content_type(client: httpx.AsyncClient) -> None:
     async with SimFleet([GatewaySpec("a", Mode.BOUND)], speed=FAST) as fleet:
-        resp = await client.post(fleet.gateway("a").url + "/convos/rename", content=json.dumps({"name": "z"}),
-                                 headers={"Content-Type": "text/plain"})
+        resp = await client.post(
+            fleet.gateway("a").url + "/convos/rename",
+            content=json.dumps({"name": "z"}),
+            headers={"Content-Type": "text/plain"},
+        )
     assert resp.json() == {"ok": True}

@@ -7,8 +7,22 @@ import pytest
 from convos_tui.sim.streams import GIVE_UP_AFTER, StreamProfile, streaming_at
 
 # (seconds after start, streaming) as polled every 0.5 s on the real gateway.
-OBSERVED = [(0.0, True), (2.6, True), (3.1, False), (4.1, False), (4.7, True), (6.7, True), (7.3, False),
-            (10.9, False), (11.4, True), (13.5, True), (14.0, False), (19.7, False), (20.2, True), (23.0, False)]
+OBSERVED = [
+    (0.0, True),
+    (2.6, True),
+    (3.1, False),
+    (4.1, False),
+    (4.7, True),
+    (6.7, True),
+    (7.3, False),
+    (10.9, False),
+    (11.4, True),
+    (13.5, True),
+    (14.0, False),
+    (19.7, False),
+    (20.2, True),
+    (23.0, False),
+]
 
 
 @pytest.mark.parametrize(("elapsed", "expected"), OBSERVED)

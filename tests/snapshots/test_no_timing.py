@@ -78,5 +78,15 @@ def test_the_console_shows_only_the_apps_clock():
 
 
 # A call that reads a clock, with fewer arguments than this (time.localtime(epoch) only formats a given time).
-CLOCKS = {"time.time": 1, "time.monotonic": 1, "time.perf_counter": 1, "datetime.now": 1, "datetime.utcnow": 1,
-          "date.today": 1, "time.localtime": 1, "time.gmtime": 1, "time.strftime": 2, "time.ctime": 1}
+CLOCKS = {
+    "time.time": 1,
+    "time.monotonic": 1,
+    "time.perf_counter": 1,
+    "datetime.now": 1,
+    "datetime.utcnow": 1,
+    "date.today": 1,
+    "time.localtime": 1,
+    "time.gmtime": 1,
+    "time.strftime": 2,
+    "time.ctime": 1,
+}

@@ -103,8 +103,14 @@ def test_provision_panel(snap_compare, size, theme):
 @pytest.mark.parametrize("size", SIZES)
 def test_invite_gallery(snap_compare, size, theme):
     created = [
-        ActionResult(name, "create", "ok", "created", 3.0,
-                     data={"conversation_id": f"{n:02x}" * 16, "invite_url": f"{INVITE}{n}", "env": "dev"})
+        ActionResult(
+            name,
+            "create",
+            "ok",
+            "created",
+            3.0,
+            data={"conversation_id": f"{n:02x}" * 16, "invite_url": f"{INVITE}{n}", "env": "dev"},
+        )
         for n, name in enumerate(("eu-pool-1", "eu-pool-2", "us-pool-2"), start=7)
     ]
 

@@ -11,7 +11,7 @@ CLI_FAILURE = (
     "Command failed: <node> <convos-cli>/bin/run.js conversations create --name X --profile-name X --json --env dev\n"
     " ›   Error: [ApiError::Api] api client error api client at endpoint \n"
     ' ›   "/xmtp.identity.api.v1.IdentityApi/GetInboxIds" has error code: \'The \n'
-    " ›   service is currently unavailable', message: \"dns error\"\n"
+    ' ›   service is currently unavailable\', message: "dns error"\n'
     "\nUSAGE\n  $ convos conversations create [--home <path>]\n"
 )
 
@@ -162,7 +162,9 @@ def test_classic_bound():
 
 
 def test_newer_shape():
-    status = interpret.parse_status({"conversationId": "cd" * 16, "inboxId": "ef" * 32, "pending": True, "clean": False})
+    status = interpret.parse_status(
+        {"conversationId": "cd" * 16, "inboxId": "ef" * 32, "pending": True, "clean": False}
+    )
     assert status.shape == "newer"
     assert (status.conversation_id, status.pending, status.clean, status.streaming) == ("cd" * 16, True, False, None)
     assert status.inbox_id == "ef" * 32

@@ -8,7 +8,12 @@ import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "convos_tui"
 HEADLESS_LAYERS = ("api", "fleet", "sim", "instances")
-HEADLESS_MODULES = ("qr.py", "clipboard.py", "export.py", "loop_thread.py")  # pure modules beside the layers, shared by the UI and the CLI
+HEADLESS_MODULES = (
+    "qr.py",
+    "clipboard.py",
+    "export.py",
+    "loop_thread.py",
+)  # pure modules beside the layers, shared by the UI and the CLI
 
 
 def headless_modules():
@@ -29,8 +34,11 @@ def imports(paths, forbidden):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names
-                          if n == forbidden or n.startswith(forbidden + ".")]
+            offenders += [
+                f"{path.relative_to(PACKAGE)}:{node.lineno} imports {n}"
+                for n in names
+                if n == forbidden or n.startswith(forbidden + ".")
+            ]
     return offenders
 
 

@@ -53,7 +53,7 @@ def test_the_matrix_carries_a_four_module_quiet_zone():
     light_rows = code.modules[:QUIET_ZONE] + code.modules[-QUIET_ZONE:]
     assert not any(any(row) for row in light_rows)
     assert not any(any(row[:QUIET_ZONE]) or any(row[-QUIET_ZONE:]) for row in code.modules)
-    assert all(code.modules[QUIET_ZONE][QUIET_ZONE:QUIET_ZONE + 7])  # the finder's top edge comes right after
+    assert all(code.modules[QUIET_ZONE][QUIET_ZONE : QUIET_ZONE + 7])  # the finder's top edge comes right after
 
 
 @pytest.mark.parametrize("zoom", [1, 2, 3])

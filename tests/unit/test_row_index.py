@@ -12,8 +12,10 @@ from tests.functional.test_fleet_table import random_rows, reference_key
 
 
 def test_the_row_index_imports_no_textual():
-    code = ("import sys, convos_tui.ui.row_index\n"
-            "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)")
+    code = (
+        "import sys, convos_tui.ui.row_index\n"
+        "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
@@ -24,7 +26,9 @@ def test_every_sort_gives_the_order_of_sorting_by_value_then_name_at_5000_rows()
     for column in view.SORTABLE:
         for reverse in (False, True):
             index.set_sort(column, reverse)
-            expected = [c.name for c, s in sorted(rows, key=lambda row, c=column: reference_key(c, *row), reverse=reverse)]
+            expected = [
+                c.name for c, s in sorted(rows, key=lambda row, c=column: reference_key(c, *row), reverse=reverse)
+            ]
             assert index.order == expected, (column, reverse)
     assert not index.set_sort(view.SORTABLE[-1], True)  # the sort already: nothing to do
 

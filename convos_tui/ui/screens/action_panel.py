@@ -57,8 +57,10 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
     def compose(self) -> ComposeResult:
         target = counted(len(self.gateways), "gateway") if self.bulk else self.gateway.name
         self.flow: ResultLine | BulkRun = (
-            BulkRun(self.ACTION, self.gateways, self.bulk_what, clock=self.context.clock) if self.bulk
-            else ResultLine(self.gateway, self.progress(), clock=self.context.clock))
+            BulkRun(self.ACTION, self.gateways, self.bulk_what, clock=self.context.clock)
+            if self.bulk
+            else ResultLine(self.gateway, self.progress(), clock=self.context.clock)
+        )
         with Vertical(classes="panel-box"):
             yield Static(Text(f"{self.TITLE} — {target}", style="bold"), classes="panel-title")
             # The form scrolls inside a height that fits the terminal; the flow (the result) and the buttons
@@ -87,7 +89,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         return {s.conversation_id for g in self.gateways if (s := states.get(g.name)) and s.conversation_id}
 
     def in_conversations(self) -> str:
-        """"8 conversations on 9 gateways": what an action on the conversations touches."""
+        """ "8 conversations on 9 gateways": what an action on the conversations touches."""
         return f"{counted(len(self.conversations()), 'conversation')} on {counted(len(self.gateways), 'gateway')}"
 
     def state_warning(self) -> Text | None:
@@ -98,8 +100,10 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         name = self.gateway.name
         if state.conversation_id or state.state in (State.LIVE, State.PENDING):
             held = f"conversation {short_id(state.conversation_id)}" if state.conversation_id else "a pending join"
-            text = (f"{name} is {state.state} and holds {held}: the gateway will refuse this (409, one "
-                    "conversation per gateway). Explode it first, or choose an idle gateway.")
+            text = (
+                f"{name} is {state.state} and holds {held}: the gateway will refuse this (409, one "
+                "conversation per gateway). Explode it first, or choose an idle gateway."
+            )
         else:
             text = f"{name} is {state.state} ({state.reason}): this will probably fail."
         return Text(text, style="bold yellow")
@@ -142,8 +146,10 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         if event.input.id == "confirm":
             self._go()
         elif self.bulk:
-            self.say(f"enter does not start the run: type {self.flow.word} in the box below, then enter",  # type: ignore[union-attr]  # bulk: flow is a BulkRun
-                     "yellow")
+            self.say(
+                f"enter does not start the run: type {self.flow.word} in the box below, then enter",  # type: ignore[union-attr]  # bulk: flow is a BulkRun
+                "yellow",
+            )
         else:
             self.say(f"enter does not send: ctrl+s (or {self.BUTTON}) does", "yellow")
 
@@ -167,8 +173,9 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         self.update_go()
         values = self.values()  # read once: editing the form during a run changes nothing
         try:
-            await self.flow.run(lambda gateway: self.perform(gateway, values), self.context.actions,
-                                form=self.query_one(".panel-form"))
+            await self.flow.run(
+                lambda gateway: self.perform(gateway, values), self.context.actions, form=self.query_one(".panel-form")
+            )
         finally:
             self.busy = False
         if self.flow.done:
@@ -186,8 +193,13 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
         self.busy = False
         self.update_go()
         error = event.worker.error
-        self.say(Text(f"the {self.ACTION} stopped on an unexpected error: {type(error).__name__}: {error}. "
-                      "What was sent may have been carried out: the next poll shows it.", style="bold red"))
+        self.say(
+            Text(
+                f"the {self.ACTION} stopped on an unexpected error: {type(error).__name__}: {error}. "
+                "What was sent may have been carried out: the next poll shows it.",
+                style="bold red",
+            )
+        )
 
     def values(self) -> dict[str, Any]:
         """What the form says, read once before the run."""

@@ -32,15 +32,21 @@ ENVS = [("dev", "dev"), ("production", "production")]
 PERMISSIONS = [("default (all members)", ""), ("all members may add", "all-members"), ("admins only", "admin-only")]
 
 
-def panel_for(action: str, gateways: Sequence[GatewayConfig], context: Context,
-              conversation_id: str | None = None) -> ActionPanel:
+def panel_for(
+    action: str, gateways: Sequence[GatewayConfig], context: Context, conversation_id: str | None = None
+) -> ActionPanel:
     """The panel of an action, by the name the keys and the palette use."""
     if action == "unlock":
         return LockPanel(gateways, context, unlock=True)
     if action == "explode":
         return ExplodePanel(gateways, context, conversation_id)
-    panel: type[ActionPanel] = {"create": CreatePanel, "join": JoinPanel, "send": SendPanel, "rename": RenamePanel,
-                                "lock": LockPanel}[action]
+    panel: type[ActionPanel] = {
+        "create": CreatePanel,
+        "join": JoinPanel,
+        "send": SendPanel,
+        "rename": RenamePanel,
+        "lock": LockPanel,
+    }[action]
     return panel(gateways, context)
 
 
@@ -61,12 +67,18 @@ class CreatePanel(ActionPanel):
         else:
             env = Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
         rest = Vertical(
-            Label("Network"), env,
-            Label("Agent's profile name (default: the conversation name)"), Input(id="profile-name"),
-            Label("Description (optional)"), Input(id="description"),
-            Label("Who may add members"), Select(PERMISSIONS, value="", allow_blank=False, id="permissions"),
-            Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)"), TextArea(id="instructions"),
-            classes="panel-rest")
+            Label("Network"),
+            env,
+            Label("Agent's profile name (default: the conversation name)"),
+            Input(id="profile-name"),
+            Label("Description (optional)"),
+            Input(id="description"),
+            Label("Who may add members"),
+            Select(PERMISSIONS, value="", allow_blank=False, id="permissions"),
+            Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)"),
+            TextArea(id="instructions"),
+            classes="panel-rest",
+        )
         rest.styles.height = "auto"
         yield Lazy(rest)
 
@@ -85,11 +97,21 @@ class CreatePanel(ActionPanel):
             if not found:
                 return None  # ctrl+s before the rest of the form was mounted: what its fields start with
             widget = found.first()
-            return (widget.text if isinstance(widget, TextArea) else str(cast("Input | Select[str]", widget).value)).strip() or None
+            return (
+                widget.text if isinstance(widget, TextArea) else str(cast("Input | Select[str]", widget).value)
+            ).strip() or None
 
-        return {key: typed(widget_id) for key, widget_id in (
-            ("name", "name"), ("env", "env"), ("profile_name", "profile-name"), ("description", "description"),
-            ("permissions", "permissions"), ("instructions", "instructions"))}
+        return {
+            key: typed(widget_id)
+            for key, widget_id in (
+                ("name", "name"),
+                ("env", "env"),
+                ("profile_name", "profile-name"),
+                ("description", "description"),
+                ("permissions", "permissions"),
+                ("instructions", "instructions"),
+            )
+        }
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.context.actions.create(gateway, **{**values, "env": values["env"] or gateway.env})
@@ -171,8 +193,9 @@ class JoinPanel(ActionPanel):
         }
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
-        return await self.context.actions.join(gateway, values["invite"], profile_name=values["profile_name"],
-                                              env=values["env"])
+        return await self.context.actions.join(
+            gateway, values["invite"], profile_name=values["profile_name"], env=values["env"]
+        )
 
 
 class SendPanel(ActionPanel):
@@ -219,8 +242,9 @@ class LockPanel(ActionPanel):
     BUTTON = "Lock"
     BUTTON_VARIANT = "warning"
 
-    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context, *,
-                 unlock: bool = False) -> None:
+    def __init__(
+        self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context, *, unlock: bool = False
+    ) -> None:
         super().__init__(gateways, context)
         self.unlock = unlock
         if unlock:
@@ -255,8 +279,9 @@ class ExplodePanel(ActionPanel):
     BUTTON_VARIANT = "error"
     WHAT = "tells the conversation to expire, deletes its keys for it and is free for a new one. It cannot be undone."
 
-    def __init__(self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context,
-                 conversation_id: str | None = None) -> None:
+    def __init__(
+        self, gateways: GatewayConfig | Sequence[GatewayConfig], context: Context, conversation_id: str | None = None
+    ) -> None:
         super().__init__(gateways, context)
         self.conversation_id = conversation_id
 
@@ -267,8 +292,10 @@ class ExplodePanel(ActionPanel):
         what = self.conversation_id or "its conversation"
         text = Text(f"Explode {what} on {self.gateway.name}. The gateway {self.WHAT}\n", style="bold red")
         if others := self.others_in_it():
-            text.append(f"Other gateways in it stay in it: {', '.join(others)}. Explode them too to free them.\n",
-                        style="bold yellow")
+            text.append(
+                f"Other gateways in it stay in it: {', '.join(others)}. Explode them too to free them.\n",
+                style="bold yellow",
+            )
         text.append(f"Type the gateway's name, {self.gateway.name}, then enter, to confirm.", style="bold")
         yield Static(text)
         yield Input(placeholder=self.gateway.name, id="confirm")
@@ -277,8 +304,11 @@ class ExplodePanel(ActionPanel):
         """The other gateways of the fleet bound to the same conversation (a joiner of the creator's, or so)."""
         if not self.conversation_id:
             return []
-        return sorted(name for name, s in self.context.fleet.states.items()
-                      if s.conversation_id == self.conversation_id and name != self.gateway.name)
+        return sorted(
+            name
+            for name, s in self.context.fleet.states.items()
+            if s.conversation_id == self.conversation_id and name != self.gateway.name
+        )
 
     def bulk_what(self) -> str:
         return f"explode {self.in_conversations()}"

@@ -76,7 +76,8 @@ class DetailScreen(Screen[None]):
         if record is not None:
             self.log_follower = LogFollower(Path(record.log))
             self.query_one("#detail-log-caption", Static).update(
-                Text(f"log of {record.id}, followed live (its last lines first)"))
+                Text(f"log of {record.id}, followed live (its last lines first)")
+            )
         self.refresh_detail()
         self.set_interval(1.0, self.refresh_detail)
 
@@ -171,7 +172,9 @@ class DetailScreen(Screen[None]):
         if launched(config):  # generated at its launch, kept in its own openclaw.json (0600), never shown
             field(text, "pool key", "its own, in its directory")
         else:
-            field(text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none"))
+            field(
+                text, "pool key", f"${config.token_env}" if config.token_env else ("inline" if config.token else "none")
+            )
         field(text, "from", config.origin)
         if config.note:
             field(text, "note", config.note)
@@ -231,9 +234,15 @@ class DetailScreen(Screen[None]):
                 text.append("none provisioned from this console", style="dim")
             return text
         for record in records:
-            field(text, "conversation", record["conversation_id"], "bold" if record["conversation_id"] == current else "")
-            field(text, "how", f"{record['origin']}d {clock_time(record['created_at'])}"
-                  + (f" in {record['elapsed_s']:.1f} s" if record["elapsed_s"] else ""))
+            field(
+                text, "conversation", record["conversation_id"], "bold" if record["conversation_id"] == current else ""
+            )
+            field(
+                text,
+                "how",
+                f"{record['origin']}d {clock_time(record['created_at'])}"
+                + (f" in {record['elapsed_s']:.1f} s" if record["elapsed_s"] else ""),
+            )
             if record["name"]:
                 field(text, "name", record["name"])
             if record["invite_url"]:

@@ -198,8 +198,14 @@ class EventsScreen(Screen[None]):
             cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         for event in events:
             self._serial += 1
-            table.add_row(When(event.at), Text(event.gateway), Text(event.kind), event.what, Text(event.detail),
-                          key=str(self._serial))
+            table.add_row(
+                When(event.at),
+                Text(event.gateway),
+                Text(event.kind),
+                event.what,
+                Text(event.detail),
+                key=str(self._serial),
+            )
         table.sort("time", key=lambda when: when.at, reverse=True)
         if cursor is not None:
             table.move_cursor(row=table.get_row_index(cursor), animate=False)

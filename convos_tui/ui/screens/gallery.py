@@ -78,8 +78,9 @@ class InviteGallery(Screen[None]):
         table = self.query_one("#gallery-list", DataTable)
         table.add_columns("gateway", "conversation")
         for invite in self.invites:
-            table.add_row(Text(invite["gateway"]), Text(short_id(invite["conversation_id"] or "")),
-                          key=invite["gateway"])
+            table.add_row(
+                Text(invite["gateway"]), Text(short_id(invite["conversation_id"] or "")), key=invite["gateway"]
+            )
         table.focus()
         self.show_selected()
 
@@ -131,7 +132,12 @@ class InviteGallery(Screen[None]):
         try:
             paths = export_invites(self.invites, Path.cwd(), now=self.context.clock())
         except OSError as exc:
-            self.say(Text(f"could not export: {exc.strerror or exc}. The invites are in the store too "
-                          "(convos-tui invite GW).", style="bold red"))
+            self.say(
+                Text(
+                    f"could not export: {exc.strerror or exc}. The invites are in the store too "
+                    "(convos-tui invite GW).",
+                    style="bold red",
+                )
+            )
             return
         self.say(Text("exported " + " and ".join(str(p) for p in paths), style="green"))

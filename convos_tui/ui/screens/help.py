@@ -38,8 +38,9 @@ def bindings_text(screen: Screen[object]) -> Text:
         text.append(f"{description:<22}", style="" if enabled else "dim strike")
         text.append(f" {binding_id}\n", style="dim")
     text.append("\n arrows, pgup/pgdn, home/end move; a click on a column header sorts by it.\n", style="dim")
-    text.append("\nRemap any key in the config's [keymap] table: binding id = \"keys\", e.g. poll-now = \"r,f5\".\n",
-                style="dim")
+    text.append(
+        '\nRemap any key in the config\'s [keymap] table: binding id = "keys", e.g. poll-now = "r,f5".\n', style="dim"
+    )
     text.append(FILTER_HELP + "\n", style="dim")
     text.append("ctrl+p opens the command palette: jump to a gateway, every action, theme, interval.\n", style="dim")
     return text

@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from convos_tui.ui.context import Context
     from convos_tui.ui.screens.main import MainScreen
 
-THEN = [("nothing: leave them ready (idle)", "ready"), ("create a conversation", "create"),
-        ("join an invite", "join")]
+THEN = [("nothing: leave them ready (idle)", "ready"), ("create a conversation", "create"), ("join an invite", "join")]
 PROGRESS_COLUMNS = ("instance", *PHASES, "outcome")
 
 
@@ -158,9 +157,12 @@ class LaunchPanel(InstancePanel):
         with Horizontal(classes="launch-row"):
             with Vertical(classes="launch-field"):
                 yield Label("launcher")
-                yield Select([(f"{one.name} ({one.type}, up to {one.max_instances})", one.name) for one in launchers],
-                             value=first.name if first else Select.BLANK, allow_blank=first is None,
-                             id="launch-launcher")
+                yield Select(
+                    [(f"{one.name} ({one.type}, up to {one.max_instances})", one.name) for one in launchers],
+                    value=first.name if first else Select.BLANK,
+                    allow_blank=first is None,
+                    id="launch-launcher",
+                )
             with Vertical(classes="launch-field -count"):
                 yield Label("how many")
                 yield Input(value="1", id="launch-count", restrict=r"[0-9]*", max_length=4)
@@ -205,8 +207,12 @@ class LaunchPanel(InstancePanel):
         if len(text.encode("utf-8")) > INSTRUCTIONS_LIMIT:
             return f"instructions: over the {INSTRUCTIONS_LIMIT // 1024} KiB an INSTRUCTIONS.md may hold"
         instructions = None if text == golden_instructions(launcher) else text
-        provision = Provision(create=then == "create", name=name if then == "create" else None,
-                              join=invite if then == "join" else None, instructions=instructions)
+        provision = Provision(
+            create=then == "create",
+            name=name if then == "create" else None,
+            join=invite if then == "join" else None,
+            instructions=instructions,
+        )
         return launcher.name, int(typed), provision
 
     def start(self) -> None:
@@ -253,16 +259,21 @@ class ConfirmInstancesPanel(InstancePanel):
         launched = [n for n in self.names if self.context.instances.record(n) is not None]
         others = [n for n in self.names if n not in launched]
         text = Text()
-        what = ("stops its process (SIGTERM, SIGKILL after the grace), removes its directory: its identity and "
-                "conversation end with it")
+        what = (
+            "stops its process (SIGTERM, SIGKILL after the grace), removes its directory: its identity and "
+            "conversation end with it"
+        )
         if self.recycle:
             what += "; then a fresh instance is launched from the same golden"
         text.append(f"Each instance {what}.\n", style="bold")
         shown = launched[:8]
         text.append(", ".join(shown) + (f" and {len(launched) - 8} more" if len(launched) > 8 else ""))
         if others:
-            text.append(f"\nNot launched by this console, refused: {', '.join(others[:4])}"
-                        + (f" and {len(others) - 4} more" if len(others) > 4 else ""), style="yellow")
+            text.append(
+                f"\nNot launched by this console, refused: {', '.join(others[:4])}"
+                + (f" and {len(others) - 4} more" if len(others) > 4 else ""),
+                style="yellow",
+            )
         text.append(f"\nType {self.word} below, then enter.", style="bold yellow")
         yield Static(text, id="instances-named")
         yield Input(placeholder=f"type {self.word} to confirm", id="instances-confirm")

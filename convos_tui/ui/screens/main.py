@@ -153,21 +153,26 @@ class MainScreen(Screen[None]):
         counts = {state: every.count(state) for state in set(every)}  # a few states: one count in C each
         swept = poller.last_poll_at if poller is not None else None
         self._summary = Summary(
-                counts=counts,
-                total=len(fleet.states),
-                shown=table.row_count,
-                marked=len(self.marked),
-                marked_hidden=sum(1 for name in self.marked if not table.is_shown(name)),
-                swept_ago_s=None if swept is None else max(0.0, self.context.clock() - swept),
-                interval_s=poller.interval_s if poller is not None else 0,
-                paused=bool(poller and poller.paused),
-                profile=fleet.profile,
-                read_only=self.context.read_only,
+            counts=counts,
+            total=len(fleet.states),
+            shown=table.row_count,
+            marked=len(self.marked),
+            marked_hidden=sum(1 for name in self.marked if not table.is_shown(name)),
+            swept_ago_s=None if swept is None else max(0.0, self.context.clock() - swept),
+            interval_s=poller.interval_s if poller is not None else 0,
+            paused=bool(poller and poller.paused),
+            profile=fleet.profile,
+            read_only=self.context.read_only,
         )
         # The header shows the counts and the badges only: drawn again (a layout of the whole screen)
         # only when one of them changed, not twice a second.
-        header = (tuple(sorted(counts.items())), self._summary.total, self._summary.paused,
-                  self._summary.read_only, self.app.size.width)
+        header = (
+            tuple(sorted(counts.items())),
+            self._summary.total,
+            self._summary.paused,
+            self._summary.read_only,
+            self.app.size.width,
+        )
         if header != getattr(self, "_header_shown", None):
             self._header_shown = header
             self.query_one(SummaryBar).show(self._summary)
@@ -182,7 +187,9 @@ class MainScreen(Screen[None]):
         line = Text()
         if self.filter or self.faults_only:
             line.append(" filter ", style="bold reverse")
-            line.append(" " + " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""])))
+            line.append(
+                " " + " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
+            )
             line.append("   ")
         sort = f"sorted by {self.table.sort_column}{' (reversed)' if self.table.sort_reverse else ''}"
         line.append(sort, style="dim")
@@ -422,12 +429,14 @@ class MainScreen(Screen[None]):
 
         fleet = self.context.fleet
         names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
-        idle = [config for n in names
-                if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
+        idle = [
+            config for n in names if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None
+        ]
         if not idle:
             if self.marked:  # the marks choose; without them N takes the idle ones shown
-                self.say("no idle gateway marked: N needs gateways without a conversation; U clears the marks",
-                         "bold yellow")
+                self.say(
+                    "no idle gateway marked: N needs gateways without a conversation; U clears the marks", "bold yellow"
+                )
             else:
                 self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
             return
@@ -471,8 +480,9 @@ class MainScreen(Screen[None]):
             self.say(f"{results[0].action} on {len(results)} gateways: {tally(results)}")
         created = [r for r in results if r.ok and r.action == "create" and r.data.get("invite_url")]
         if len(created) == 1:
-            self.post_message(OpenInvite(created[0].gateway, created[0].data["invite_url"],
-                                         created[0].data.get("conversation_id")))
+            self.post_message(
+                OpenInvite(created[0].gateway, created[0].data["invite_url"], created[0].data.get("conversation_id"))
+            )
         elif created:
             self.post_message(OpenGallery(created))
 

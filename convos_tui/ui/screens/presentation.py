@@ -63,8 +63,9 @@ class PresentationScreen(Screen[None]):
                 yield Static(id="present-url")
                 yield Static(id="present-message")
         keys = "z zoom · c copy the URL · s save SVG and PNG · q leave"
-        yield Static(Text(keys if self.context.read_only else f"n next conversation · {keys}", style="dim"),
-                     id="present-keys")
+        yield Static(
+            Text(keys if self.context.read_only else f"n next conversation · {keys}", style="dim"), id="present-keys"
+        )
 
     def on_mount(self) -> None:
         self.app.clear_notifications()  # a toast over the code would stop a phone reading it
@@ -91,11 +92,15 @@ class PresentationScreen(Screen[None]):
         return config.env if config is not None else None
 
     def lay_out(self, space: Size) -> None:
-        empty = ("No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
-                 "invite this console holds, and press P again; or start without --read-only."
-                 if self.context.read_only else "No invite yet: press n to create a conversation on the next idle gateway.")
-        show_code(self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted,
-                  empty=Text(empty, style="bold"))
+        empty = (
+            "No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
+            "invite this console holds, and press P again; or start without --read-only."
+            if self.context.read_only
+            else "No invite yet: press n to create a conversation on the next idle gateway."
+        )
+        show_code(
+            self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=Text(empty, style="bold")
+        )
 
     def say(self, text: str, style: str = "") -> None:
         self.query_one("#present-message", Static).update(Text(text, style=style))
@@ -147,8 +152,9 @@ class PresentationScreen(Screen[None]):
         started = self.context.clock()  # the app's clock: fixed in tests and snapshots
 
         def progress() -> None:
-            self.say(f"creating a conversation on {gateway.name}… {self.context.clock() - started:.0f} s (2-5 s)",
-                     "bold")
+            self.say(
+                f"creating a conversation on {gateway.name}… {self.context.clock() - started:.0f} s (2-5 s)", "bold"
+            )
 
         progress()
         timer = self.set_interval(0.5, progress)
@@ -161,8 +167,12 @@ class PresentationScreen(Screen[None]):
             hint = f" {hint}" if (hint := useful_hint(result)) else ""
             self.say(f"{gateway.name}: {said(result)}.{hint}", "bold red")
             return
-        self.show_invite(find_invite(
-            self.context.fleet.store, gateway.name,
-            conversation_id=result.data.get("conversation_id"), invite_url=result.data.get("invite_url"),
-        ))
+        self.show_invite(
+            find_invite(
+                self.context.fleet.store,
+                gateway.name,
+                conversation_id=result.data.get("conversation_id"),
+                invite_url=result.data.get("invite_url"),
+            )
+        )
         self.say(f"created on {gateway.name} in {result.elapsed_s:.1f} s", "green")

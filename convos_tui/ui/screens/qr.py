@@ -45,8 +45,9 @@ def needed(code: QR, chrome: tuple[int, int], zoom: int = 1) -> str:
     return f"{columns + chrome[0]}×{rows + chrome[1]}"
 
 
-def show_code(screen: Screen[None], code: QR | None, chrome: tuple[int, int], *, space: Size, zoom_wanted: bool,
-              empty: Text) -> None:
+def show_code(
+    screen: Screen[None], code: QR | None, chrome: tuple[int, int], *, space: Size, zoom_wanted: bool, empty: Text
+) -> None:
     """Draw the code whole, at the zoom that fits, or put the notice saying why (`empty`: there is no code)
     in its place; the screen gets the class -no-code then."""
     view, notice = screen.query_one(QRCodeView), screen.query_one(".code-notice", Static)
@@ -64,8 +65,11 @@ def show_code(screen: Screen[None], code: QR | None, chrome: tuple[int, int], *,
 def too_small_text(code: QR, space: Size, chrome: tuple[int, int]) -> Text:
     text = Text("This terminal is too small for a scannable code.\n", style="bold")
     text.append(f"The code needs {needed(code, chrome)} cells; this terminal is {space.width}×{space.height}.\n")
-    text.append("Enlarge the window or make the font smaller (ctrl+- in most terminals). "
-                "c copies the URL, s saves the code as SVG and PNG.", style="dim")
+    text.append(
+        "Enlarge the window or make the font smaller (ctrl+- in most terminals). "
+        "c copies the URL, s saves the code as SVG and PNG.",
+        style="dim",
+    )
     return text
 
 
@@ -121,8 +125,9 @@ def save_invite(invite: StoredInvite | None, code: QR | None, folder: Path | Non
             path.write_bytes(data)
             written.append(path)
     except OSError as exc:
-        return Text(f"not saved: {exc.strerror or exc} ({folder}); start convos-tui from a writable folder",
-                    style="bold red")
+        return Text(
+            f"not saved: {exc.strerror or exc} ({folder}); start convos-tui from a writable folder", style="bold red"
+        )
     return Text("saved " + " and ".join(str(path) for path in written), style="green")
 
 
@@ -147,8 +152,9 @@ class QRPanel(ModalScreen[None]):
                     yield Static(details_text(self.invite, self.env), id="qr-details")
                     yield Static(url_text(self.invite), id="qr-url")
                     yield Static(id="qr-message")
-                    yield Static(Text("z zoom · c copy the URL\ns save SVG and PNG · esc close", style="dim"),
-                                 id="qr-keys")
+                    yield Static(
+                        Text("z zoom · c copy the URL\ns save SVG and PNG · esc close", style="dim"), id="qr-keys"
+                    )
 
     def on_mount(self) -> None:
         self.app.clear_notifications()  # a toast over the code would stop a phone reading it
@@ -158,8 +164,9 @@ class QRPanel(ModalScreen[None]):
         self.lay_out(event.size)
 
     def lay_out(self, space: Size) -> None:
-        show_code(self, self.code, PANEL_CHROME, space=space, zoom_wanted=self.zoom_wanted,
-                  empty=problem_text(self.invite))
+        show_code(
+            self, self.code, PANEL_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=problem_text(self.invite)
+        )
 
     def say(self, text: Text) -> None:
         self.query_one("#qr-message", Static).update(text)
@@ -172,8 +179,12 @@ class QRPanel(ModalScreen[None]):
             return
         if not self.zoom_wanted and fit_zoom(self.code, self.app.size, PANEL_CHROME, zoom_wanted=True) != 2:
             size = self.app.size
-            self.say(Text(f"zoom needs {needed(self.code, PANEL_CHROME, 2)}; this terminal is "
-                          f"{size.width}×{size.height}", style="yellow"))
+            self.say(
+                Text(
+                    f"zoom needs {needed(self.code, PANEL_CHROME, 2)}; this terminal is {size.width}×{size.height}",
+                    style="yellow",
+                )
+            )
             return
         self.zoom_wanted = not self.zoom_wanted
         self.say(Text())

@@ -38,8 +38,9 @@ class BulkRun(Vertical):
     class Confirm(Message):
         """Enter in the confirmation box with the word typed: start the run."""
 
-    def __init__(self, action: str, gateways: Sequence[GatewayConfig], what: Callable[[], str], *,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, action: str, gateways: Sequence[GatewayConfig], what: Callable[[], str], *, clock: Callable[[], float]
+    ) -> None:
         super().__init__(id="bulk")
         self.action = action
         self.word = action.upper()
@@ -133,9 +134,13 @@ class BulkRun(Vertical):
             try:
                 return await perform(gateway)
             except Exception as exc:
-                return ActionResult(gateway.name, self.action, UNKNOWN,
-                                    f"unexpected error: {type(exc).__name__}: {exc}",
-                                    hint="The request may have been sent: the next poll shows what the gateway did.")
+                return ActionResult(
+                    gateway.name,
+                    self.action,
+                    UNKNOWN,
+                    f"unexpected error: {type(exc).__name__}: {exc}",
+                    hint="The request may have been sent: the next poll shows what the gateway did.",
+                )
 
         def done(result: ActionResult) -> None:
             bar.advance(1)
@@ -195,4 +200,3 @@ class BulkRun(Vertical):
             self.say(f"could not save the results: {exc.strerror or exc}. They are still listed here.", "bold red")
             return
         self.say(Text("saved " + " and ".join(str(p) for p in paths), style="green"))
-

@@ -129,7 +129,11 @@ class FleetTable(ScrollView, can_focus=True):
     def _grow(self, widths: dict[str, int], config: GatewayConfig) -> bool:
         """Widen the columns this gateway's values need; True if one grew."""
         grew = False
-        for key, value in (("name", view.name_shown(config)), ("url", config.display_url), ("tags", ",".join(config.tags))):
+        for key, value in (
+            ("name", view.name_shown(config)),
+            ("url", config.display_url),
+            ("tags", ",".join(config.tags)),
+        ):
             if len(value) > widths[key] and widths[key] < MAX_WIDTH[key]:
                 widths[key] = min(MAX_WIDTH[key], len(value))
                 grew = True
@@ -433,4 +437,3 @@ class FleetTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._fit()
         self._scroll_to_cursor()
-

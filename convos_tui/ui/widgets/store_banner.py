@@ -39,8 +39,13 @@ class StoreBanner(Static):
     def lines(self) -> list[Text]:
         lines = []
         if self.store.failure:
-            lines.append(Text(f"✖ {clean_text(self.store.failure)}. Invites created now are NOT saved: copy each "
-                              "one from its result.", style="bold"))
+            lines.append(
+                Text(
+                    f"✖ {clean_text(self.store.failure)}. Invites created now are NOT saved: copy each "
+                    "one from its result.",
+                    style="bold",
+                )
+            )
         if self.unfinished:
             lines.append(Text(f"{len(self.unfinished)} earlier action(s) with an unknown outcome:", style="bold"))
         for row in self.unfinished:
