@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import getpass
 import json
 import os
-import socket
 import sqlite3
 import threading
 import time
@@ -42,6 +40,15 @@ from convos_tui.fleet.store_file import (
     private_file,
     reason,
     retry_busy,
+)
+from convos_tui.fleet.store_rows import (
+    TEXT_LIMIT,
+    alive,
+    conversation_row,
+    exploded_row,
+    revoked_row,
+    scrub,
+    who,
 )
 
 DAY = 86_400.0
@@ -63,22 +70,6 @@ class Retention:
     exploded_conversations_days: float = 365
 
 
-SECRET_KEYS = frozenset({"token", "authorization", "pool_key", "poolapikey", "password", "secret", "key"})
-TEXT_LIMIT = 2000
-
-
-def scrub(params: dict[str, Any]) -> dict[str, Any]:
-    """Audit parameters without anything secret, and without unbounded text."""
-    clean: dict[str, Any] = {}
-    for key, value in params.items():
-        if key.lower().replace("-", "_") in SECRET_KEYS:
-            continue
-        if isinstance(value, str) and len(value) > TEXT_LIMIT:
-            value = value[:TEXT_LIMIT] + f"… ({len(value)} characters)"
-        clean[key] = value
-    return clean
-
-
 def _locked(method: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(method)
     def wrapper(self: Store, *args: Any, **kwargs: Any) -> T:
@@ -86,14 +77,6 @@ def _locked(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
 
     return wrapper
-
-
-def who() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 class Store:
@@ -284,7 +267,7 @@ class Store:
         at: float | None = None,
     ) -> int:
         rowid = self._write(
-            *_conversation_row(
+            *conversation_row(
                 gateway=gateway,
                 gateway_url=gateway_url,
                 conversation_id=conversation_id,
@@ -310,10 +293,10 @@ class Store:
         return None
 
     def mark_invite_revoked(self, gateway: str, conversation_id: str, at: float | None = None) -> None:
-        self._write(*_revoked_row(gateway, conversation_id, at))
+        self._write(*revoked_row(gateway, conversation_id, at))
 
     def mark_exploded(self, gateway: str, conversation_id: str, at: float | None = None) -> None:
-        self._write(*_exploded_row(gateway, conversation_id, at))
+        self._write(*exploded_row(gateway, conversation_id, at))
 
     # -- the audit -------------------------------------------------------------------------------
     def audit(
@@ -384,11 +367,11 @@ class Store:
             )
         ]
         if conversation is not None:
-            steps.append((*_conversation_row(**conversation), False))
+            steps.append((*conversation_row(**conversation), False))
         if revoked is not None:
-            steps.append((*_revoked_row(*revoked), False))
+            steps.append((*revoked_row(*revoked), False))
         if exploded is not None:
-            steps.append((*_exploded_row(*exploded), False))
+            steps.append((*exploded_row(*exploded), False))
         self._transaction(steps)
 
     @_locked
@@ -402,7 +385,7 @@ class Store:
         ).fetchall()
         found = []
         for rowid, at, writer, gateway, action, params, detail, pid in rows:
-            if pid is not None and writer == self._who and _alive(pid):
+            if pid is not None and writer == self._who and alive(pid):
                 continue
             found.append(
                 {
@@ -485,62 +468,6 @@ class Store:
             table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
             for table in ("transitions", "conversations", "audit")
         }
-
-
-def _conversation_row(
-    *,
-    gateway: str,
-    gateway_url: str,
-    conversation_id: str,
-    origin: str,
-    name: str | None = None,
-    env: str | None = None,
-    invite_url: str | None = None,
-    invite_slug: str | None = None,
-    elapsed_s: float | None = None,
-    at: float | None = None,
-) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "INSERT INTO conversations (gateway, gateway_url, conversation_id, origin, name, env, invite_url,"
-        " invite_slug, elapsed_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            gateway,
-            gateway_url,
-            conversation_id,
-            origin,
-            name,
-            env,
-            invite_url,
-            invite_slug,
-            elapsed_s,
-            time.time() if at is None else at,
-        ),
-    )
-
-
-def _revoked_row(gateway: str, conversation_id: str, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "UPDATE conversations SET invite_revoked_at = COALESCE(invite_revoked_at, ?)"
-        " WHERE gateway = ? AND conversation_id = ?",
-        (time.time() if at is None else at, gateway, conversation_id),
-    )
-
-
-def _exploded_row(gateway: str, conversation_id: str, at: float | None = None) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "UPDATE conversations SET exploded_at = COALESCE(exploded_at, ?) WHERE gateway = ? AND conversation_id = ?",
-        (time.time() if at is None else at, gateway, conversation_id),
-    )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _state(value: str) -> State:
