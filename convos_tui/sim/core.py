@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .plugin import PluginError, read_body, str_prop
+from .plugin_body import PluginError, read_body, str_prop
 from .responses import json_response
 
 

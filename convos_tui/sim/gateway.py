@@ -33,7 +33,7 @@ from .modes import (
 )
 from .network import SimNetwork
 from .onboarding import OnboardingRoutes
-from .plugin import MAX_BODY_BYTES, PluginError
+from .plugin_body import MAX_BODY_BYTES, PluginError
 from .responses import (
     MODERN_TEXT_HEADERS,
     control_ui_fallthrough,

@@ -12,7 +12,8 @@ from aiohttp import web
 
 from . import convos_cli as cli
 from .modes import Mode
-from .plugin import PluginError, PluginRoutes, prop, read_body, str_prop
+from .plugin import PluginRoutes
+from .plugin_body import PluginError, prop, read_body, str_prop
 from .qr import qr_data_url
 
 SETUP_TIMEOUT = 600.0  # the onboarding instance stops by itself after 10 minutes

@@ -20,64 +20,17 @@ from aiohttp import web
 
 from . import convos_cli as cli
 from .invites import InviteError, parse_invite
-from .jsjson import JsonSyntaxError, js_trim, parse, property_read_error
+from .jsjson import js_trim
 from .modes import GatewaySpec, Mode
 from .network import Conversation, JoinVerdict, SimNetwork
+from .plugin_body import CliFailure, prop, read_body, str_prop
 from .streams import GIVE_UP_AFTER, StreamProfile, streaming_at
 
-MAX_BODY_BYTES = 1024 * 1024
 JOIN_TIMEOUT = 60  # the plugin always runs `conversations join … --timeout 60`
 
 _ERR_409 = {"error": "Instance already bound to a conversation. Terminate process and provision a new one."}
 _ERR_UNBOUND = {"error": "No active conversation"}
 _CLI_ENVS = ("local", "dev", "production")
-
-
-class _Undefined:
-    """JavaScript's `undefined`: a property the body does not have."""
-
-
-_UNDEF = _Undefined()
-
-
-class PluginError(Exception):
-    """Caught by the route's try-block: answered as `{"error": message}`."""
-
-
-class CliFailure(Exception):
-    """The simulated CLI exited non-zero with this message on stderr."""
-
-
-def prop(body: Any, key: str) -> Any:
-    """`body[key]` in JavaScript: null throws, non-objects (arrays, scalars) have no such property."""
-    if body is None:
-        raise PluginError(property_read_error(key))
-    if isinstance(body, dict):
-        return body.get(key, _UNDEF)
-    return _UNDEF
-
-
-def str_prop(body: Any, key: str) -> str | None:
-    value = prop(body, key)
-    return value if isinstance(value, str) else None
-
-
-async def read_body(request: web.BaseRequest) -> Any:
-    """The plugin's readJsonBody: 1 MiB cap, blank means {}, JSON.parse otherwise."""
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.content.iter_any():
-        total += len(chunk)
-        if total > MAX_BODY_BYTES:
-            raise PluginError("Request body too large")
-        chunks.append(chunk)
-    raw = b"".join(chunks).decode("utf-8", "replace")
-    if not js_trim(raw):
-        return {}
-    try:
-        return parse(raw)
-    except JsonSyntaxError as exc:
-        raise PluginError(str(exc)) from None
 
 
 class PluginRoutes:
