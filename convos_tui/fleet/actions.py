@@ -366,6 +366,13 @@ class Actions:
                 store_failure=str(exc),
             )
         result = await run()
+        await self._finish(audit_id, result)
+        return result
+
+    # -- the common path -------------------------------------------------------------------------
+    async def _finish(self, audit_id: int, result: ActionResult) -> None:
+        """Complete the written-ahead audit row with what the answer brought, in one transaction; a store that
+        cannot write then is kept on the result (the invite is still shown, and the command exits non-zero)."""
         try:
             await asyncio.to_thread(
                 self.store.finish_action,
@@ -377,9 +384,7 @@ class Actions:
             )
         except StoreError as exc:
             result.store_failure = str(exc)
-        return result
 
-    # -- the common path -------------------------------------------------------------------------
     def _conversation_id(self, gateway: GatewayConfig) -> str | None:
         if self.poller is not None and gateway.name in self.poller.states:
             bound = self.poller.states[gateway.name].conversation_id
@@ -443,17 +448,7 @@ class Actions:
             result = ActionResult(gateway.name, action, REFUSED, f"not sent: {exc}")
         result.elapsed_s = time.monotonic() - started
         crashpoints.reached("answer-received")
-        try:
-            await asyncio.to_thread(
-                self.store.finish_action,
-                audit_id,
-                outcome=result.outcome,
-                detail=result.summary,
-                elapsed_s=result.elapsed_s,
-                **result.effects,
-            )
-        except StoreError as exc:
-            result.store_failure = str(exc)
+        await self._finish(audit_id, result)
         crashpoints.reached("stored")
         if self.poller is not None and result.outcome != REFUSED:
             self.poller.poll_now(gateway.name)
