@@ -340,22 +340,9 @@ class Actions:
         """An action of another service (launch, terminate, recycle: convos_tui/instances): refused in read-only
         mode, else written ahead in the audit and completed with its outcome, like the gateway actions."""
         if self.read_only:
-            result = ActionResult(
-                target,
-                action,
-                REFUSED,
-                "refused: read-only mode",
-                hint="Start without --read-only (and read_only = false in the config) to act.",
-            )
-            self._audit(result, params)
-            return result
+            return self._refused_read_only(target, action, params)
         try:
-            audit_id = await asyncio.to_thread(
-                self.store.begin_action,
-                action,
-                gateway=target,
-                params={k: v for k, v in params.items() if v is not None},
-            )
+            audit_id = await self._begin(target, action, params)
         except StoreError as exc:
             return ActionResult(
                 target,
@@ -370,6 +357,27 @@ class Actions:
         return result
 
     # -- the common path -------------------------------------------------------------------------
+    def _refused_read_only(self, target: str, action: str, params: dict[str, Any]) -> ActionResult:
+        result = ActionResult(
+            target,
+            action,
+            REFUSED,
+            "refused: read-only mode",
+            hint="Start without --read-only (and read_only = false in the config) to act.",
+        )
+        self._audit(result, params)
+        return result
+
+    async def _begin(self, target: str, action: str, params: dict[str, Any]) -> int:
+        """Write the action ahead in the audit (outcome unknown) before anything is sent or started. In a thread:
+        a store busy in another process is waited for without freezing the console. Raises StoreError."""
+        return await asyncio.to_thread(
+            self.store.begin_action,
+            action,
+            gateway=target,
+            params={k: v for k, v in params.items() if v is not None},
+        )
+
     async def _finish(self, audit_id: int, result: ActionResult) -> None:
         """Complete the written-ahead audit row with what the answer brought, in one transaction; a store that
         cannot write then is kept on the result (the invite is still shown, and the command exits non-zero)."""
@@ -401,24 +409,10 @@ class Actions:
         call: Callable[[GatewayClient], Awaitable[ActionResult]],
     ) -> ActionResult:
         if self.read_only:
-            result = ActionResult(
-                gateway.name,
-                action,
-                REFUSED,
-                "refused: read-only mode",
-                hint="Start without --read-only (and read_only = false in the config) to act.",
-            )
-            self._audit(result, params)
-            return result
+            return self._refused_read_only(gateway.name, action, params)
         crashpoints.reached("start")
         try:
-            # In a thread: a store busy in another process is waited for without freezing the console.
-            audit_id = await asyncio.to_thread(
-                self.store.begin_action,
-                action,
-                gateway=gateway.name,
-                params={k: v for k, v in params.items() if v is not None},
-            )
+            audit_id = await self._begin(gateway.name, action, params)
         except StoreError as exc:
             return ActionResult(
                 gateway.name,
