@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -27,6 +28,20 @@ from convos_tui.ui.widgets.result_line import ResultLine
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
+
+
+def panel_frame(title: str, form: ComposeResult, below: list[Widget], button: str, variant: str) -> ComposeResult:
+    """Every panel's frame: its title, its form, what shows the run (`below`), Cancel and the action's button.
+    The form scrolls inside a height that fits the terminal; what is below it and the buttons stay on screen at
+    80×24 however long the form."""
+    with Vertical(classes="panel-box"):
+        yield Static(Text(title, style="bold"), classes="panel-title")
+        with VerticalScroll(classes="panel-form"):
+            yield from form
+        yield from below
+        with Horizontal(classes="panel-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button(button, id="go", variant=variant)  # type: ignore[arg-type]  # a str where Textual wants its Literal
 
 
 class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
@@ -61,16 +76,7 @@ class ActionPanel(ModalScreen["ActionResult | list[ActionResult] | None"]):
             if self.bulk
             else ResultLine(self.gateway, self.progress(), clock=self.context.clock)
         )
-        with Vertical(classes="panel-box"):
-            yield Static(Text(f"{self.TITLE} — {target}", style="bold"), classes="panel-title")
-            # The form scrolls inside a height that fits the terminal; the flow (the result) and the buttons
-            # are below it, so they stay on screen at 80×24 however long the form.
-            with VerticalScroll(classes="panel-form"):
-                yield from self.form()
-            yield self.flow
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]  # a str class attribute where Textual wants its Literal
+        yield from panel_frame(f"{self.TITLE} — {target}", self.form(), [self.flow], self.BUTTON, self.BUTTON_VARIANT)
 
     def form(self) -> ComposeResult:
         return iter(())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
@@ -25,6 +25,7 @@ from convos_tui.instances.records import PHASES
 from convos_tui.instances.service import Provision
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import counted, outcome_style, result_cells, said, useful_hint
+from convos_tui.ui.screens.action_panel import panel_frame
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -64,15 +65,10 @@ class InstancePanel(ModalScreen["list[ActionResult] | None"]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="panel-box"):
-            yield Static(Text(self.TITLE, style="bold"), classes="panel-title")
-            with VerticalScroll(classes="panel-form"):
-                yield from self.form()
-            yield DataTable(id="instance-progress", cursor_type="row", zebra_stripes=True)
-            yield Static(id="panel-result")
-            with Horizontal(classes="panel-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(self.BUTTON, id="go", variant=self.BUTTON_VARIANT)  # type: ignore[arg-type]  # a str class attribute where Textual wants its Literal
+        progress: DataTable[str] = DataTable(id="instance-progress", cursor_type="row", zebra_stripes=True)
+        yield from panel_frame(
+            self.TITLE, self.form(), [progress, Static(id="panel-result")], self.BUTTON, self.BUTTON_VARIANT
+        )
 
     def form(self) -> ComposeResult:
         return iter(())
