@@ -9,6 +9,7 @@ from rich.text import Text
 
 from convos_tui.fleet.actions import REFUSED, Actions
 from convos_tui.fleet.fleet import Fleet
+from convos_tui.fleet.store import StoreError
 from convos_tui.ui.instances import ConsoleInstances
 
 
@@ -27,16 +28,20 @@ class Context:
         """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
         touched, as the action service writes for a refused action, and what to tell the operator."""
         touched: list[str | None] = [*names] or [None]
-        for name in touched:
-            self.fleet.store.audit(
-                action,
-                gateway=name,
-                params={"from": "console"},
-                outcome=REFUSED,
-                detail="refused: read-only mode",
-                elapsed_s=0.0,
-            )
+        recorded = "recorded in the audit"
+        try:
+            for name in touched:
+                self.fleet.store.audit(
+                    action,
+                    gateway=name,
+                    params={"from": "console"},
+                    outcome=REFUSED,
+                    detail="refused: read-only mode",
+                    elapsed_s=0.0,
+                )
+        except StoreError:  # the store's banner says why; a key press never ends the console
+            recorded = "not recorded: the store cannot be written"
         return (
-            f"read-only mode: {action} refused (recorded in the audit). Start without --read-only "
+            f"read-only mode: {action} refused ({recorded}). Start without --read-only "
             "(and read_only = false in the config) to act."
         )

@@ -237,6 +237,20 @@ async def test_a_greyed_action_key_in_read_only_says_why_and_is_audited():
         assert all(row["detail"] == "refused: read-only mode" for row in rows)
 
 
+async def test_a_read_only_refusal_the_store_cannot_record_says_so_and_the_console_goes_on():
+    from convos_tui.fleet.store import StoreError
+
+    def unwritable(*args, **kwargs):
+        raise StoreError("history store could not be written (database is locked)")
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.fleet.store.audit = unwritable
+        await pilot.press("X")
+        assert app.is_running and app.screen is app.main_screen
+        assert "explode refused (not recorded: the store cannot be written)" in status_line(app)
+
+
 async def test_keymap_overrides_and_unknown_ids_are_reported():
     app = make_app(keymap={"pause": "z", "no-such-binding": "x"})
     async with app.run_test(size=(120, 40)) as pilot:
