@@ -134,12 +134,16 @@ async def test_the_polling_process_ends_when_the_console_goes():
         poller = Poller(configs(fleet), interval_s=0.5)
         poller.start_process()
         remote = poller._remote
-        await wait_for(lambda: poller.polls >= 1)
-        # As if the console's process had died: its end of the pipe is gone.
-        socket.socket(fileno=os.dup(remote.conn.fileno())).shutdown(socket.SHUT_RDWR)
-        remote.process.join(timeout=5)
-        assert remote.process.exitcode is not None
-        poller.stop_process()
+        try:
+            await wait_for(lambda: poller.polls >= 1)
+            # As if the console's process had died: its end of the pipe is gone, and nothing on this side
+            # reaps or kills the process (the reading thread would, once it saw the pipe close, and two
+            # threads reaping one child race each other). It must end by itself.
+            remote.stopping = True
+            socket.socket(fileno=os.dup(remote.conn.fileno())).shutdown(socket.SHUT_RDWR)
+            await wait_for(lambda: remote.process.exitcode is not None, seconds=10)
+        finally:
+            poller.stop_process()
 
 
 async def test_a_process_that_cannot_start_falls_back_to_a_thread(monkeypatch):
