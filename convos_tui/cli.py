@@ -20,6 +20,7 @@ from convos_tui.commands.golden import golden
 from convos_tui.commands.instances import instances, recycle, terminate
 from convos_tui.commands.invite import invite
 from convos_tui.commands.launch import launch
+from convos_tui.commands.serve import serve
 from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
 
@@ -83,6 +84,7 @@ main.add_command(demo)
 main.add_command(simulate)
 main.add_command(config)
 main.add_command(status)
+main.add_command(serve)
 main.add_command(invite)
 for command in (golden, launch, instances, terminate, recycle):
     main.add_command(command)
