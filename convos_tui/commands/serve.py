@@ -71,6 +71,7 @@ async def _serve(
     with stop_signals() as stop:
         fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
         metrics = FleetMetrics.of(fleet, host, port, credentials)
+        metrics.listen_to_polls()
         try:
             if fleet.store.warning:
                 click.echo(f"warning: {fleet.store.warning}", err=True)

@@ -1,7 +1,4 @@
-"""The metrics of one Fleet, served: what `convos-tui serve` and the console's `--metrics` start.
-
-The poll tally goes in front of whatever on_poll the poller already has (the console's), so both see every poll.
-"""
+"""The metrics of one Fleet, served: what `convos-tui serve` and the console's `--metrics` start."""
 
 from __future__ import annotations
 
@@ -30,7 +27,7 @@ class FleetMetrics:
 
     @classmethod
     def of(cls, fleet: Fleet, host: str, port: int, credentials: Credentials) -> FleetMetrics:
-        """The collector on `fleet` and a server for it, not yet listening; the tally is on the poller."""
+        """The collector on `fleet` and a server for it, not yet listening; the tally hears no poll yet."""
         poller = fleet.poller
         assert poller is not None
         tally = PollTally()
@@ -50,12 +47,10 @@ class FleetMetrics:
         )
         registry = CollectorRegistry(auto_describe=False)
         registry.register(collector)
-        metrics = cls(fleet, tally, MetricsServer(registry, host, port, credentials), records)
-        metrics.listen_to_polls()
-        return metrics
+        return cls(fleet, tally, MetricsServer(registry, host, port, credentials), records)
 
     def listen_to_polls(self) -> None:
-        """Put the tally in front of the poller's on_poll (call again after something replaced it)."""
+        """Put the tally in front of the poller's on_poll (the console instead lists it in its poll_listeners)."""
         poller = self.fleet.poller
         assert poller is not None
         if poller.on_poll is not self.tally:

@@ -1,0 +1,200 @@
+"""`convos-tui web --presentation` in a real browser: Debian's chromium, driven headless by Playwright.
+
+The page loads, the console draws, a key creates a conversation, and a screenshot of presentation mode decodes
+(zxing-cpp) to the invite the gateway returned. The browser reaches nothing but 127.0.0.1 (every other request
+is aborted, and every other host name resolves to nothing). Skipped, with the reason, only where the browser
+cannot start.
+"""
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from convos_tui.sim import GatewaySpec
+from tests.threaded_fleet import ThreadFleet
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+WAIT_S = 60
+
+
+@pytest.fixture
+def browser(tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        try:
+            # Playwright gives it a new empty profile of its own (it refuses --user-data-dir in args).
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        except Exception as exc:  # the only reason to skip: this machine cannot run the browser
+            pytest.skip(f"chromium cannot start here: {str(exc).splitlines()[0]}")
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+class Web:
+    """`convos-tui web` as a process, stopped (SIGTERM, then killed) whatever the test does."""
+
+    def __init__(self, config, data, *args, env=()):
+        environment = {**os.environ, "XDG_DATA_HOME": str(data), **dict(env)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "convos_tui", "--config", str(config), "web", "--bind", "127.0.0.1:0", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        self.lines, self.url = [], None
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stderr:
+                self.lines.append(line)
+                if found := re.search(r"at (http://\S+)", line):
+                    self.url = found.group(1)
+                    ready.set()
+            ready.set()
+
+        self.reader = threading.Thread(target=read, daemon=True)
+        self.reader.start()
+        assert ready.wait(WAIT_S) and self.url, "".join(self.lines)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.reader.join(WAIT_S)
+        return self.process.returncode
+
+
+@pytest.fixture
+def served(tmp_path):
+    threaded = ThreadFleet([GatewaySpec("booth-1"), GatewaySpec("booth-2")], speed=50)
+    started = []
+    with threaded as fleet:
+        config = tmp_path / "fleet.toml"
+        config.write_text('refresh = "500ms"\n\n' + fleet.config_toml())
+
+        def start(*args, env=()):
+            web = Web(config, tmp_path / "data", *args, env=env)
+            started.append(web)
+            return web
+
+        try:
+            yield start
+        finally:
+            for web in started:
+                web.stop()
+
+
+def invites(data):
+    path = data / "convos-tui" / "store.sqlite3"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT invite_url FROM conversations WHERE invite_url IS NOT NULL")]
+
+
+def until(condition, what, timeout=WAIT_S):
+    """Wait for `condition()` to be truthy (checked every 0.1 s): a condition, never a guess at a duration."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def only_loopback(route):
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def test_presentation_in_a_browser_decodes_to_the_invite(browser, served, tmp_path):
+    web = served("--presentation", "--allow-actions")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.route("**/*", only_loopback)
+    page.goto(web.url)
+    page.wait_for_selector("body.-first-byte", timeout=WAIT_S * 1000)  # the console's first bytes arrived
+    page.locator("#terminal").click()  # keys go to the terminal
+
+    def created():
+        # The console may still be mounting presentation mode when the first key arrives: press again until it
+        # creates (a second press while it creates only says "already creating one").
+        page.keyboard.press("n")
+        return until(lambda: invites(tmp_path / "data"), "a conversation created", timeout=5)
+
+    for _ in range(5):
+        try:
+            stored = created()
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("pressing n in the browser never created a conversation")
+
+    def decoded():
+        page.screenshot(path=str(tmp_path / "presentation.png"))
+        found = zxingcpp.read_barcodes(Image.open(tmp_path / "presentation.png"))
+        return [code.text for code in found if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+    texts = until(decoded, "the QR code of presentation mode to decode")
+    assert texts[0] in invites(tmp_path / "data") and stored
+    assert texts[0].startswith("https://")
+    page.close()
+    assert web.stop() == 0  # SIGTERM ends the server and the console it started
+
+
+def test_a_token_from_the_environment_is_asked_of_every_request(served):
+    web = served(env={"CONVOS_TUI_WEB_TOKEN": "booth-token-5150"})
+    base, _, query = web.url.partition("?")
+    assert query == "token=booth-token-5150"  # the URL it prints is the one to open
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(base, timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(web.url, timeout=10) as page:
+        cookie = page.headers["Set-Cookie"]
+        assert "textual" in page.read().decode() and "HttpOnly" in cookie
+    # The page's own requests (scripts, the websocket) carry the cookie, not the token.
+    script = urllib.request.Request(base + "static/js/textual.js", headers={"Cookie": cookie.split(";")[0]})
+    with urllib.request.urlopen(script, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def test_a_served_console_is_read_only_unless_told():
+    from convos_tui.commands.context import Context
+    from convos_tui.commands.web import _console_command
+
+    ctx = Context(profile="booth")
+    assert "--read-only" in _console_command(ctx, read_only=True, presentation=False)
+    command = _console_command(ctx, read_only=False, presentation=True)
+    assert "--read-only" not in command and "--presentation" in command and "--profile booth" in command
