@@ -44,8 +44,7 @@ def web(ctx: Context, address: str, presentation: bool, allow_actions: bool, pub
         credentials = Credentials.from_env(CREDENTIALS_ENV)
     except (AddressError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    if warning and not credentials.required:
-        credentials = Credentials(token=secrets.token_urlsafe(24))  # printed once, in the URL to open
+    credentials = required_beyond_loopback(credentials, loopback=warning is None)
     if warning:
         click.echo(f"warning: {warning}: browsers must bring credentials", err=True)
     ctx.fleet_inventory()  # a missing or broken config is said here, once, not in every browser
@@ -57,6 +56,15 @@ def web(ctx: Context, address: str, presentation: bool, allow_actions: bool, pub
         pass
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def required_beyond_loopback(credentials: Credentials, *, loopback: bool) -> Credentials:
+    """The credentials given; beyond loopback, a token made up when none were (printed once, in the URL to open)."""
+    if loopback or credentials.required:
+        return credentials
+    from convos_tui.metrics.access import Credentials
+
+    return Credentials(token=secrets.token_urlsafe(24))
 
 
 def _console_command(ctx: Context, *, read_only: bool, presentation: bool) -> str:

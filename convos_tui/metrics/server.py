@@ -28,7 +28,7 @@ def guard(credentials: Credentials, *, browser: bool = False) -> Middleware:
         if not credentials.allows(request.headers.get("Authorization"), token=given):
             return web.Response(
                 status=401,
-                text="401: this convos-tui server needs credentials (see `convos-tui serve --help`)\n",
+                text="401: credentials needed (README: Monitoring and the browser console)\n",
                 headers={"WWW-Authenticate": credentials.challenge()},
             )
         response = await handler(request)

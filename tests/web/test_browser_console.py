@@ -198,3 +198,36 @@ def test_a_served_console_is_read_only_unless_told():
     assert "--read-only" in _console_command(ctx, read_only=True, presentation=False)
     command = _console_command(ctx, read_only=False, presentation=True)
     assert "--read-only" not in command and "--presentation" in command and "--profile booth" in command
+
+
+def test_basic_auth_lets_a_browser_draw_the_console_and_refuses_one_without(browser, served):
+    web = served(env={"CONVOS_TUI_WEB_BASIC": "booth:hunter2-pw"})
+    base = web.url.partition("?")[0]
+    for path in ("", "ws", "static/js/textual.js"):  # the page, its websocket, its scripts: none without
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + path, timeout=10)
+        assert refused.value.code == 401 and refused.value.headers["WWW-Authenticate"].startswith("Basic")
+    context = browser.new_context(http_credentials={"username": "booth", "password": "hunter2-pw"})
+    try:
+        page = context.new_page()
+        page.route("**/*", only_loopback)
+        page.goto(base)
+        # The first bytes come over the websocket: the browser's credentials got it through too.
+        page.wait_for_selector("body.-first-byte", timeout=WAIT_S * 1000)
+    finally:
+        context.close()
+
+
+def test_beyond_loopback_a_token_is_made_up_unless_credentials_were_given():
+    from convos_tui.commands.web import required_beyond_loopback
+    from convos_tui.metrics.access import Credentials
+
+    assert not required_beyond_loopback(Credentials(), loopback=True).required
+    made = required_beyond_loopback(Credentials(), loopback=False)
+    assert (
+        made.token
+        and len(made.token) >= 24
+        and made.token != required_beyond_loopback(Credentials(), loopback=False).token
+    )
+    basic = Credentials(basic="a:b")
+    assert required_beyond_loopback(basic, loopback=False) is basic
