@@ -2,9 +2,6 @@
 known states, as Prometheus scrapes it: counts per state, a failing gateway's failures growing, no token."""
 
 import base64
-import os
-import re
-import signal
 import subprocess
 import sys
 import threading
@@ -15,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from convos_tui.sim import GatewaySpec, Mode
+from tests.served_process import WAIT_S, ServedProcess
 from tests.threaded_fleet import ThreadFleet
 
 POOL_KEY = "pk-right-key-4242"
@@ -27,7 +25,6 @@ SPECS = [
     GatewaySpec("keyed-1", Mode.POOL_KEY, pool_key=POOL_KEY),
 ]
 TAGS = {"idle-1": ["region/eu"], "live-1": ["region/us", "pool-a"], "down-1": ["region/eu"]}
-WAIT_S = 30
 
 
 def gateways_toml(fleet):
@@ -49,49 +46,17 @@ def fleet_config(tmp_path):
         yield fleet, path
 
 
-class Served:
-    """`convos-tui serve` as a process; stopped (SIGTERM, then killed) whatever the test does."""
+class Served(ServedProcess):
+    """`convos-tui serve` on a port the OS chooses."""
 
     def __init__(self, path, tmp_path, *args, env=()):
-        environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "TEST_POOL_KEY": WRONG_KEY, **dict(env)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "convos_tui", "--config", str(path), "serve", "--metrics", "127.0.0.1:0", *args],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-        )
-        self.lines = []
-        self.url = None
-        ready = threading.Event()
-
-        def read():
-            for line in self.process.stderr:
-                self.lines.append(line)
-                found = re.search(r"at (http://\S+/metrics)", line)
-                if found:
-                    self.url = found.group(1)
-                    ready.set()
-            ready.set()
-
-        self.reader = threading.Thread(target=read, daemon=True)
-        self.reader.start()
-        assert ready.wait(WAIT_S) and self.url, "".join(self.lines)
+        environment = {"XDG_DATA_HOME": str(tmp_path / "data"), "TEST_POOL_KEY": WRONG_KEY, **dict(env)}
+        super().__init__(["--config", path, "serve", "--metrics", "127.0.0.1:0", *args], environment)
 
     def get(self, headers=()):
         request = urllib.request.Request(self.url, headers=dict(headers))
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.read().decode("utf-8")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.reader.join(WAIT_S)
-        return self.process.returncode
 
 
 @pytest.fixture

@@ -7,12 +7,7 @@ cannot start.
 """
 
 import os
-import re
-import signal
 import sqlite3
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +17,7 @@ import zxingcpp
 from PIL import Image
 
 from convos_tui.sim import GatewaySpec
+from tests.served_process import WAIT_S, ServedProcess
 from tests.threaded_fleet import ThreadFleet
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +31,6 @@ FLAGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
-WAIT_S = 60
 
 
 @pytest.fixture
@@ -55,42 +50,12 @@ def browser(tmp_path):
             launched.close()
 
 
-class Web:
-    """`convos-tui web` as a process, stopped (SIGTERM, then killed) whatever the test does."""
+class Web(ServedProcess):
+    """`convos-tui web` on a port the OS chooses."""
 
     def __init__(self, config, data, *args, env=()):
-        environment = {**os.environ, "XDG_DATA_HOME": str(data), **dict(env)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "convos_tui", "--config", str(config), "web", "--bind", "127.0.0.1:0", *args],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-        )
-        self.lines, self.url = [], None
-        ready = threading.Event()
-
-        def read():
-            for line in self.process.stderr:
-                self.lines.append(line)
-                if found := re.search(r"at (http://\S+)", line):
-                    self.url = found.group(1)
-                    ready.set()
-            ready.set()
-
-        self.reader = threading.Thread(target=read, daemon=True)
-        self.reader.start()
-        assert ready.wait(WAIT_S) and self.url, "".join(self.lines)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.reader.join(WAIT_S)
-        return self.process.returncode
+        args = ["--config", config, "web", "--bind", "127.0.0.1:0", *args]
+        super().__init__(args, {"XDG_DATA_HOME": str(data), **dict(env)})
 
 
 @pytest.fixture
