@@ -59,8 +59,13 @@ class MetricsServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-        body = encoder(self.registry)
-        return web.Response(body=body, headers={"Content-Type": content_type})
+        # In a thread: at 5,000 gateways the build and its encoding take a second or more (benchmarks/metrics.py),
+        # which `serve`'s polls, in this loop, must not wait for.
+        body = await asyncio.to_thread(encoder, self.registry)
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            response.enable_compression()  # Prometheus asks for it: 11 MB at 5,000 gateways, 0.4 MB gzipped
+        return response
 
     async def _index(self, request: web.Request) -> web.Response:
         return web.Response(text="convos-tui: the fleet's metrics are at /metrics\n")

@@ -2,6 +2,7 @@
 known states, as Prometheus scrapes it: counts per state, a failing gateway's failures growing, no token."""
 
 import base64
+import gzip
 import subprocess
 import sys
 import threading
@@ -9,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 from convos_tui.sim import GatewaySpec, Mode
@@ -159,3 +161,18 @@ def test_loopback_unless_told_and_a_warning_then(fleet_config, tmp_path):
     assert "not a loopback address" in refused.stderr and "--metrics-bind-any" in refused.stderr
     bad = subprocess.run(command[:-1] + ["localhost:http"], capture_output=True, text=True, timeout=WAIT_S)
     assert bad.returncode == 2 and "no valid port" in bad.stderr
+
+
+def test_gzip_and_openmetrics_as_prometheus_asks_for_them(serve):
+    served = serve()
+    request = urllib.request.Request(
+        served.url, headers={"Accept-Encoding": "gzip", "Accept": "application/openmetrics-text; version=1.0.0"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+        text = gzip.decompress(response.read()).decode()
+    families = {family.name: family for family in openmetrics_families(text)}
+    assert families["convos_gateway_poll_failures"].type == "counter"
+    assert families["convos_gateway_poll_duration_seconds"].unit == "seconds"
+    assert text.endswith("# EOF\n")
