@@ -27,7 +27,14 @@ DEFAULT_PORT = 8080
 
 
 @click.command()
-@click.option("--bind", "address", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT")
+@click.option(
+    "--bind",
+    "address",
+    default="127.0.0.1:8080",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where to serve the page (beyond loopback, browsers must bring credentials).",
+)
 @click.option("--presentation", is_flag=True, help="Open each console in presentation mode (the invite's QR code).")
 @click.option("--allow-actions", is_flag=True, help="Let the served console change gateways (it is read-only else).")
 @click.option("--public-url", metavar="URL", help="The address browsers use, when it is not the one bound (a proxy).")
