@@ -110,11 +110,29 @@ class ConsoleServer:
 
         with stop_signals() as stop:
 
-            class Quiet(Server):
+            class Served(Server):
+                sessions: set[asyncio.Task[object]] = set()  # one per open page: its websocket and console
+
                 async def on_startup(self, app: web.Application) -> None:
                     pass  # its banner names the command: ours, below, says where to go instead
 
-            served = Quiet(self.command, host=self.host, port=self.port, title="convos-tui")
+                async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+                    task = asyncio.current_task()
+                    assert task is not None
+                    self.sessions.add(task)
+                    try:
+                        return await super().handle_websocket(request)
+                    finally:
+                        self.sessions.discard(task)
+
+                async def on_shutdown(self, app: web.Application) -> None:
+                    # A page left open would hold its websocket (and the server) for aiohttp's whole shutdown
+                    # timeout: cancelled, textual-serve closes it and tells its console to quit, and waits.
+                    for task in list(self.sessions):
+                        task.cancel()
+                    await asyncio.gather(*self.sessions, return_exceptions=True)
+
+            served = Served(self.command, host=self.host, port=self.port, title="convos-tui")
             app = await served._make_app()  # its routes (page, websocket, statics), on our runner
             if self.credentials.required:
                 app.middlewares.append(guard(self.credentials, browser=True))

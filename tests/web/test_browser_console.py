@@ -135,8 +135,15 @@ def test_presentation_in_a_browser_decodes_to_the_invite(browser, served, tmp_pa
     texts = until(decoded, "the QR code of presentation mode to decode")
     assert texts[0] in invites(tmp_path / "data") and stored
     assert texts[0].startswith("https://")
-    page.close()
-    assert web.stop() == 0  # SIGTERM ends the server and the console it started
+    consoles = children(web.process.pid)
+    assert consoles  # the console this browser got
+    assert web.stop() == 0  # SIGTERM, the page still open, ends the server...
+    assert not [pid for pid in consoles if os.path.exists(f"/proc/{pid}")]  # ...and the console it started
+
+
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as listed:
+        return [int(each) for each in listed.read().split()]
 
 
 def test_a_token_from_the_environment_is_asked_of_every_request(served):
