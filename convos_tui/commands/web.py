@@ -9,10 +9,12 @@ credentials, a token in the URL (made up when $CONVOS_TUI_WEB_TOKEN is not set) 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import shlex
 import socket
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -20,6 +22,8 @@ import click
 from convos_tui.commands.context import Context, pass_context
 
 if TYPE_CHECKING:
+    from aiohttp.web import Application
+
     from convos_tui.metrics.access import Credentials
 
 CREDENTIALS_ENV = "CONVOS_TUI_WEB"  # _TOKEN or _BASIC
@@ -134,6 +138,7 @@ class ConsoleServer:
 
             served = Served(self.command, host=self.host, port=self.port, title="convos-tui")
             app = await served._make_app()  # its routes (page, websocket, statics), on our runner
+            local_page(app, served.templates_path)
             if self.credentials.required:
                 app.middlewares.append(guard(self.credentials, browser=True))
             runner = web.AppRunner(app, access_log=None)
@@ -147,3 +152,19 @@ class ConsoleServer:
                 await stop.wait()
             finally:
                 await runner.cleanup()  # closes each websocket: its console is told to quit, and waited for
+
+
+# The page's one request beyond this server: a stylesheet for a web font. Render-blocking on a booth's captive
+# network, and it tells a third party who opened the console; the page falls back to a local monospace font.
+REMOTE_STYLESHEET = re.compile(r"<link\s[^>]*href=\"https?://[^\"]*\"[^>]*/?>", re.IGNORECASE)
+
+
+def local_page(app: Application, templates: Path) -> None:
+    """Serve textual-serve's own page template without the links to other hosts."""
+    import aiohttp_jinja2
+    import jinja2
+
+    def load(name: str) -> str:
+        return REMOTE_STYLESHEET.sub("", (templates / name).read_text(encoding="utf-8"))
+
+    aiohttp_jinja2.setup(app, loader=jinja2.FunctionLoader(load))  # replaces the file loader it set up

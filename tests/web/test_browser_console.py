@@ -96,11 +96,15 @@ def until(condition, what, timeout=WAIT_S):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+ELSEWHERE = []  # what a page asked of another host (aborted)
+
+
 def only_loopback(route):
     url = route.request.url
     if url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
         route.continue_()
     else:
+        ELSEWHERE.append(url)
         route.abort()
 
 
@@ -108,8 +112,10 @@ def test_presentation_in_a_browser_decodes_to_the_invite(browser, served, tmp_pa
     web = served("--presentation", "--allow-actions")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.route("**/*", only_loopback)
+    ELSEWHERE.clear()
     page.goto(web.url)
     page.wait_for_selector("body.-first-byte", timeout=WAIT_S * 1000)  # the console's first bytes arrived
+    assert ELSEWHERE == []  # the page is served whole: not even a web font from another host
     page.locator("#terminal").click()  # keys go to the terminal
 
     def created():
