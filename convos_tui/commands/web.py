@@ -22,6 +22,7 @@ import click
 from convos_tui.commands.context import Context, pass_context
 
 if TYPE_CHECKING:
+    from aiohttp.typedefs import Handler
     from aiohttp.web import Application
 
     from convos_tui.metrics.access import Credentials
@@ -105,6 +106,23 @@ class ConsoleServer:
         host = socket.gethostname() if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
+    def origins(self) -> set[str]:
+        """Where a page of this server comes from, as a browser says in the websocket's Origin header."""
+        from convos_tui.metrics.access import is_loopback
+
+        found = {self._page_url(self.port)}
+        if is_loopback(self.host):  # the same page opened by another name of this machine
+            found |= {f"http://{name}:{self.port}" for name in ("localhost", "127.0.0.1", "[::1]")}
+        return found
+
+    def refusal(self, path: str, origin: str | None) -> str | None:
+        """Why a request may not go on, if it may not. A page of any other site open in the same browser may open
+        a websocket to this port (browsers allow it across origins) and type into the console: only this
+        server's own page may."""
+        if path == "/ws" and origin is not None and origin.rstrip("/") not in self.origins():
+            return f"403: a page of {origin} may not drive this console"
+        return None
+
     async def run(self) -> None:
         from aiohttp import web
         from textual_serve.server import Server
@@ -139,6 +157,15 @@ class ConsoleServer:
             served = Served(self.command, host=self.host, port=self.port, title="convos-tui")
             app = await served._make_app()  # its routes (page, websocket, statics), on our runner
             local_page(app, served.templates_path)
+
+            @web.middleware
+            async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+                refused = self.refusal(request.path, request.headers.get("Origin"))
+                if refused is not None:
+                    return web.Response(status=403, text=refused + "\n")
+                return await handler(request)
+
+            app.middlewares.append(same_origin)
             if self.credentials.required:
                 app.middlewares.append(guard(self.credentials, browser=True))
             runner = web.AppRunner(app, access_log=None)

@@ -209,3 +209,36 @@ def test_beyond_loopback_a_token_is_made_up_unless_credentials_were_given():
     )
     basic = Credentials(basic="a:b")
     assert required_beyond_loopback(basic, loopback=False) is basic
+
+
+def websocket_handshake(url, origin):
+    """The status of a websocket handshake to `url` sent with `origin` (no browser: the Origin is ours to set)."""
+    headers = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "Origin": origin,
+    }
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_a_page_of_another_site_cannot_open_the_console_websocket(served):
+    web = served()
+    base = web.url.partition("?")[0]
+    # What a page of another site, open in the same browser, would send: refused before any console starts.
+    assert websocket_handshake(base + "ws", "http://evil.example") == 403
+    assert websocket_handshake(base + "ws", "http://localhost:1") == 403  # another port, another origin
+
+
+def test_the_printed_url_with_its_token_opens_the_console_in_a_browser(browser, served):
+    web = served(env={"CONVOS_TUI_WEB_TOKEN": "booth-token-8080"})
+    page = browser.new_page()
+    page.route("**/*", only_loopback)
+    page.goto(web.url)  # ?token=…: the page sets the cookie its scripts and websocket then carry
+    page.wait_for_selector("body.-first-byte", timeout=WAIT_S * 1000)
+    page.close()
