@@ -16,6 +16,7 @@ import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import click
 
@@ -23,7 +24,8 @@ from convos_tui.commands.context import Context, pass_context
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
-    from aiohttp.web import Application
+    from aiohttp.web import Application, Request, WebSocketResponse
+    from textual_serve.server import Server as TextualServer
 
     from convos_tui.metrics.access import Credentials
 
@@ -110,7 +112,8 @@ class ConsoleServer:
         """Where a page of this server comes from, as a browser says in the websocket's Origin header."""
         from convos_tui.metrics.access import is_loopback
 
-        found = {self._page_url(self.port)}
+        page = urlsplit(self._page_url(self.port))
+        found = {f"{page.scheme}://{page.netloc}"}
         if is_loopback(self.host):  # the same page opened by another name of this machine
             found |= {f"http://{name}:{self.port}" for name in ("localhost", "127.0.0.1", "[::1]")}
         return found
@@ -125,36 +128,12 @@ class ConsoleServer:
 
     async def run(self) -> None:
         from aiohttp import web
-        from textual_serve.server import Server
 
         from convos_tui.metrics.server import guard
         from convos_tui.sim.server import stop_signals
 
         with stop_signals() as stop:
-
-            class Served(Server):
-                sessions: set[asyncio.Task[object]] = set()  # one per open page: its websocket and console
-
-                async def on_startup(self, app: web.Application) -> None:
-                    pass  # its banner names the command: ours, below, says where to go instead
-
-                async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-                    task = asyncio.current_task()
-                    assert task is not None
-                    self.sessions.add(task)
-                    try:
-                        return await super().handle_websocket(request)
-                    finally:
-                        self.sessions.discard(task)
-
-                async def on_shutdown(self, app: web.Application) -> None:
-                    # A page left open would hold its websocket (and the server) for aiohttp's whole shutdown
-                    # timeout: cancelled, textual-serve closes it and tells its console to quit, and waits.
-                    for task in list(self.sessions):
-                        task.cancel()
-                    await asyncio.gather(*self.sessions, return_exceptions=True)
-
-            served = Served(self.command, host=self.host, port=self.port, title="convos-tui")
+            served = session_server(self.command, self.host, self.port)
             app = await served._make_app()  # its routes (page, websocket, statics), on our runner
             local_page(app, served.templates_path)
 
@@ -179,6 +158,37 @@ class ConsoleServer:
                 await stop.wait()
             finally:
                 await runner.cleanup()  # closes each websocket: its console is told to quit, and waited for
+
+
+def session_server(command: str, host: str, port: int) -> TextualServer:
+    """textual-serve's Server, quiet at start (its banner names the command: ours says where to go instead), and
+    ending each open page's session at shutdown: a page left open would hold its websocket, and the server, for
+    aiohttp's whole shutdown timeout. Cancelled, textual-serve closes it, tells its console to quit and waits."""
+    from textual_serve.server import Server
+
+    class Served(Server):
+        def __init__(self) -> None:
+            super().__init__(command, host=host, port=port, title="convos-tui")
+            self.sessions: set[asyncio.Task[object]] = set()  # one per open page: its websocket and console
+
+        async def on_startup(self, app: Application) -> None:
+            pass
+
+        async def handle_websocket(self, request: Request) -> WebSocketResponse:
+            task = asyncio.current_task()
+            assert task is not None
+            self.sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+
+        async def on_shutdown(self, app: Application) -> None:
+            for task in list(self.sessions):
+                task.cancel()
+            await asyncio.gather(*self.sessions, return_exceptions=True)
+
+    return Served()
 
 
 # The page's one request beyond this server: a stylesheet for a web font. Render-blocking on a booth's captive
