@@ -3,6 +3,7 @@ known states, as Prometheus scrapes it: counts per state, a failing gateway's fa
 
 import base64
 import gzip
+import os
 import subprocess
 import sys
 import threading
@@ -176,3 +177,21 @@ def test_gzip_and_openmetrics_as_prometheus_asks_for_them(serve):
     assert families["convos_gateway_poll_failures"].type == "counter"
     assert families["convos_gateway_poll_duration_seconds"].unit == "seconds"
     assert text.endswith("# EOF\n")
+
+
+def test_an_action_in_the_audit_is_counted_by_its_outcome(serve, fleet_config, tmp_path):
+    served = serve()
+    _, path = fleet_config
+    environment = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "TEST_POOL_KEY": WRONG_KEY}
+    for gateway in ("idle-1", "down-1"):  # one that creates, one that cannot be reached
+        subprocess.run(
+            [sys.executable, "-m", "convos_tui", "--config", str(path), "create", gateway],
+            capture_output=True,
+            timeout=WAIT_S,
+            env=environment,
+        )
+    _, found = scrape_until(
+        served, lambda f: ("convos_action_total", frozenset({("action", "create"), ("outcome", "ok")})) in f
+    )
+    assert value(found, "convos_action_total", action="create", outcome="ok") == 1
+    assert value(found, "convos_action_total", action="create", outcome="failed") == 1
