@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from prometheus_client.registry import CollectorRegistry
 
@@ -36,13 +37,12 @@ class FleetMetrics:
         records = None
         if fleet.inventory.launchers and fleet.store.path is not None:
             records = Records.open(fleet.store.path)
-        instances = records.all if records is not None else None
         collector = FleetCollector(
             poller.states,
             fleet.config,
             tally,
             store=fleet.store,
-            instances=(lambda: instances(include_ended=True)) if instances is not None else None,
+            instances=partial(records.all, include_ended=True) if records is not None else None,
             labels=fleet.inventory.settings.metric_labels,
         )
         registry = CollectorRegistry(auto_describe=False)

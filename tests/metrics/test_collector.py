@@ -108,3 +108,28 @@ def test_credentials_check_bearer_basic_and_a_browser_token():
     assert both.allows("Basic cHJvbTpwdw==")  # prom:pw
     assert not both.allows("Basic cHJvbTp3cm9uZw==") and not both.allows("Basic !!") and not both.allows(None)
     assert Credentials().allows(None)
+
+
+def test_a_fleet_with_launchers_exports_the_cold_starts_its_records_hold(tmp_path):
+    from pathlib import Path
+
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import Inventory
+    from convos_tui.fleet.launchers import LauncherConfig
+    from convos_tui.fleet.poller import Poller
+    from convos_tui.instances.records import Records
+    from convos_tui.metrics.fleet_metrics import FleetMetrics
+
+    store_path = tmp_path / "store.sqlite3"
+    records = Records.open(store_path)
+    records.save(InstanceRecord("i1", "booth", "sim", "g", "/d", state="terminated", phases={"spawn": 0.7}))
+    records.close()
+    inventory = Inventory(path=None, launchers=(LauncherConfig("booth", "sim", Path("/g")),))
+    fleet = Fleet(inventory, Store.open(store_path), poller=Poller([]))
+    metrics = FleetMetrics.of(fleet, "127.0.0.1", 0, Credentials())
+    try:
+        text = generate_latest(metrics.server.registry).decode()
+    finally:
+        metrics.close()
+        fleet.close()
+    assert 'convos_instance_cold_start_seconds_count{launcher="booth",phase="spawn"} 1.0' in text
