@@ -32,6 +32,7 @@ from .modes import (
     Mode,
 )
 from .network import SimNetwork
+from .newer_routes import NewerRoutes
 from .onboarding import OnboardingRoutes
 from .plugin_body import MAX_BODY_BYTES, PluginError
 from .responses import (
@@ -90,7 +91,7 @@ def pathname(raw_target: str) -> str:
     return "/" + "/".join(segments)
 
 
-class SimGateway(OnboardingRoutes):
+class SimGateway(OnboardingRoutes, NewerRoutes):
     """A gateway process: created by SimFleet, which starts and stops it."""
 
     def __init__(self, spec: GatewaySpec, *, network: SimNetwork, speed: float, seed: int, host: str) -> None:
@@ -130,6 +131,9 @@ class SimGateway(OnboardingRoutes):
             self.config["poolApiKey"] = key
         self.instructions: str | None = None
         self.sent_messages: list[str] = []  # texts the CLI sent, oldest first
+        self.notifications: list[str] = []  # newer routes (newer_routes.py): what the agent was told, sent, given
+        self.metadata_updates: list[dict[str, Any]] = []
+        self.attestation: tuple[str, str, str] | None = None
         # (method, raw path with query, status) of the latest requests: bounded, because a demo or a
         # benchmark sends millions and a growing log slowed the simulator down.
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -455,6 +459,14 @@ class SimGateway(OnboardingRoutes):
             "/convos/explode": ("POST", self._explode),
             "/convos/reset": ("POST", self._reset),
         }
+        if newer:  # the managed runtime's newer routes (newer_routes.py)
+            routes.update(
+                {
+                    "/convos/notify": ("POST", self._notify),
+                    "/convos/update-metadata": ("POST", self._update_metadata),
+                    "/convos/re-attest": ("POST", self._reattest),
+                }
+            )
         if not newer:  # the managed-runtime fork removed the onboarding routes
             routes.update(
                 {
