@@ -3,7 +3,7 @@ on one gateway and on the marked ones; what is typed is checked before the butto
 
 import json
 
-from textual.widgets import Button, Checkbox, Input, TextArea
+from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
 from convos_tui.sim import GatewaySpec, Mode
 from convos_tui.ui.screens import runtime_panels as panels
@@ -40,6 +40,8 @@ async def test_a_classic_gateway_says_unsupported_not_failed():
         await move_to(app, pilot, "classic")
         await pilot.press("t")
         panel = app.screen
+        warning = panel.query_one("#panel-warning", Static).render().plain
+        assert "classic status shape (xmtplabs/openclaw): it has no such route" in warning  # said before sending
         panel.query_one("#text", TextArea).text = "hello"
         await pilot.press("ctrl+s")
         result = await finish(pilot, panel)

@@ -40,8 +40,30 @@ def newer_panel(
     return panel(gateways, context) if panel is not None else None
 
 
+def runtime_warning(panel: ActionPanel, *, needs_conversation: bool = True) -> Text | None:
+    """Said before sending, from the last poll: a classic plugin has none of these routes (reset is not even sent
+    to it), and an instance without a conversation refuses notify, metadata and re-attest."""
+    state = panel.context.fleet.states.get(panel.gateway.name)
+    if state is None or state.status is None:
+        return None
+    name = panel.gateway.name
+    if state.status.shape == "classic":
+        text = f"{name} answers the classic status shape (xmtplabs/openclaw): it has no such route, so this will say "
+        text += "unsupported and change nothing." if panel.ACTION != "reset" else "unsupported, and nothing is sent."
+    elif needs_conversation and state.conversation_id is None:
+        text = f"{name} holds no conversation: its runtime will refuse this (no active conversation)."
+    else:
+        return None
+    return Text(text, style="bold yellow")
+
+
 class _Checked(ActionPanel):
-    """A panel whose text area holds what must parse before the action may go."""
+    """A panel whose text area holds what must parse before the action may go; on one gateway, what the last poll
+    says of it first."""
+
+    def compose_warning(self) -> ComposeResult:
+        if not self.bulk and (warning := runtime_warning(self)) is not None:
+            yield Static(warning, id="panel-warning")
 
     @on(TextArea.Changed)
     def _typed(self) -> None:
@@ -54,6 +76,7 @@ class NotifyPanel(_Checked):
     BUTTON = "Notify"
 
     def form(self) -> ComposeResult:
+        yield from self.compose_warning()
         yield Static(
             Text(
                 "A system message the agent answers in its conversation; members never see it (the pool forwards "
@@ -83,6 +106,7 @@ class MetadataPanel(_Checked):
     BUTTON = "Update"
 
     def form(self) -> ComposeResult:
+        yield from self.compose_warning()
         yield Static(Text("Set on the agent's profile in its conversation. " + NOT_EVERY_RUNTIME, style="dim"))
         yield Label('Metadata: a JSON object of strings, e.g. {"team": "ops", "email": "agent@example.com"}')
         yield TextArea(id="metadata", language=None)
@@ -119,6 +143,7 @@ class ReattestPanel(_Checked):
     BUTTON_VARIANT = "warning"
 
     def form(self) -> ComposeResult:
+        yield from self.compose_warning()
         yield Static(
             Text(
                 "Replaces the attestation the agent's profile shows: a wrong one shows it unverified.\n"
@@ -183,6 +208,8 @@ class ResetPanel(ExplodePanel):
         if self.bulk:
             yield Static(Text(f"Each instance {self.WHAT}", style="bold red"))
         else:
+            if (warning := runtime_warning(self, needs_conversation=False)) is not None:
+                yield Static(warning, id="panel-warning")
             held = f" (it holds conversation {self.conversation_id})" if self.conversation_id else ""
             text = Text(f"Reset {self.gateway.name}{held}. The instance {self.WHAT}\n", style="bold red")
             if others := self.others_in_it():
