@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from convos_tui.api.client import GatewayClient
-from convos_tui.api.interpret import clean_text, redact
+from convos_tui.api.interpret import clean_text, redact, remember_secret
 from convos_tui.api.newer_bodies import check_attestation
 from convos_tui.fleet.action_result import OK, REFUSED, UNSUPPORTED, ActionResult
 from convos_tui.fleet.state import short_id
@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 
 NEWER_ACTIONS = ("notify", "update-metadata", "re-attest", "reset")
 Attestation = tuple[str, str, str]  # attestation, attestation_ts, attestation_kid
+
+
+def _audited(gateway: GatewayConfig, value: str) -> str:
+    """What the audit keeps of a text the operator sends: this gateway's token redacted even before any request has
+    made it known (the redaction learns a token when its endpoint is made), and anything shaped like one."""
+    remember_secret(gateway.token)
+    return redact(value)
 
 
 def _shown_keys(metadata: dict[str, Any]) -> str:
@@ -93,11 +100,17 @@ class NewerActions:
                 f"notified ({len(text)} characters): the agent answers in the conversation; members never see it",
             )
 
-        return await self._run("notify", gateway, {"text": text}, call)
+        return await self._run(
+            "notify", gateway, {"text": _audited(gateway, text) if isinstance(text, str) else text}, call
+        )
 
     async def update_metadata(self, gateway: GatewayConfig, metadata: dict[str, str]) -> ActionResult:
         # What the audit keeps: the object as JSON, any token in it redacted (profile metadata is public anyway).
-        shown = redact(json.dumps(metadata, ensure_ascii=False, default=str)) if isinstance(metadata, dict) else ""
+        shown = (
+            _audited(gateway, json.dumps(metadata, ensure_ascii=False, default=str))
+            if isinstance(metadata, dict)
+            else ""
+        )
 
         async def call(client: GatewayClient) -> ActionResult:
             await client.update_metadata(metadata)
@@ -125,7 +138,7 @@ class NewerActions:
             self._audit(result, {})
             return result
         signature, signed_at, kid = attestation
-        params = {"attestation": redact(signature), "attestation_ts": signed_at, "attestation_kid": kid}
+        params = {"attestation": _audited(gateway, signature), "attestation_ts": signed_at, "attestation_kid": kid}
 
         async def call(client: GatewayClient) -> ActionResult:
             await client.reattest(signature, signed_at, kid)

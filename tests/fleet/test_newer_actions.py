@@ -172,3 +172,19 @@ def test_attestations_for_many_gateways_one_each():
         parse_attestations("{", "file")
     with pytest.raises(ValueError, match='entry 1 is not an object with a "gateway"'):
         parse_attestations("[1]", "file")
+
+
+async def test_the_audit_never_holds_the_pool_key():
+    """A token pasted into what the operator sends is redacted in the audit (the gateway still gets what was sent)."""
+    key = "very-secret-pool-key"
+    async with SimFleet(
+        [GatewaySpec("k", Mode.NEWER_SHAPE, pool_key=key, conversation_id="ab" * 16)], speed=500
+    ) as fleet:
+        gw = GatewayConfig(name="k", url=fleet.gateway("k").url, env="dev", token=key)
+        store = Store.open(None)
+        actions = Actions(store)
+        assert (await actions.notify(gw, f"the key is {key}")).ok
+        assert (await actions.update_metadata(gw, {"note": key})).ok
+        assert (await actions.reset(gw)).ok
+        assert key not in str(store.audit_log())
+        assert fleet.gateway("k").metadata_updates == [{"note": key}]
