@@ -93,8 +93,8 @@ def validate(path: str, raw: bytes) -> tuple[dict[str, Any] | None, list[dict[st
     try:
         value = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
-        position = getattr(exc, "pos", 0)
-        invalid = {**_error("json_invalid", ["body", position], "JSON decode error", {}), "ctx": {"error": str(exc)}}
+        position, reason = getattr(exc, "pos", 0), getattr(exc, "msg", str(exc))
+        invalid = {**_error("json_invalid", ["body", position], "JSON decode error", {}), "ctx": {"error": reason}}
         return None, [invalid]
     if not isinstance(value, dict):
         msg = "Input should be a valid dictionary or object to extract fields from"

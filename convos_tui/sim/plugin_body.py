@@ -42,7 +42,7 @@ def str_prop(body: Any, key: str) -> str | None:
 
 
 # Where a runtime that validates a body before its route runs (Hermes) leaves the body it validated.
-VALIDATED_BODY = "sim.validated_body"
+VALIDATED_BODY: web.RequestKey[Any] = web.RequestKey("sim.validated_body", object)
 
 
 async def read_body(request: web.BaseRequest) -> Any:
