@@ -134,9 +134,7 @@ class SimGateway(OnboardingRoutes, NewerRoutes):
             self.config["poolApiKey"] = key
         self.instructions: str | None = None
         self.sent_messages: list[str] = []  # texts the CLI sent, oldest first
-        self.notifications: list[str] = []  # newer routes (newer_routes.py): what the agent was told, sent, given
-        self.metadata_updates: list[dict[str, Any]] = []
-        self.attestation: tuple[str, str, str] | None = None
+        self.reset_newer_records()  # what the newer routes were sent (newer_routes.py)
         # (method, raw path with query, status) of the latest requests: bounded, because a demo or a
         # benchmark sends millions and a growing log slowed the simulator down.
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -486,15 +484,9 @@ class SimGateway(OnboardingRoutes, NewerRoutes):
             "/convos/explode": ("POST", self._explode),
             "/convos/reset": ("POST", self._reset),
         }
-        if newer:  # the managed runtime's newer routes (newer_routes.py)
-            routes.update(
-                {
-                    "/convos/notify": ("POST", self._notify),
-                    "/convos/update-metadata": ("POST", self._update_metadata),
-                    "/convos/re-attest": ("POST", self._reattest),
-                }
-            )
-        if not newer:  # the managed-runtime fork removed the onboarding routes
+        if newer:  # the managed runtime's notify, update-metadata and re-attest
+            routes.update(self.newer_route_table())
+        else:  # the managed-runtime fork removed the onboarding routes
             routes.update(
                 {
                     "/convos/setup": ("POST", self._setup),

@@ -188,3 +188,42 @@ async def test_the_audit_never_holds_the_pool_key():
         assert (await actions.reset(gw)).ok
         assert key not in str(store.audit_log())
         assert fleet.gateway("k").metadata_updates == [{"note": key}]
+
+
+@pytest.mark.parametrize("mode", [Mode.NEWER_SHAPE, Mode.HERMES, Mode.POOL_WRAPPER, Mode.POOL_WRAPPER_HERMES])
+async def test_every_managed_runtime_answers_the_same(mode):
+    """OpenClaw's plugin and Hermes, bare or behind the pool wrapper: the same outcomes and the same words."""
+    specs = [GatewaySpec("bound", mode, conversation_id="cd" * 16), GatewaySpec("unbound", mode)]
+    async with SimFleet(specs, speed=500) as fleet:
+        gws = {g.name: GatewayConfig(name=g.name, url=g.url, env="dev") for g in fleet.gateways}
+        actions = Actions(Store.open(None))
+        done = [
+            await actions.notify(gws["bound"], "hello"),
+            await actions.update_metadata(gws["bound"], {"team": "ops"}),
+            await actions.reattest(gws["bound"], ATTESTATION),
+            await actions.reset(gws["bound"]),
+        ]
+        assert [r.outcome for r in done] == ["ok"] * 4, [r.summary for r in done]
+        refused = [
+            await actions.notify(gws["unbound"], "hello"),  # 503 on OpenClaw, 400 {"detail"} on Hermes
+            await actions.update_metadata(gws["unbound"], {"team": "ops"}),
+            await actions.reattest(gws["unbound"], ATTESTATION),
+        ]
+        assert {(r.outcome, r.summary) for r in refused} == {("failed", "no active conversation on this gateway")}
+        assert fleet.gateway("bound").notifications == ["hello"] and fleet.gateway("bound").bound is None
+
+
+@pytest.mark.parametrize("mode", [Mode.PLUGIN_404, Mode.RAILWAY])
+async def test_runtimes_without_the_routes_are_unsupported(mode):
+    async with SimFleet([GatewaySpec("g", mode, conversation_id="cd" * 16)], speed=500) as fleet:
+        gw = GatewayConfig(name="g", url=fleet.gateway("g").url, env="dev")
+        actions = Actions(Store.open(None))
+        results = [
+            await actions.notify(gw, "hello"),
+            await actions.update_metadata(gw, {"a": "b"}),
+            await actions.reattest(gw, ATTESTATION),
+            await actions.reset(gw),
+        ]
+        assert [r.outcome for r in results] == ["unsupported"] * 4, [r.summary for r in results]
+        assert all(r.summary.startswith("not supported by this gateway's runtime") for r in results)
+        assert "/convos/reset" not in [path for _, path, _ in fleet.gateway("g").request_log]
