@@ -15,10 +15,11 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from convos_tui.api import errors
 from convos_tui.api.client import GatewayClient
 from convos_tui.api.interpret import clean_text, redact, remember_secret
 from convos_tui.api.newer_bodies import check_attestation
-from convos_tui.fleet.action_result import OK, REFUSED, UNSUPPORTED, ActionResult
+from convos_tui.fleet.action_result import OK, REFUSED, UNSUPPORTED, ActionResult, route_missing
 from convos_tui.fleet.state import short_id
 
 if TYPE_CHECKING:
@@ -156,7 +157,20 @@ class NewerActions:
         conversation = self._conversation_id(gateway)
 
         async def call(client: GatewayClient) -> ActionResult:
-            before = await client.status()
+            try:
+                before = await client.status()
+            except errors.GatewayError as exc:
+                if (how := route_missing(exc)) is None:
+                    raise
+                return ActionResult(
+                    gateway.name,
+                    "reset",
+                    UNSUPPORTED,
+                    f"not supported by this gateway's runtime: no Convos plugin answers its status ({how}); not sent",
+                    hint="A factory reset needs the managed runtime's plugin (its OpenClaw fork or Hermes).",
+                    detail=exc.detail,
+                    data={"error_kind": UNSUPPORTED},
+                )
             if before.shape == "classic":
                 return ActionResult(
                     gateway.name,
