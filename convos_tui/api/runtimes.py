@@ -11,6 +11,7 @@ runtime/hermes/src/server/server.py; xmtplabs/convos-agent-railway-template src/
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +98,7 @@ def _short(value: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)  # the same answer, the same Reading: a fleet probed at once shares them
 def read_readyz(status: int, content_type: str | None, body: bytes) -> Reading:
     """OpenClaw ≥ 2026.3's `GET /readyz` (no auth): 200 `{ready: true, failing: []}`, 503 while not ready."""
     value = _json_object(content_type, body)
@@ -111,6 +113,7 @@ def read_readyz(status: int, content_type: str | None, body: bytes) -> Reading:
     return Reading(READYZ, True, ready=ready, runtime=OPENCLAW, note=note)
 
 
+@functools.lru_cache(maxsize=64)
 def read_pool_health(status: int, content_type: str | None, body: bytes) -> Reading:
     """The pool wrapper's `GET /pool/health` (no auth): 503 `{ready: false}` until its runtime answers its
     readiness path, 503 `{ready: false, version, runtime}` until `/convos/status` has answered once, then 200

@@ -32,18 +32,34 @@ class Health:
         return {"runtime": self.runtime.as_dict(), "reasons": list(self.reasons)}
 
 
+_SHARED: dict[Health, Health] = {}
+_SHARED_MAX = 4096
+
+
+def _shared(health: Health) -> Health:
+    """One object for equal healths: a fleet's gateways mostly say the same few things, and 5,000 copies of
+    them would be 5,000 more objects in the polling process (and sent to the console)."""
+    found = _SHARED.get(health)
+    if found is not None:
+        return found
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()  # error texts vary: start again rather than grow without bound
+    _SHARED[health] = health
+    return health
+
+
 class RuntimeProbe:
     """The probing of one gateway's routes, and what it learned (see the module's docstring)."""
 
+    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "pool", "probe_next", "railway", "readyz",
+                 "requests", "status_url", "verify")  # fmt: skip
+
     def __init__(self, base_url: str, headers: dict[str, str], *, verify: bool, railway: bool = False) -> None:
-        base = base_url.rstrip("/")
+        self.base = base_url.rstrip("/")  # the probe routes' URLs are made when probed: rarely, and 1,000s of gateways
         self.headers = headers
         self.verify = verify
-        self.status_url = parsed_url(base + (runtimes.POOL_STATUS if railway else "/convos/status"))
+        self.status_url = parsed_url(self.base + (runtimes.POOL_STATUS if railway else "/convos/status"))
         self.railway = railway
-        self._readyz_url = parsed_url(base + runtimes.READYZ)
-        self._pool_health_url = parsed_url(base + runtimes.POOL_HEALTH)
-        self._pool_status_url = parsed_url(base + runtimes.POOL_STATUS)
         self._tried_railway = railway
         self.readyz: runtimes.Reading | None = None
         self.pool: runtimes.Reading | None = None
@@ -83,7 +99,7 @@ class RuntimeProbe:
         route = "/pool/status" if self.railway else "/convos/status"
         first = f"{route}: " + (f"answered ({status.shape} shape)" if status else f"failed ({result})")
         reasons = (first, *(r.note for r in (self.readyz, self.pool) if r is not None))
-        health = Health(runtime, reasons)
+        health = _shared(Health(runtime, reasons))
         if health != self.health:
             self.health = health
 
@@ -119,7 +135,8 @@ class RuntimeProbe:
             return reader(answer.status, answer.content_type, answer.body)
 
         self.readyz, self.pool = await asyncio.gather(
-            read(self._readyz_url, runtimes.READYZ), read(self._pool_health_url, runtimes.POOL_HEALTH)
+            read(self.base + runtimes.READYZ, runtimes.READYZ),
+            read(self.base + runtimes.POOL_HEALTH, runtimes.POOL_HEALTH),
         )
 
     async def _try_railway(
@@ -128,9 +145,10 @@ class RuntimeProbe:
         """`/convos/status` is missing: the Railway template answers `/pool/status` instead, perhaps."""
         self._tried_railway = True
         try:
-            answer = await self._get(session, self._pool_status_url, timeout_s, "pool-status")
+            url = parsed_url(self.base + runtimes.POOL_STATUS)
+            answer = await self._get(session, url, timeout_s, "pool-status")
             status = interpret.parse_railway_status(decode(answer, "pool-status"), "pool-status")
         except errors.GatewayError:
             return missing
-        self.railway, self.status_url = True, self._pool_status_url
+        self.railway, self.status_url = True, url
         return status

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from convos_tui.api.endpoint import Timeouts
+from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.poll_loop import PollLoop
 from convos_tui.fleet.poller import Poller
@@ -133,3 +136,23 @@ async def test_the_runtime_reaches_the_console_from_the_polling_process():
             poller.stop_process()
     for name, (state, label, _) in EXPECTED.items():
         assert (poller.states[name].state, poller.states[name].runtime.label) == (state, label), name
+
+
+async def test_the_runtime_filter_field_and_bare_words():
+    async with SimFleet(specs(), speed=1000) as fleet:
+        gateways = configs(fleet)
+        states = await PollLoop(gateways, start_grace_s=0).sweep()
+    by_name = {config.name: config for config in gateways}
+
+    def chosen(expression: str) -> set[str]:
+        selected = Filter(expression)
+        return {name for name, state in states.items() if selected.matches(by_name[name], state)}
+
+    assert chosen("runtime:hermes") == {"hermes", "wrapper-hermes"}
+    assert chosen("runtime:pool-wrapper") == {"wrapper-openclaw", "wrapper-hermes"}
+    assert chosen("runtime:railway-template") == {"railway-template"}
+    assert chosen("runtime:openclaw*2026.3+") == {"plugin-404", "no-plugin-2026.9"}
+    assert chosen("-runtime:openclaw") == {"hermes", "wrapper-hermes", "railway-template"}
+    assert chosen("0.3.4") == {"wrapper-openclaw", "wrapper-hermes"}  # a bare word finds the version too
+    with pytest.raises(FilterError):
+        Filter("runtimes:hermes")

@@ -182,6 +182,15 @@ class DetailScreen(Screen[None]):
         text.append("\n")
         field(text, "state", state_text(state.state))
         field(text, "reason", state.reason)
+        runtime = state.runtime
+        if state.health is None:
+            field(text, "runtime", "not known yet: its routes are probed at its first poll", "dim")
+        else:
+            behind = " (behind the pool wrapper)" if runtime.wrapper and runtime.name else ""
+            field(text, "runtime", runtime.label + behind)
+            # What each route said at the last probe: the verdict's reasons (fleet/health_poll.py).
+            for number, reason in enumerate(state.health.reasons):
+                field(text, "health" if number == 0 else "", reason, "dim")
         field(text, "since", f"{clock_time(state.since)} ({describe_duration(now - state.since)})")
         field(text, "last answer", clock_time(state.last_success))
         field(text, "failures", str(state.failures), "bold red" if state.failures else "")
