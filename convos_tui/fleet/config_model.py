@@ -29,7 +29,9 @@ SETTING_KEYS = (
     "launchers",
     "metric_labels",
 )
-GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
+GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts", "runtime")
+# `runtime`: "auto" finds out from the routes; "railway-template" polls the template's GET /pool/status.
+RUNTIME_CHOICES = ("auto", "railway-template")
 PROFILE_KEYS = ("gateways", "tags")
 SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
 
@@ -59,6 +61,7 @@ class GatewayConfig:
     tls_verify: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     origin: str = "config"  # config, or the discovery source it came from
+    runtime: str = "auto"  # see RUNTIME_CHOICES
     # Derived once, because the console filters and draws thousands of gateways per keystroke.
     display_url: str = field(init=False, repr=False, compare=False, default="")
     search_text: str = field(init=False, repr=False, compare=False, default="")

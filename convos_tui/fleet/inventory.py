@@ -23,6 +23,7 @@ from convos_tui.fleet.config_model import (
     ENVS,
     GATEWAY_KEYS,
     PROFILE_KEYS,
+    RUNTIME_CHOICES,
     SETTING_KEYS,
     SOURCE_KEYS,
     SOURCE_TYPES,
@@ -358,6 +359,7 @@ class _Checker(ValueReader):
             timeouts=self.timeouts(entry["timeouts"], where + ("timeouts",), settings.timeouts, label)
             if "timeouts" in entry
             else settings.timeouts,
+            runtime=self.choice(entry, "runtime", where, label, RUNTIME_CHOICES, "auto"),
         )
         errors = [p for p in self.problems[problems_before:] if p.severity == "error"]
         return None if errors else gateway
