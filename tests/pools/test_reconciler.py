@@ -96,6 +96,8 @@ def test_a_killed_instance_is_crashed_with_its_log_and_replaced(env):
         assert not (env.instances_dir / victim).exists()
         assert len(launches(service)) == 3
         assert [e["state"] for e in service.members.events("booth") if e["instance"] == victim][0] == CRASHED
+        drained = asyncio.run(service.drain("booth", ready_only=False))  # the crashed one is cleared, not refused
+        assert [r.outcome for r in drained] == ["ok", "ok"] and not service.members.all("booth")
 
 
 def test_three_failed_launches_open_the_breaker_for_five_minutes(env, tmp_path):
