@@ -71,7 +71,11 @@ class PoolService:
 
     @classmethod
     def open(cls, instances: InstanceService, pools: Sequence[PoolConfig]) -> PoolService:
-        return cls(instances, pools, Members.open(instances.store.path))
+        """The pools' service; an explode through the instances' action service recycles a member at once
+        (the console sets `exploded` on its own action service too; a reconciler catches the others)."""
+        service = cls(instances, pools, Members.open(instances.store.path))
+        instances.actions.on_exploded = service.exploded
+        return service
 
     def close(self) -> None:
         self.members.close()
@@ -389,6 +393,11 @@ class PoolService:
     def _has_instance(self, instance: str) -> bool:
         record = self.instances.records.get(instance)
         return record is not None and record.state in LIVE
+
+    async def exploded(self, gateway: str) -> None:
+        """A gateway's conversation was exploded: when it is a pool's instance, recycle it (the pool refills)."""
+        if self.members.get(gateway) is not None:
+            await self.recycle(gateway, "its conversation was exploded")
 
     async def recycle(self, instance: str, reason: str) -> ActionResult | None:
         """Take the instance out of its pool and terminate it; the reconciler launches its replacement."""

@@ -157,6 +157,24 @@ def test_an_exploded_instance_is_recycled_and_replaced(env):
         assert ended["state"] == "ended" and ended["reason"] == "recycled: its conversation was exploded"
 
 
+def test_an_explode_through_the_action_service_recycles_at_once_without_a_reconciler(env):
+    pool_config(env, target=1)
+    with services(env) as service:
+
+        async def body() -> str:
+            [launched] = await service.replenish("booth", 1)
+            claimed = await service.claim("booth")
+            assert launched.ok and claimed.ok
+            assert (await service.instances.actions.explode(service.gateway(claimed.data["instance"]))).ok
+            return claimed.data["instance"]
+
+        instance = asyncio.run(body())
+        assert service.members.get(instance) is None and service.instances.records.get(instance).state == "terminated"
+        assert not (env.instances_dir / instance).exists()
+        audit = [(a["action"], a["outcome"]) for a in reversed(service.instances.store.audit_log())]
+        assert audit[-2:] == [("explode", "ok"), ("terminate", "ok")]
+
+
 def test_a_conversation_no_claim_made_taints_a_ready_instance_which_is_recycled(env):
     pool_config(env, target=1, prepare="none")
     with services(env) as service:
