@@ -13,8 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from convos_tui.api.client import GatewayClient
 from convos_tui.instances.launcher import alive
-from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, READY, Breaker
+from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, READY, TAINTED, Breaker
 from convos_tui.pools.reconciler import Reconciler
 from convos_tui.pools.service import PoolService
 from tests.pools.conftest import pool_config, services, until
@@ -173,6 +174,26 @@ def test_an_explode_through_the_action_service_recycles_at_once_without_a_reconc
         assert not (env.instances_dir / instance).exists()
         audit = [(a["action"], a["outcome"]) for a in reversed(service.instances.store.audit_log())]
         assert audit[-2:] == [("explode", "ok"), ("terminate", "ok")]
+
+
+def test_a_claimed_conversation_that_vanishes_taints_its_instance_which_is_left_to_its_owner(env):
+    pool_config(env, target=1)
+    with services(env) as service:
+
+        async def body(reconciler: Reconciler) -> str:
+            await until(lambda: service.members.counts("booth")[READY] == 1, "1 ready")
+            claimed = await service.claim("booth")
+            async with GatewayClient(service.gateway(claimed.data["instance"]).endpoint()) as client:
+                await client.explode()  # behind the console's back: the store knows nothing of it
+            instance = claimed.data["instance"]
+            await until(lambda: service.members.get(instance).state == TAINTED, "the claimed one tainted")
+            await rounds(reconciler, 10)
+            return instance
+
+        instance = reconcile(service, body)
+        tainted = service.members.get(instance)
+        assert tainted.state == TAINTED and tainted.reason == f"its conversation {tainted.conversation_id} vanished"
+        assert service.instances.records.get(instance).state == "running"  # a claimed instance is never touched
 
 
 def test_a_conversation_no_claim_made_taints_a_ready_instance_which_is_recycled(env):
