@@ -124,8 +124,9 @@ class Reconciler:
 
     # -- checking the members --------------------------------------------------------------------
     async def check(self) -> None:
-        records = {r.id: r for r in await asyncio.to_thread(self.service.instances.refresh)}
         members = self.service.members.all(self.pool)
+        settled = {m.instance for m in members if m.state != LAUNCHING}  # a launch in flight checks its own
+        records = {r.id: r for r in await asyncio.to_thread(self.service.instances.refresh, settled)}
         polled = [m for m in members if m.state in (READY, CLAIMED, PENDING) and _running(records.get(m.instance))]
         statuses = await asyncio.gather(*(self._status(m) for m in polled))
         by_instance = dict(zip((m.instance for m in polled), statuses, strict=True))
