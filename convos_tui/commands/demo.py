@@ -8,7 +8,8 @@ never imports the simulator. A test builds the console the same way:
 
 The simulated gateways run on a loop of their own (as the poller does), so the console's loop only draws.
 Config and store are the demo's temporary ones. Its config also has a `sim` launcher, with a golden checkpoint
-made at start in the temporary directory, so that instances can be launched and terminated from the demo. When
+made at start in the temporary directory, so that instances can be launched and terminated from the demo, and a
+warm pool on it (`booth`: three instances kept ready, filled by the console's reconciler as it runs). When
 the block ends, whatever ends it, the instances launched are terminated, the store is closed, the gateways are
 stopped and the temporary directory is removed.
 """
@@ -92,11 +93,16 @@ async def _console(count: int, seed: int, speed: float, read_only: bool) -> None
 
 DEMO_LAUNCHER = "sim"
 DEMO_PORTS = "19400-19599"  # a port something else holds is skipped: the launcher binds each one to check
-DEMO_INSTANCES = 8
+DEMO_INSTANCES = 12
+# A warm pool on the `sim` launcher: three instances kept ready, each already holding its conversation and
+# invite, so `C` (or presentation mode's `n`) hands an invite out at once; room left for launches by hand.
+DEMO_POOL = "booth"
+DEMO_POOL_CONFIG = {"launcher": DEMO_LAUNCHER, "target_ready": 3, "max_total": 6, "prepare": "create", "parallel": 3}
 
 
 def add_demo_launcher(config_path: Path, speed: float) -> None:
-    """A `sim` launcher in the demo's config, with a golden checkpoint of its own made now beside it."""
+    """A `sim` launcher in the demo's config, with a golden checkpoint of its own made now beside it, and a
+    warm pool on it."""
     import tomlkit
 
     from convos_tui.instances.golden import init_golden
@@ -121,6 +127,7 @@ def add_demo_launcher(config_path: Path, speed: float) -> None:
         )
     )
     document["launchers"] = launchers
+    document["pools"] = {DEMO_POOL: DEMO_POOL_CONFIG}
     config_path.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 
