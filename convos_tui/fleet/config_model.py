@@ -10,6 +10,7 @@ from typing import TypedDict
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url
 from convos_tui.fleet.config_values import Problem
 from convos_tui.fleet.launchers import LauncherConfig
+from convos_tui.fleet.pools_config import PoolConfig
 
 ENVS = ("dev", "production")
 CLIPBOARD_MODES = ("auto", "osc52", "system", "off")
@@ -27,6 +28,7 @@ SETTING_KEYS = (
     "gateways",
     "sources",
     "launchers",
+    "pools",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
 PROFILE_KEYS = ("gateways", "tags")
@@ -118,6 +120,7 @@ class Inventory:
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
     launchers: tuple[LauncherConfig, ...] = ()  # read by convos_tui/fleet/launchers.py
+    pools: tuple[PoolConfig, ...] = ()  # [pools.NAME], read by convos_tui/fleet/pools_config.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""

@@ -45,6 +45,7 @@ from convos_tui.fleet.config_values import (
 )
 from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.launchers import read_launchers
+from convos_tui.fleet.pools_config import read_pools
 from convos_tui.fleet.toml_lines import KeyPath, scan
 
 __all__ = [
@@ -173,8 +174,10 @@ class _Checker(ValueReader):
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
         launchers = read_launchers(self, data.get("launchers", []))
+        pools = read_pools(self, data.get("pools", {}), launchers)
         return Inventory(
             launchers=tuple(launchers),
+            pools=tuple(pools),
             path=self.path,
             settings=settings,
             gateways=tuple(gateways),
