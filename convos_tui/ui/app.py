@@ -27,7 +27,6 @@ from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
 from convos_tui.ui.context import Context
 from convos_tui.ui.instances import ConsoleInstances
-from convos_tui.ui.pools import ConsolePools
 from convos_tui.ui.messages import (
     JumpTo,
     OpenDetail,
@@ -37,6 +36,7 @@ from convos_tui.ui.messages import (
     OpenPresentation,
     SetInterval,
 )
+from convos_tui.ui.pools import ConsolePools
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.gallery import InviteGallery

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from typing import Any
 
 from convos_tui.fleet.actions import REFUSED, ActionResult
 from convos_tui.fleet.pools_config import PoolConfig
@@ -19,6 +20,7 @@ from convos_tui.pools.service import PoolService, PoolSummary
 from convos_tui.ui.instances import ConsoleInstances
 
 FOLLOW_S = 1.0  # how often the fleet's rows catch up with the instances the reconcilers launched or ended
+TAKE_OVER_S = 5.0  # how often a pool another process reconciles is tried again (that process may have ended)
 NO_POOLS = "no [pools.NAME] in the config: add one (launcher, target_ready, max_total, prepare) to keep instances warm"
 
 
@@ -56,12 +58,19 @@ class ConsolePools:
         self._tasks.append(asyncio.ensure_future(self._follow()))
 
     async def _reconcile(self, name: str, reconciler: Reconciler) -> None:
-        try:
-            await reconciler.run()
-        except RunnerBusy as exc:  # `convos-tui pool run NAME` keeps it: the console shows it, never doubles it
-            self.stopped[name] = f"reconciled by another process ({exc}): this console shows the pool, launches none"
-        except Exception as exc:  # the view says so; the console and the other pools go on
-            self.stopped[name] = f"the reconciler stopped: {type(exc).__name__}: {exc}"
+        while True:
+            try:
+                self.stopped.pop(name, None)
+                await reconciler.run()
+            except RunnerBusy as exc:  # `convos-tui pool run NAME` has it: shown here, never doubled
+                self.stopped[name] = (
+                    f"reconciled by another process ({exc}): this console shows the pool and launches none; "
+                    "it takes over if that process ends"
+                )
+                await asyncio.sleep(TAKE_OVER_S)
+            except Exception as exc:  # the view says so; the console and the other pools go on
+                self.stopped[name] = f"the reconciler stopped: {type(exc).__name__}: {exc}"
+                return
 
     async def _follow(self) -> None:
         while True:
@@ -86,6 +95,10 @@ class ConsolePools:
 
     def summary(self, pool: str) -> PoolSummary | None:
         return next((one for one in self.summaries() if one.name == pool), None)
+
+    def events(self, pool: str, limit: int) -> list[dict[str, Any]]:
+        """The pool's changes of state, newest first: instance, state, reason, at, seconds."""
+        return self.service.members.events(pool, limit) if self.service is not None else []
 
     def config(self, pool: str) -> PoolConfig | None:
         return next((one for one in self.configured if one.name == pool), None)

@@ -8,7 +8,8 @@ which passes every call through the action service (read-only refusal, the audit
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, work
@@ -17,6 +18,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
+from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.actions import UNKNOWN, ActionResult
 from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, PENDING, READY, TAINTED
 from convos_tui.pools.service import PoolSummary
@@ -24,7 +26,7 @@ from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenInvite
 from convos_tui.ui.pools import NO_POOLS
 from convos_tui.ui.results import outcome_style, said, useful_hint
-from convos_tui.ui.widgets.footer import Footer
+from convos_tui.ui.widgets.footer import COMPACT_BELOW, Footer
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -33,8 +35,13 @@ if TYPE_CHECKING:
 REFRESH_S = 1.0
 TITLE = " Pools: warm instances, claimed at once, against a cold launch "
 COLUMNS = ("pool", "ready", "launching", "claimed", "crashed", "breaker", "claim p50/p95", "cold start p50/p95")
-# The keys that act, by binding id: greyed in read-only mode, where the action service refuses them.
-ACTING = {"claim": "claim", "replenish": "replenish", "drain": "drain"}
+# Below COMPACT_BELOW columns the longer labels give way, so that the table fits 80 columns without scrolling.
+COMPACT = {"launching": "launch", "crashed": "crash", "cold start p50/p95": "cold p50/p95"}
+EVENT_COLUMNS = ("time", "instance", "state", "took", "why")
+EVENTS_SHOWN = 50
+EVENT_STYLE = {READY: "green", LAUNCHING: "yellow", CLAIMED: "cyan", TAINTED: "yellow", CRASHED: "bold red"}
+# The keys that act: greyed in read-only mode, where the action service refuses them.
+ACTING = ("claim", "replenish", "drain")
 
 
 # -- how a pool reads --------------------------------------------------------------------------------
@@ -94,8 +101,8 @@ def span(seconds_left: float) -> str:
 
 
 PREPARED = {
-    "create": "each ready instance already holds a conversation and its invite: a claim hands the invite out",
-    "none": "ready = gateway up and idle: a claim creates the conversation on it",
+    "create": "ready instances already hold their conversation and invite",
+    "none": "ready = up and idle; a claim creates the conversation",
 }
 
 
@@ -104,16 +111,24 @@ def detail_text(summary: PoolSummary, context: Context, launcher: str, stopped: 
     counts = summary.counts
     text = Text()
     text.append(summary.name, style="bold")
-    text.append(f"  launcher {launcher}, prepare {summary.prepare}: {PREPARED.get(summary.prepare, '')}\n", style="dim")
-    text.append(f"target {summary.target_ready} ready, at most {summary.max_total} in all. Now: ")
+    text.append(
+        f"  launcher {launcher} · prepare {summary.prepare}: {PREPARED.get(summary.prepare, '')}\n", style="dim"
+    )
+    text.append(f"target {summary.target_ready} ready · max {summary.max_total} · now ")
     text.append(", ".join(f"{counts.get(state, 0)} {state}" for state in (READY, LAUNCHING, CLAIMED, PENDING)))
-    text.append(", ")
-    text.append(f"{counts.get(TAINTED, 0)} tainted", style="yellow" if counts.get(TAINTED) else "")
-    text.append(", ")
-    text.append(f"{counts.get(CRASHED, 0)} crashed", style="bold red" if counts.get(CRASHED) else "")
+    for state, style in ((TAINTED, "yellow"), (CRASHED, "bold red")):
+        text.append(", ")
+        text.append(f"{counts.get(state, 0)} {state}", style=style if counts.get(state) else "")
     text.append("\n")
-    if summary.next_ready_in_s is not None:
-        text.append(f"next instance ready in about {span(summary.next_ready_in_s)}\n")
+    if counts.get(READY):
+        text.append("a claim is served at once", style="green")
+        text.append(f" ({counts[READY]} ready)\n", style="dim")
+    elif summary.next_ready_in_s is not None:
+        text.append(f"empty: the next instance is ready in about {span(summary.next_ready_in_s)}\n", style="yellow")
+    else:
+        text.append("empty", style="bold yellow")
+        launching = counts.get(LAUNCHING, 0)
+        text.append(f": {launching} launching, none timed yet\n" if launching else ": none launching\n")
     if summary.breaker_reason:
         text.append("breaker open: ", style="bold red")
         text.append(summary.breaker_reason)
@@ -123,13 +138,12 @@ def detail_text(summary: PoolSummary, context: Context, launcher: str, stopped: 
         text.append("\n")
     else:
         text.append("breaker closed", style="green")
-        text.append(": launches go on (3 failures in a row open it for 5 min)\n", style="dim")
-    text.append("claim       ", style="dim")
+        text.append(" (3 failed launches in a row open it for 5 min)\n", style="dim")
+    text.append("claim ", style="dim")
     text.append_text(milliseconds(summary.claim_ms_p50, summary.claim_ms_p95))
-    text.append("  p50 / p95: what a claim takes from this pool\n", style="dim")
-    text.append("cold start  ", style="dim")
+    text.append("  against a cold start ", style="dim")
     text.append_text(seconds(summary.cold_start_s_p50, summary.cold_start_s_p95))
-    text.append("  p50 / p95: a launch from the golden (and its create), which a warm claim skips\n", style="dim")
+    text.append(" (p50 / p95)\n", style="dim")
     if stopped:
         text.append(f"{stopped}\n", style="bold yellow")
     return text
@@ -143,6 +157,8 @@ class PoolsScreen(Screen[None]):
         self.context = context
         self.busy = False
         self._summaries: dict[str, PoolSummary] = {}
+        self._compact: bool | None = None  # the table's labels: the short ones (None: no columns yet)
+        self._events_shown: tuple[object, ...] = ()
 
     @property
     def table(self) -> DataTable[Text]:
@@ -152,12 +168,13 @@ class PoolsScreen(Screen[None]):
         yield Static(Text(TITLE, style="bold reverse"), id="pools-title")
         yield DataTable(id="pools-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="pool-detail")
+        yield DataTable(id="pool-events", cursor_type="none", zebra_stripes=True)
         yield Static(id="pools-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.table.add_column(column, key=column)
+        for column in EVENT_COLUMNS:
+            self.query_one("#pool-events", DataTable).add_column(column, key=column)
         self.show()
         self.table.focus()
         self.set_interval(REFRESH_S, self.show)
@@ -167,12 +184,26 @@ class PoolsScreen(Screen[None]):
             self.say(self.context.pools._nowhere("", "claim").summary, "bold yellow")
 
     # -- live ------------------------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        if (event.size.width < COMPACT_BELOW) != self._compact:
+            self.show()
+
+    def _set_columns(self) -> None:
+        self._compact = compact = self.app.size.width < COMPACT_BELOW
+        table = self.table
+        table.clear(columns=True)
+        for column in COLUMNS:
+            table.add_column(COMPACT.get(column, column) if compact else column, key=column)
+        self._summaries = {}
+
     def show(self) -> None:
         """The pools as they stand: rows updated in place, so the cursor stays on its pool."""
+        if self._compact is None or (self.app.size.width < COMPACT_BELOW) != self._compact:
+            self._set_columns()
         table = self.table
         summaries = {summary.name: summary for summary in self.context.pools.summaries()}
-        for name in [key.value for key in table.rows if key.value not in summaries]:
-            table.remove_row(name)
+        for key in [key for key in table.rows if key.value not in summaries]:
+            table.remove_row(key)
         for name, summary in summaries.items():
             cells = row(summary)
             if name in table.rows:
@@ -189,10 +220,31 @@ class PoolsScreen(Screen[None]):
         summary = self._summaries.get(pool) if pool else None
         config = self.context.pools.config(pool) if pool else None
         detail = self.query_one("#pool-detail", Static)
-        if summary is None or config is None:
+        if summary is None or config is None or pool is None:
             detail.update("")
             return
-        detail.update(detail_text(summary, self.context, config.launcher, self.context.pools.stopped.get(pool or "")))
+        detail.update(detail_text(summary, self.context, config.launcher, self.context.pools.stopped.get(pool)))
+        self.show_events(pool)
+
+    def show_events(self, pool: str) -> None:
+        """The pool's latest changes of state, newest first, each with its reason (the engine's words)."""
+        events = self.context.pools.events(pool, EVENTS_SHOWN)
+        shown = (pool, *(tuple(event.values()) for event in events))
+        if shown == self._events_shown:
+            return
+        self._events_shown = shown
+        table = self.query_one("#pool-events", DataTable)
+        table.clear()
+        for event in events:
+            state = event["state"]
+            took = event["seconds"]
+            table.add_row(
+                Text(clock(event["at"]), style="dim"),
+                Text(event["instance"]),
+                Text(state, style=EVENT_STYLE.get(state, "")),
+                Text("" if took is None else f"{took * 1000:.1f} ms" if state == CLAIMED else f"{took:.1f} s"),
+                Text(gateway_text(event["reason"])),
+            )
 
     def on_data_table_row_highlighted(self) -> None:
         self.show_detail()
@@ -219,10 +271,15 @@ class PoolsScreen(Screen[None]):
         if active is None or active.enabled or active.binding.action not in ACTING:
             return
         event.stop()
-        pool = self.pool
-        if pool is not None:
-            refused = {"claim": self.claim, "replenish": lambda: self.replenish_run(pool, 1)}
-            refused.get(active.binding.action, lambda: self.drain_run(pool, True))()
+        pool, action = self.pool, active.binding.action
+        if pool is None:
+            return
+        if action == "claim":
+            self.claim()
+        elif action == "replenish":
+            self.replenish_run(pool, 1)
+        else:
+            self.drain_run(pool, True)
 
     def action_claim(self) -> None:
         self.claim()
@@ -236,7 +293,7 @@ class PoolsScreen(Screen[None]):
         else:
             self.busy = True
             self.say(f"claiming from {pool}…", "dim")
-            claim_from(self, pool, self.claimed)
+            claim_from(self, self.context, pool, self.claimed)
 
     def claimed(self, result: ActionResult) -> None:
         self.busy = False
@@ -288,17 +345,16 @@ def results_line(results: list[ActionResult]) -> Text:
     return Text(f"{results[0].action}: {tally(results)}", style="bold")
 
 
-def claim_from(screen: Screen[object], pool: str, then: object) -> None:
+def claim_from(screen: Screen[Any], context: Context, pool: str, then: Callable[[ActionResult], None]) -> None:
     """Claim from `pool` in a worker of `screen`; `then(result)` on the screen's side. A claim that hands out
     an invite opens its QR code, as a create does."""
-    context: Context = screen.context  # type: ignore[attr-defined]  # every screen of the console holds one
 
     async def run() -> None:
         try:
             result = await context.pools.claim(pool)
         except Exception as exc:  # a bug or a store that cannot write ends the claim, not the console
             result = ActionResult(pool, "claim", UNKNOWN, f"the claim stopped: {type(exc).__name__}: {exc}")
-        then(result)  # type: ignore[operator]  # a callable taking the result
+        then(result)
         invite = result.data.get("invite_url")
         if result.ok and invite:
             gateway = result.data.get("gateway") or result.data.get("instance") or result.gateway
@@ -349,7 +405,7 @@ async def pool_key(main: MainScreen, action: str) -> None:
     def claim(pool: str | None) -> None:
         if pool is not None:
             main.say(f"claiming from {pool}…", "dim")
-            claim_from(main, pool, lambda result: main.say(result_line(result).plain, _style(result)))
+            claim_from(main, main.context, pool, lambda result: main.say(result_line(result).plain, _style(result)))
 
     if len(pools.configured) == 1:
         claim(pools.configured[0].name)
