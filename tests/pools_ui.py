@@ -59,5 +59,6 @@ def pools_app(tmp: Path, pools: tuple[PoolConfig, ...] = POOLS, **kwargs):
     app = instances_app(tmp, **kwargs)
     instances = app.context.instances
     assert instances.service is not None
+    instances.service.actions = app.actions  # one action service, as in the console: read-only holds for pools
     app.context.pools = ConsolePools(instances, PoolService(instances.service, pools, pool_members()), pools)
     return app

@@ -197,7 +197,7 @@ KEYS = (
         "pool-claim",
         "C",
         "pools('claim')",
-        "Claim",
+        "Claim from a pool",
         show=False,
         priority=True,
         palette="Claim an instance from a pool",

@@ -21,6 +21,7 @@ from convos_tui.ui.instances import ConsoleInstances
 
 FOLLOW_S = 1.0  # how often the fleet's rows catch up with the instances the reconcilers launched or ended
 TAKE_OVER_S = 5.0  # how often a pool another process reconciles is tried again (that process may have ended)
+READ_ONLY = "read-only mode: this console launches nothing; `convos-tui pool run {pool}` keeps the pool filled"
 NO_POOLS = "no [pools.NAME] in the config: add one (launcher, target_ready, max_total, prepare) to keep instances warm"
 
 
@@ -53,6 +54,9 @@ class ConsolePools:
         if self.service is None or self._tasks:
             return
         for name in self.service.pools:
+            if self.service.instances.actions.read_only:  # it would launch: shown, never reconciled, here
+                self.stopped[name] = READ_ONLY.format(pool=name)
+                continue
             reconciler = self.reconcilers[name] = Reconciler(self.service, name)
             self._tasks.append(asyncio.ensure_future(self._reconcile(name, reconciler)))
         self._tasks.append(asyncio.ensure_future(self._follow()))

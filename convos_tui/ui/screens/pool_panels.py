@@ -31,6 +31,7 @@ class PoolPanel(InstancePanel):
         super().__init__(context)
         self.summary = summary
         self.pool = summary.name
+        self.TITLE = f"{self.BUTTON} pool {self.pool}"  # type: ignore[misc]  # a panel's own heading; Textual declares the name ClassVar
 
     def run_in_worker(self, what: str) -> None:
         self.busy = True
@@ -61,10 +62,6 @@ class ReplenishPanel(PoolPanel):
     BUTTON = "Replenish"
     ACTION = "replenish"
     AUTO_FOCUS = "#replenish-count"
-
-    def __init__(self, summary: PoolSummary, context: Context) -> None:
-        super().__init__(summary, context)
-        self.TITLE = f"Replenish pool {self.pool}"  # type: ignore[misc]  # a panel's own heading; Textual declares the name ClassVar
 
     def form(self) -> ComposeResult:
         counts, summary = self.summary.counts, self.summary
@@ -114,10 +111,6 @@ class DrainPanel(PoolPanel):
     BUTTON = "Drain"
     BUTTON_VARIANT = "error"
     ACTION = "drain"
-
-    def __init__(self, summary: PoolSummary, context: Context) -> None:
-        super().__init__(summary, context)
-        self.TITLE = f"Drain pool {self.pool}"  # type: ignore[misc]  # a panel's own heading; Textual declares the name ClassVar
 
     def form(self) -> ComposeResult:
         counts = self.summary.counts
