@@ -20,6 +20,7 @@ from convos_tui.commands.golden import golden
 from convos_tui.commands.instances import instances, recycle, terminate
 from convos_tui.commands.invite import invite
 from convos_tui.commands.launch import launch
+from convos_tui.commands.pools import claim, drain, pool, replenish
 from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
 
@@ -86,6 +87,10 @@ main.add_command(status)
 main.add_command(invite)
 for command in (golden, launch, instances, terminate, recycle):
     main.add_command(command)
+main.add_command(pool)
+main.add_command(claim)
+main.add_command(replenish)
+main.add_command(drain)
 for command in ACTION_COMMANDS:
     main.add_command(command)
 _accept_global_options(main)

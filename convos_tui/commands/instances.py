@@ -57,6 +57,15 @@ def _age(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+def confirm_word(word: str, question: str, what: str) -> None:
+    """Go on only once `word` is typed at a terminal (exit 3 otherwise); without one, --yes is needed."""
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{what}: add --yes to confirm (stdin is not a terminal)")
+    if click.prompt(f"{question} Type '{word}'", default="", show_default=False).strip() != word:
+        click.echo(f"not {word}ed" if not word.endswith("e") else f"not {word}d")
+        sys.exit(3)
+
+
 @click.command()
 @click.argument("gateways", nargs=-1, required=True, metavar="GW...")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -65,16 +74,11 @@ def _age(seconds: float) -> str:
 def terminate(ctx: Context, gateways: tuple[str, ...], yes: bool, as_json: bool) -> None:
     """Stop launched instances (SIGTERM, SIGKILL after the grace) and remove their directories and identities."""
     if not yes:
-        if not sys.stdin.isatty():
-            raise click.UsageError(f"terminate {' '.join(gateways)}: add --yes to confirm (stdin is not a terminal)")
-        word = click.prompt(
-            f"Terminate {', '.join(gateways)}? Their identities go with them. Type 'terminate'",
-            default="",
-            show_default=False,
+        confirm_word(
+            "terminate",
+            f"Terminate {', '.join(gateways)}? Their identities go with them.",
+            f"terminate {' '.join(gateways)}",
         )
-        if word.strip() != "terminate":
-            click.echo("not terminated")
-            sys.exit(3)
 
     async def work(service) -> int:
         return report(await service.terminate(list(gateways)), as_json)

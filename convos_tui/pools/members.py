@@ -215,6 +215,16 @@ class Members:
 
         return self._write(work)
 
+    def abandon(self, pool: str) -> None:
+        """This process's launching rows of `pool`, left by launches that never ran (a runner stopping)."""
+
+        def work(db: sqlite3.Connection) -> None:
+            for member in _select(db, "WHERE pool = ? AND state = ? AND owner_pid = ?", (pool, LAUNCHING, self._me[0])):
+                db.execute("DELETE FROM pool_members WHERE instance = ?", (member.instance,))
+                self._event(db, pool, member.instance, ENDED, "its launch was interrupted", None)
+
+        self._write(work)
+
     def take(self, pool: str, state: str, reason: str) -> list[Member]:
         """Every member of `pool` in `state`, taken out in one transaction (a drain: no claim gets them after)."""
 

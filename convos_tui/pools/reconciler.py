@@ -43,7 +43,8 @@ class RunnerLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        if self.path is None:
+        """Raises RunnerBusy (naming the holder's pid) when another process holds it; again is a no-op."""
+        if self.path is None or self._fd is not None:
             return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -95,6 +96,7 @@ class Reconciler:
                 task.cancel()
             with contextlib.suppress(BaseException):
                 await asyncio.gather(*self._launches, return_exceptions=True)
+            self.service.members.abandon(self.pool)  # the rows of launches cancelled before they began
             self.lock.release()
 
     async def round(self) -> None:

@@ -266,10 +266,22 @@ class PoolService:
         limit = self._parallel.setdefault(config.name, asyncio.Semaphore(config.parallel))
 
         async def one(row: str) -> ActionResult:
-            async with limit:
+            try:
+                await limit.acquire()
+            except BaseException:  # cancelled while it waited its turn
+                self.members.remove(row, "its launch was cancelled before it started")
+                raise
+            try:
                 return await self._launch_one(config, row)
+            finally:
+                limit.release()
 
-        return list(await asyncio.gather(*(one(row) for row in reserved)))
+        # return_exceptions: when cancelled, wait for every launch to clean up, not only the first
+        results = await asyncio.gather(*(one(row) for row in reserved), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [r for r in results if isinstance(r, ActionResult)]
 
     async def _launch_one(self, config: PoolConfig, reserved: str) -> ActionResult:
         launcher = self.instances.launchers.get(config.launcher)
@@ -292,6 +304,8 @@ class PoolService:
             [result] = await self.instances.launch(launcher, 1, provision, on_phase=on_phase)
         except BaseException:
             self.members.remove(named[0] if named else reserved, "its launch was interrupted")
+            if named:  # cut off after the instance service finished (its audit row): nobody would own it
+                await asyncio.shield(self._stop_unowned(named[0]))
             raise
         row = named[0] if named else reserved
         if result.ok:
@@ -309,6 +323,11 @@ class PoolService:
             self.members.remove(row, f"launch {result.outcome}: {result.summary}")
         self._count_launch(config.name, result)
         return result
+
+    async def _stop_unowned(self, instance: str) -> None:
+        record = self.instances.records.get(instance)
+        if record is not None and record.state == RUNNING:
+            await self.instances.terminate([instance])
 
     def _count_launch(self, pool: str, result: ActionResult) -> None:
         """The breaker: BREAKER_FAILURES failed launches in a row stop launches for BREAKER_OPEN_S."""
