@@ -40,7 +40,8 @@ async def test_the_demo_pool_fills_claims_replenishes_and_drains(tmp_path, monke
             await until(pilot, lambda: isinstance(app.screen, QRPanel))
             claimed = app.screen.invite.gateway
             assert app.screen.invite.url == ready[claimed]
-            assert app.fleet.config(claimed).origin == "launcher:sim"  # a row of the fleet, polled
+            assert app.fleet.config(claimed).origin == "launcher:warm"  # a row of the fleet, polled
+            assert "pool" in app.fleet.config(claimed).tags
             await pilot.press("escape")
             # The reconciler puts a fresh one in its place; the claimed one is never touched.
             await until(pilot, lambda: counts(app)[READY] == TARGET, seconds=60)
@@ -53,6 +54,8 @@ async def test_the_demo_pool_fills_claims_replenishes_and_drains(tmp_path, monke
             await pilot.press("ctrl+s")
             await until(pilot, lambda: panel.results is not None, seconds=60)
             assert [(r.action, r.outcome) for r in panel.results] == [("launch", "ok")], panel.results
+            progress = panel.query_one("#instance-progress")  # its phases, as the launch panel shows them
+            assert progress.get_cell(panel.results[0].gateway, "create").plain.endswith(" s")
             await pilot.press("enter")  # Close
             await until(pilot, lambda: app.screen is view)
 

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, Select, Static
 
 from convos_tui.fleet.actions import UNKNOWN, ActionResult
+from convos_tui.instances.records import PHASES
 from convos_tui.pools.members import CLAIMED, LAUNCHING, PENDING, READY, TAINTED
 from convos_tui.pools.service import PoolSummary
 from convos_tui.ui.results import counted
@@ -54,6 +55,14 @@ class PoolPanel(InstancePanel):
 
     async def perform(self) -> list[ActionResult]:
         raise NotImplementedError
+
+    def finished(self, results: list[ActionResult]) -> None:
+        """Each launch's phases, as the launch panel shows them (the pool service reports them at the end)."""
+        for result in results:
+            for phase, took in (result.data.get("phases") or {}).items():
+                if phase in PHASES:
+                    self.on_phase(result.gateway, phase, took, None)
+        super().finished(results)
 
 
 class ReplenishPanel(PoolPanel):
