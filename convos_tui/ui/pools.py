@@ -15,6 +15,7 @@ from typing import Any
 
 from convos_tui.fleet.actions import REFUSED, ActionResult
 from convos_tui.fleet.pools_config import PoolConfig
+from convos_tui.pools.members import Member
 from convos_tui.pools.reconciler import Reconciler, RunnerBusy
 from convos_tui.pools.service import PoolService, PoolSummary
 from convos_tui.ui.instances import ConsoleInstances
@@ -103,6 +104,10 @@ class ConsolePools:
     def events(self, pool: str, limit: int) -> list[dict[str, Any]]:
         """The pool's changes of state, newest first: instance, state, reason, at, seconds."""
         return self.service.members.events(pool, limit) if self.service is not None else []
+
+    def member(self, instance: str) -> Member | None:
+        """The instance's place in a pool (None: it is in none)."""
+        return self.service.members.get(instance) if self.service is not None else None
 
     def config(self, pool: str) -> PoolConfig | None:
         return next((one for one in self.configured if one.name == pool), None)

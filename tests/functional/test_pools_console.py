@@ -205,3 +205,15 @@ async def test_read_only_greys_the_pool_keys_and_the_action_service_refuses_and_
         ]
         members = app.context.pools.service.members
         assert members.counts("booth")[READY] == 2 and members.counts("booth")[CLAIMED] == 2
+
+
+async def test_the_palette_opens_the_pools_view_and_claims(tmp_path):
+    app = pools_app(tmp_path, pools=BOOTH)
+    async with app.run_test(size=(120, 40)) as pilot:
+        commands = {command.title: command for command in app.get_system_commands(app.main_screen)}
+        app.call_later(commands["Pools: warm instances by state, breaker, claim and cold start"].callback)
+        await until(pilot, lambda: isinstance(app.screen, PoolsScreen))
+        await pilot.press("escape")
+        app.call_later(commands["Claim an instance from a pool"].callback)
+        await until(pilot, lambda: isinstance(app.screen, QRPanel))
+        assert app.screen.invite.url == INVITE

@@ -5,11 +5,12 @@ leaves no process, port or file behind."""
 import socket
 import tempfile
 
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
 from convos_tui.commands.demo import DEMO_POOL, DEMO_POOL_CONFIG, demo_console
 from convos_tui.instances.records import TERMINATED
 from convos_tui.pools.members import CLAIMED, READY
+from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.pool_panels import DrainPanel, ReplenishPanel
 from convos_tui.ui.screens.pools import PoolsScreen
 from convos_tui.ui.screens.qr import QRPanel
@@ -42,7 +43,16 @@ async def test_the_demo_pool_fills_claims_replenishes_and_drains(tmp_path, monke
             assert app.screen.invite.url == ready[claimed]
             assert app.fleet.config(claimed).origin == "launcher:warm"  # a row of the fleet, polled
             assert "pool" in app.fleet.config(claimed).tags
-            await pilot.press("escape")
+            await pilot.press("escape", "escape")  # the QR code, the view
+            # Its detail says which pool it is in, in which state and why.
+            app.jump_to(claimed)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+            instance = app.screen.query_one("#detail-instance", Static).render().plain
+            assert f"{DEMO_POOL}: claimed since" in instance, instance
+            await pilot.press("escape", "w")
+            await until(pilot, lambda: isinstance(app.screen, PoolsScreen))
+            view = app.screen
             # The reconciler puts a fresh one in its place; the claimed one is never touched.
             await until(pilot, lambda: counts(app)[READY] == TARGET, seconds=60)
             assert pools.service.members.get(claimed).state == CLAIMED
