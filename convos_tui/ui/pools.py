@@ -23,6 +23,7 @@ from convos_tui.ui.instances import ConsoleInstances
 FOLLOW_S = 1.0  # how often the fleet's rows catch up with the instances the reconcilers launched or ended
 TAKE_OVER_S = 5.0  # how often a pool another process reconciles is tried again (that process may have ended)
 READ_ONLY = "read-only mode: this console launches nothing; `convos-tui pool run {pool}` keeps the pool filled"
+IN_MEMORY = "the history is in memory, so there is nowhere to keep the pool's instances"
 NO_POOLS = "no [pools.NAME] in the config: add one (launcher, target_ready, max_total, prepare) to keep instances warm"
 
 
@@ -135,13 +136,13 @@ class ConsolePools:
         self.instances.follow_records()
         return results
 
-    def _nowhere(self, pool: str, action: str) -> ActionResult:
+    @property
+    def unavailable(self) -> str | None:
+        """Why this console has no pool to act on (None: it has)."""
         if not self.configured:
-            return ActionResult(pool, action, REFUSED, f"refused: {NO_POOLS}")
-        return ActionResult(
-            pool,
-            action,
-            REFUSED,
-            "refused: the history is in memory, so there is nowhere to keep the pool's instances",
-            hint="Start the console with a writable data dir ($XDG_DATA_HOME/convos-tui) to run pools.",
-        )
+            return NO_POOLS
+        return None if self.service is not None else IN_MEMORY
+
+    def _nowhere(self, pool: str, action: str) -> ActionResult:
+        hint = "" if not self.configured else "Start the console with a writable data dir ($XDG_DATA_HOME/convos-tui)."
+        return ActionResult(pool, action, REFUSED, f"refused: {self.unavailable}", hint=hint)

@@ -217,3 +217,18 @@ async def test_the_palette_opens_the_pools_view_and_claims(tmp_path):
         app.call_later(commands["Claim an instance from a pool"].callback)
         await until(pilot, lambda: isinstance(app.screen, QRPanel))
         assert app.screen.invite.url == INVITE
+
+
+async def test_without_pools_the_keys_say_how_to_add_one():
+    from convos_tui.ui.pools import NO_POOLS
+    from tests.ui_fixtures import make_app
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("C")
+        assert app.main_screen._message.plain == NO_POOLS
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, PoolsScreen))
+        assert status(app.screen) == NO_POOLS and app.screen.table.row_count == 0
+        await pilot.press("c")  # nothing to claim from: it says so again, and nothing breaks
+        assert status(app.screen) == NO_POOLS

@@ -8,6 +8,7 @@ which passes every call through the action service (read-only refusal, the audit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from convos_tui.api.interpret import gateway_text
-from convos_tui.fleet.actions import UNKNOWN, ActionResult
+from convos_tui.fleet.actions import UNKNOWN, ActionResult, tally
 from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, PENDING, READY, TAINTED
 from convos_tui.pools.service import PoolSummary
 from convos_tui.ui.keys import bindings
@@ -90,8 +91,6 @@ def row(summary: PoolSummary) -> list[Text]:
 
 
 def clock(epoch: float) -> str:
-    import time
-
     return time.strftime("%H:%M:%S", time.localtime(epoch))
 
 
@@ -178,10 +177,8 @@ class PoolsScreen(Screen[None]):
         self.show()
         self.table.focus()
         self.set_interval(REFRESH_S, self.show)
-        if not self.context.pools.configured:
-            self.say(NO_POOLS, "bold yellow")
-        elif self.context.pools.service is None:
-            self.say(self.context.pools._nowhere("", "claim").summary, "bold yellow")
+        if (unavailable := self.context.pools.unavailable) is not None:
+            self.say(unavailable, "bold yellow")
 
     # -- live ------------------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
@@ -338,8 +335,6 @@ def result_line(result: ActionResult) -> Text:
 
 
 def results_line(results: list[ActionResult]) -> Text:
-    from convos_tui.fleet.actions import tally
-
     if len(results) == 1:
         return result_line(results[0])
     return Text(f"{results[0].action}: {tally(results)}", style="bold")
