@@ -2,6 +2,8 @@
 console takes it over once that process lets go; in read-only mode the console reconciles nothing. Over real
 `sim` processes (tests/pools/conftest.py's env and services)."""
 
+import os
+
 from convos_tui.pools.members import LAUNCHING, READY
 from convos_tui.pools.reconciler import RunnerLock
 from convos_tui.ui import pools as console_pools
@@ -9,6 +11,16 @@ from convos_tui.ui.instances import ConsoleInstances
 from convos_tui.ui.pools import ConsolePools
 from tests.pools.conftest import env, pool_config, services, until  # noqa: F401 - env is the fixture
 from tests.ui_fixtures import build_fleet
+
+
+def below_ephemeral_ports(environment) -> None:
+    """Ports under the kernel's ephemeral range (32768 and up): a busy machine's outgoing connections, and their
+    TIME-WAIT, once held every port of a range up there and the launches failed for want of one."""
+    base = 21000 + (os.getpid() % 100) * 100
+    text = environment.config.read_text()
+    start = text.index("ports = ")
+    end = text.index("\n", start)
+    environment.config.write_text(f'{text[:start]}ports = "{base}-{base + 99}"{text[end:]}')
 
 
 def console_pools_on(service):
@@ -19,6 +31,7 @@ def console_pools_on(service):
 async def test_a_pool_another_process_reconciles_is_left_to_it_until_it_lets_go(env, monkeypatch):  # noqa: F811
     monkeypatch.setattr(console_pools, "TAKE_OVER_S", 0.05)
     pool_config(env, target=1)
+    below_ephemeral_ports(env)
     with services(env) as service:
         runner = RunnerLock(service.lock_dir, "booth")  # what `pool run booth` holds while it runs
         runner.acquire()
