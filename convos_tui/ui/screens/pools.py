@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from convos_tui.api.interpret import gateway_text
+from convos_tui.api.interpret import one_line
 from convos_tui.fleet.actions import UNKNOWN, ActionResult, tally
 from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, PENDING, READY, TAINTED
 from convos_tui.pools.service import PoolSummary
@@ -40,6 +40,7 @@ COLUMNS = ("pool", "ready", "launching", "claimed", "crashed", "breaker", "claim
 COMPACT = {"launching": "launch", "crashed": "crash", "cold start p50/p95": "cold p50/p95"}
 EVENT_COLUMNS = ("time", "instance", "state", "took", "why")
 EVENTS_SHOWN = 50
+WHY_FROM = 52  # the columns before `why` and the margins: a reason ends in … rather than scroll the table sideways
 EVENT_STYLE = {READY: "green", LAUNCHING: "yellow", CLAIMED: "cyan", TAINTED: "yellow", CRASHED: "bold red"}
 # The keys that act: greyed in read-only mode, where the action service refuses them.
 ACTING = ("claim", "replenish", "drain")
@@ -226,7 +227,7 @@ class PoolsScreen(Screen[None]):
     def show_events(self, pool: str) -> None:
         """The pool's latest changes of state, newest first, each with its reason (the engine's words)."""
         events = self.context.pools.events(pool, EVENTS_SHOWN)
-        shown = (pool, *(tuple(event.values()) for event in events))
+        shown = (pool, self.app.size.width, *(tuple(event.values()) for event in events))
         if shown == self._events_shown:
             return
         self._events_shown = shown
@@ -240,7 +241,7 @@ class PoolsScreen(Screen[None]):
                 Text(event["instance"]),
                 Text(state, style=EVENT_STYLE.get(state, "")),
                 Text("" if took is None else f"{took * 1000:.1f} ms" if state == CLAIMED else f"{took:.1f} s"),
-                Text(gateway_text(event["reason"])),
+                Text(one_line(event["reason"], max(20, self.app.size.width - WHY_FROM))),
             )
 
     def on_data_table_row_highlighted(self) -> None:
