@@ -55,7 +55,8 @@ def _pool(service: PoolService, name: str) -> str:
 
 @click.group()
 def pool() -> None:
-    """Warm pools: `pool run NAME` keeps one at its target, `pool list` shows them all."""
+    """Warm pools: `pool run NAME` keeps one at its target, `pool list` shows them all, `pool events NAME` its
+    timeline."""
 
 
 @pool.command("run")
@@ -137,6 +138,27 @@ def list_pools(ctx: Context, show_members: bool, as_json: bool) -> None:
             click.echo(f"  {member.instance:<24} {member.state:<9} {member.reason}")
             for line in (member.log_tail or "").splitlines() if member.state == "crashed" else ():
                 click.echo(f"    | {line}")
+
+
+@pool.command("events")
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@pass_context
+def events(ctx: Context, name: str, limit: int, as_json: bool) -> None:
+    """Pool NAME's timeline: each member's changes of state, with the reason and time (newest first)."""
+
+    async def work(service: PoolService) -> list[dict[str, Any]]:
+        return service.members.events(_pool(service, name), limit)
+
+    found = with_pools(ctx, work)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for event in found:
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(event["at"]))
+        took = f" ({event['seconds']:.3f} s)" if event["seconds"] is not None else ""
+        click.echo(f"{at}  {event['instance']:<24} {event['state']:<9} {event['reason']}{took}")
 
 
 def _member(member: Any) -> dict[str, Any]:

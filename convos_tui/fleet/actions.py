@@ -140,6 +140,9 @@ class Actions:
         self.read_only = read_only
         self.poller = poller
         self.client_factory = client_factory
+        # Called with the gateway's name after an explode that worked: a warm pool recycles its instance
+        # (convos_tui/pools/service.py), as "one conversation per process" wants.
+        self.on_exploded: Callable[[str], Awaitable[object]] | None = None
 
     # -- single actions --------------------------------------------------------------------------
     async def create(
@@ -311,7 +314,10 @@ class Actions:
                 effects=exploded,
             )
 
-        return await self._run("explode", gateway, {"conversation_id": conversation}, call)
+        result = await self._run("explode", gateway, {"conversation_id": conversation}, call)
+        if result.ok and self.on_exploded is not None:
+            await self.on_exploded(gateway.name)
+        return result
 
     # -- many gateways ---------------------------------------------------------------------------
     async def bulk(

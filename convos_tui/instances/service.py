@@ -13,7 +13,7 @@ import asyncio
 import functools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -370,9 +370,11 @@ class InstanceService:
         return results + await self.launch(launcher, 1, provision, on_phase=on_phase)
 
     # -- what there is ---------------------------------------------------------------------------
-    def refresh(self) -> list[InstanceRecord]:
-        """The live instances, their processes checked: one that died is marked crashed, with its log's tail."""
-        return refresh(self.records)
+    def refresh(self, only: Collection[str] | None = None) -> list[InstanceRecord]:
+        """The live instances, their processes checked: one that died is marked crashed, with its log's tail.
+        `only`: check just these (a pool checks its members, never a launch in flight, whose exit code the
+        check would reap before the launch reads it)."""
+        return refresh(self.records, only)
 
     def phase_stats(self) -> dict[str, dict[str, dict[str, float]]]:
         """p50 and p95 of each phase per launcher, over the launches this console remembers (ok or not)."""
@@ -423,11 +425,13 @@ class InstanceService:
             await asyncio.sleep(0.02)
 
 
-def refresh(records: Records) -> list[InstanceRecord]:
-    """The live instances of `records`, their processes checked: one that died is marked crashed, with its
-    log's tail (never silently forgotten)."""
+def refresh(records: Records, only: Collection[str] | None = None) -> list[InstanceRecord]:
+    """The live instances of `records` (or those of them in `only`), their processes checked: one that died is
+    marked crashed, with its log's tail (never silently forgotten)."""
     found = []
     for record in records.all():
+        if only is not None and record.id not in only:
+            continue
         if record.state in (STARTING, RUNNING) and not proc.alive(record.pid, record.pid_start):
             record.state, record.ended_at = CRASHED, time.time()
             record.log_tail = proc.log_tail(Path(record.log))

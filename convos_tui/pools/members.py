@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.store_file import connect, default_wait, retry_busy
 from convos_tui.instances.launcher import alive, start_time
 
@@ -145,7 +146,7 @@ class Members:
     ) -> None:
         db.execute(
             "INSERT INTO pool_events (pool, instance, state, reason, at, seconds) VALUES (?, ?, ?, ?, ?, ?)",
-            (pool, instance, state, reason, time.time(), seconds),
+            (pool, instance, state, gateway_text(reason), time.time(), seconds),
         )
 
     # -- launches --------------------------------------------------------------------------------
@@ -186,6 +187,9 @@ class Members:
     def set_state(self, instance: str, state: str, reason: str, *, seconds: float | None = None, **fields: Any) -> None:
         """Move a member to `state` with its reason (and the columns in `fields`), and write it in the timeline."""
         columns = ", ".join(f"{name} = ?" for name in ("state", "reason", "since", *fields))
+        reason = gateway_text(reason)  # it may quote a gateway or a log: cleaned, credentials redacted
+        if fields.get("log_tail"):
+            fields["log_tail"] = gateway_text(fields["log_tail"])
 
         def work(db: sqlite3.Connection) -> None:
             row = db.execute("SELECT pool FROM pool_members WHERE instance = ?", (instance,)).fetchone()

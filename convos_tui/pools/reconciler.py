@@ -24,11 +24,12 @@ from convos_tui.api import errors
 from convos_tui.api.client import GatewayClient
 from convos_tui.api.models import GatewayStatus
 from convos_tui.instances.records import CRASHED as RECORD_CRASHED
-from convos_tui.instances.records import RUNNING, InstanceRecord
+from convos_tui.instances.records import LIVE, RUNNING, InstanceRecord
 from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, PENDING, READY, TAINTED, Member
 from convos_tui.pools.service import PoolService
 
 STATUS_TIMEOUT_S = 2.0
+CRASHED_KEPT_S = 86_400.0  # a crashed member stays listed (with its log) this long once its instance is gone
 
 
 class RunnerBusy(Exception):
@@ -123,8 +124,9 @@ class Reconciler:
 
     # -- checking the members --------------------------------------------------------------------
     async def check(self) -> None:
-        records = {r.id: r for r in await asyncio.to_thread(self.service.instances.refresh)}
         members = self.service.members.all(self.pool)
+        settled = {m.instance for m in members if m.state != LAUNCHING}  # a launch in flight checks its own
+        records = {r.id: r for r in await asyncio.to_thread(self.service.instances.refresh, settled)}
         polled = [m for m in members if m.state in (READY, CLAIMED, PENDING) and _running(records.get(m.instance))]
         statuses = await asyncio.gather(*(self._status(m) for m in polled))
         by_instance = dict(zip((m.instance for m in polled), statuses, strict=True))
@@ -141,6 +143,8 @@ class Reconciler:
                     await self.service.recycle(member.instance, f"its launch was cut off (pid {member.owner_pid} gone)")
             return
         if member.state == CRASHED:
+            if time.time() - member.since > CRASHED_KEPT_S and (record is None or record.state not in LIVE):
+                members.remove(member.instance, "crashed over a day ago: no longer listed")
             return
         if record is None or (record.state != RUNNING and record.state != RECORD_CRASHED):
             members.remove(

@@ -23,7 +23,7 @@ from convos_tui.fleet.actions import FAILED, OK, REFUSED, ActionResult
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.pools_config import PoolConfig
 from convos_tui.instances import launcher as proc
-from convos_tui.instances.records import RUNNING
+from convos_tui.instances.records import LIVE, RUNNING
 from convos_tui.instances.service import InstanceService, Provision, instance_gateway
 from convos_tui.pools.members import (
     CLAIMED,
@@ -71,7 +71,11 @@ class PoolService:
 
     @classmethod
     def open(cls, instances: InstanceService, pools: Sequence[PoolConfig]) -> PoolService:
-        return cls(instances, pools, Members.open(instances.store.path))
+        """The pools' service; an explode through the instances' action service recycles a member at once
+        (the console sets `exploded` on its own action service too; a reconciler catches the others)."""
+        service = cls(instances, pools, Members.open(instances.store.path))
+        instances.actions.on_exploded = service.exploded
+        return service
 
     def close(self) -> None:
         self.members.close()
@@ -379,10 +383,21 @@ class PoolService:
         taken: list[Member] = []
         for state in states:
             taken += self.members.take(pool, state, "drained")
-        if not taken:
-            nothing = ActionResult(f"pool:{pool}", "drain", OK, f"pool {pool} has nothing to drain")
+        live = [m.instance for m in taken if self._has_instance(m.instance)]  # a crashed ready one is gone already
+        if not live:
+            summary = f"pool {pool} has nothing to drain" if not taken else f"{len(taken)} crashed member(s) cleared"
+            nothing = ActionResult(f"pool:{pool}", "drain", OK, summary)
             return [await self.instances.actions.guarded("drain", f"pool:{pool}", params, lambda: _done(nothing))]
-        return await self.instances.terminate([m.instance for m in taken])
+        return await self.instances.terminate(live)
+
+    def _has_instance(self, instance: str) -> bool:
+        record = self.instances.records.get(instance)
+        return record is not None and record.state in LIVE
+
+    async def exploded(self, gateway: str) -> None:
+        """A gateway's conversation was exploded: when it is a pool's instance, recycle it (the pool refills)."""
+        if self.members.get(gateway) is not None:
+            await self.recycle(gateway, "its conversation was exploded")
 
     async def recycle(self, instance: str, reason: str) -> ActionResult | None:
         """Take the instance out of its pool and terminate it; the reconciler launches its replacement."""

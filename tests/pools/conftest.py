@@ -17,7 +17,7 @@ from tests.instances import conftest as instance_tests
 from tests.instances.conftest import Env
 
 env = instance_tests.env  # the fixture, shared with the instance tests
-PORT_BASE = 30000 + (os.getpid() % 150) * 200
+PORT_BASE = 12000 + (os.getpid() % 100) * 200  # below the ephemeral ports (32768-60999): never in TIME_WAIT
 WAIT_S = 60.0  # a condition not met by then is a failure, not a slow machine
 
 

@@ -76,6 +76,9 @@ def test_replenish_then_drain_ready_only_then_all_with_confirmation(env):
     assert refused.returncode == 2 and "ends claimed conversations: add --yes to confirm" in refused.stderr
     assert env.run("drain", "booth", "--all", "--yes").returncode == 0
     assert sum(counts(env).values()) == 0 and env.json("instances") == []
+    timeline = env.run("pool", "events", "booth").stdout.splitlines()
+    assert len(timeline) == 3 * 3 + 1  # launching, ready, ended for each; the claimed one also claimed
+    assert " claimed   claimed (" in "\n".join(timeline) and timeline[0].split()[3] == "ended"
     unknown = env.run("claim", "nope")
     assert unknown.returncode == 2 and "no pool named 'nope' (pools: booth)" in unknown.stderr
 
@@ -100,3 +103,13 @@ def test_sigterm_mid_launch_stops_and_cleans_the_launches_in_flight(env):
     assert not any(alive(r.pid, r.pid_start) for r in records.all(include_ended=True))
     records.close()
     assert not env.instances_dir.exists() or not list(env.instances_dir.iterdir())
+
+
+def test_claim_refuses_what_cannot_apply_before_touching_the_pool(env):
+    pool_config(env, target=0)
+    missing = env.run("claim", "booth", "--instructions", str(env.tmp / "nope.md"))
+    assert missing.returncode == 2 and "--instructions" in missing.stderr and "nope.md" in missing.stderr
+    named = env.run("claim", "booth", "--name", "x")
+    assert named.returncode == 3
+    assert 'pool booth prepares its conversations ahead (prepare = "create"), so --name cannot apply' in named.stderr
+    assert env.run("claim", "booth", "--join", "not an invite").returncode == 3

@@ -13,8 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from convos_tui.api.client import GatewayClient
 from convos_tui.instances.launcher import alive
-from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, READY, Breaker
+from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, READY, TAINTED, Breaker
 from convos_tui.pools.reconciler import Reconciler
 from convos_tui.pools.service import PoolService
 from tests.pools.conftest import pool_config, services, until
@@ -96,6 +97,8 @@ def test_a_killed_instance_is_crashed_with_its_log_and_replaced(env):
         assert not (env.instances_dir / victim).exists()
         assert len(launches(service)) == 3
         assert [e["state"] for e in service.members.events("booth") if e["instance"] == victim][0] == CRASHED
+        drained = asyncio.run(service.drain("booth", ready_only=False))  # the crashed one is cleared, not refused
+        assert [r.outcome for r in drained] == ["ok", "ok"] and not service.members.all("booth")
 
 
 def test_three_failed_launches_open_the_breaker_for_five_minutes(env, tmp_path):
@@ -121,8 +124,8 @@ def test_three_failed_launches_open_the_breaker_for_five_minutes(env, tmp_path):
             return opened
 
         reason, reopens_at = reconcile(service, body)
-        # (its exit code is not pinned: the process check of the instance service may reap the child first)
-        assert reason.startswith("3 launches failed in a row; the last: spawn failed: the gateway exited with code")
+        # the exit code is the gateway's own (the members' check never reaps a launch in flight)
+        assert reason.startswith("3 launches failed in a row; the last: spawn failed: the gateway exited with code 1 ")
         assert time.time() + 290 < reopens_at <= time.time() + 300
         assert launches(service) == ["failed"] * 4
         summary = service.summaries()[0]
@@ -153,6 +156,44 @@ def test_an_exploded_instance_is_recycled_and_replaced(env):
         assert service.instances.records.get(instance).state == "terminated"
         ended = [e for e in service.members.events("booth") if e["instance"] == instance][0]
         assert ended["state"] == "ended" and ended["reason"] == "recycled: its conversation was exploded"
+
+
+def test_an_explode_through_the_action_service_recycles_at_once_without_a_reconciler(env):
+    pool_config(env, target=1)
+    with services(env) as service:
+
+        async def body() -> str:
+            [launched] = await service.replenish("booth", 1)
+            claimed = await service.claim("booth")
+            assert launched.ok and claimed.ok
+            assert (await service.instances.actions.explode(service.gateway(claimed.data["instance"]))).ok
+            return claimed.data["instance"]
+
+        instance = asyncio.run(body())
+        assert service.members.get(instance) is None and service.instances.records.get(instance).state == "terminated"
+        assert not (env.instances_dir / instance).exists()
+        audit = [(a["action"], a["outcome"]) for a in reversed(service.instances.store.audit_log())]
+        assert audit[-2:] == [("explode", "ok"), ("terminate", "ok")]
+
+
+def test_a_claimed_conversation_that_vanishes_taints_its_instance_which_is_left_to_its_owner(env):
+    pool_config(env, target=1)
+    with services(env) as service:
+
+        async def body(reconciler: Reconciler) -> str:
+            await until(lambda: service.members.counts("booth")[READY] == 1, "1 ready")
+            claimed = await service.claim("booth")
+            async with GatewayClient(service.gateway(claimed.data["instance"]).endpoint()) as client:
+                await client.explode()  # behind the console's back: the store knows nothing of it
+            instance = claimed.data["instance"]
+            await until(lambda: service.members.get(instance).state == TAINTED, "the claimed one tainted")
+            await rounds(reconciler, 10)
+            return instance
+
+        instance = reconcile(service, body)
+        tainted = service.members.get(instance)
+        assert tainted.state == TAINTED and tainted.reason == f"its conversation {tainted.conversation_id} vanished"
+        assert service.instances.records.get(instance).state == "running"  # a claimed instance is never touched
 
 
 def test_a_conversation_no_claim_made_taints_a_ready_instance_which_is_recycled(env):
