@@ -88,7 +88,9 @@ async def test_the_demo_pool_fills_claims_replenishes_and_drains(tmp_path, monke
             await pilot.press(*"DRAIN", "enter")
             await until(pilot, lambda: panel.results is not None, seconds=60)
             drained = {r.gateway for r in panel.results}
-            assert claimed in drained and len(drained) >= TARGET + 1, panel.results  # the ready ones and the claimed one
+            assert claimed in drained and len(drained) >= TARGET + 1, (
+                panel.results
+            )  # the ready ones and the claimed one
             assert all(r.ok for r in panel.results), panel.results
             assert app.instances.record(claimed).state == TERMINATED
             await until(pilot, lambda: app.fleet.config(claimed) is None)  # its row left the fleet
