@@ -301,16 +301,21 @@ class PoolsScreen(Screen[None]):
     async def action_replenish(self) -> None:
         from convos_tui.ui.screens.pool_panels import ReplenishPanel
 
-        summary = self._summaries.get(self.pool or "")
-        if summary is not None:
+        if (summary := self._under_cursor()) is not None:
             await self.app.push_screen(ReplenishPanel(summary, self.context), self.acted)
 
     async def action_drain(self) -> None:
         from convos_tui.ui.screens.pool_panels import DrainPanel
 
-        summary = self._summaries.get(self.pool or "")
-        if summary is not None:
+        if (summary := self._under_cursor()) is not None:
             await self.app.push_screen(DrainPanel(summary, self.context), self.acted)
+
+    def _under_cursor(self) -> PoolSummary | None:
+        """The pool under the cursor, or None after saying why there is none."""
+        summary = self._summaries.get(self.pool or "")
+        if summary is None:
+            self.say(self.context.pools.unavailable or "no pool under the cursor", "bold yellow")
+        return summary
 
     def acted(self, results: list[ActionResult] | None) -> None:
         if results:
