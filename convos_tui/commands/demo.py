@@ -8,9 +8,10 @@ never imports the simulator. A test builds the console the same way:
 
 The simulated gateways run on a loop of their own (as the poller does), so the console's loop only draws.
 Config and store are the demo's temporary ones. Its config also has a `sim` launcher, with a golden checkpoint
-made at start in the temporary directory, so that instances can be launched and terminated from the demo. When
-the block ends, whatever ends it, the instances launched are terminated, the store is closed, the gateways are
-stopped and the temporary directory is removed.
+made at start in the temporary directory, so that instances can be launched and terminated from the demo, and a
+warm pool (`booth`, on a second `sim` launcher: three instances kept ready, filled by the console's reconciler as
+it runs). When the block ends, whatever ends it, the instances launched are terminated, the store is closed, the
+gateways are stopped and the temporary directory is removed.
 """
 
 from __future__ import annotations
@@ -93,10 +94,18 @@ async def _console(count: int, seed: int, speed: float, read_only: bool) -> None
 DEMO_LAUNCHER = "sim"
 DEMO_PORTS = "19400-19599"  # a port something else holds is skipped: the launcher binds each one to check
 DEMO_INSTANCES = 8
+# A warm pool on a `sim` launcher of its own (same golden, its own ports, its instances tagged `pool`): three
+# instances kept ready, each already holding its conversation and invite, so `C` (or presentation mode's `n`)
+# hands an invite out at once, and launches by hand keep their own room.
+DEMO_POOL = "booth"
+POOL_LAUNCHER = "warm"
+POOL_PORTS = "19600-19799"
+DEMO_POOL_CONFIG = {"launcher": POOL_LAUNCHER, "target_ready": 3, "max_total": 6, "prepare": "create", "parallel": 3}
 
 
 def add_demo_launcher(config_path: Path, speed: float) -> None:
-    """A `sim` launcher in the demo's config, with a golden checkpoint of its own made now beside it."""
+    """A `sim` launcher in the demo's config, with a golden checkpoint of its own made now beside it, and a
+    warm pool on a second launcher from the same golden."""
     import tomlkit
 
     from convos_tui.instances.golden import init_golden
@@ -105,22 +114,27 @@ def add_demo_launcher(config_path: Path, speed: float) -> None:
     init_golden(golden, env="dev")
     document = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     launchers = tomlkit.aot()
-    launchers.append(
-        tomlkit.item(
-            {
-                "name": DEMO_LAUNCHER,
-                "type": "sim",
-                "golden": str(golden),
-                "ports": DEMO_PORTS,
-                "max_instances": DEMO_INSTANCES,
-                "tags": ["launched"],
-                "speed": speed,
-                "boot_timeout": "30s",
-                "grace": "2s",
-            }
+    for name, ports, most, tags in (
+        (DEMO_LAUNCHER, DEMO_PORTS, DEMO_INSTANCES, ["launched"]),
+        (POOL_LAUNCHER, POOL_PORTS, DEMO_POOL_CONFIG["max_total"], ["launched", "pool"]),
+    ):
+        launchers.append(
+            tomlkit.item(
+                {
+                    "name": name,
+                    "type": "sim",
+                    "golden": str(golden),
+                    "ports": ports,
+                    "max_instances": most,
+                    "tags": tags,
+                    "speed": speed,
+                    "boot_timeout": "30s",
+                    "grace": "2s",
+                }
+            )
         )
-    )
     document["launchers"] = launchers
+    document["pools"] = {DEMO_POOL: DEMO_POOL_CONFIG}
     config_path.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 

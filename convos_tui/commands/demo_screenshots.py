@@ -2,10 +2,10 @@
 
 The console runs headless on the demo fleet (seed 0) at 120×40, waits for the fleet's states to show,
 then goes where a person would and saves what the screen shows as SVG: the main screen, a filtered view,
-a gateway's detail, an action panel, an invite's QR panel (after a real create on an idle gateway) and
-presentation mode. It drives the console with Pilot, so it lives beside the command that uses it, not
-in the UI package. Run it again after a change to the UI; the figures (latencies, ages, ids) are live
-ones, so the files differ a little from run to run.
+a gateway's detail, an action panel, an invite's QR panel (after a real create on an idle gateway),
+presentation mode and the pools view (once the demo's pool is full). It drives the console with Pilot, so it
+lives beside the command that uses it, not in the UI package. Run it again after a change to the UI; the figures
+(latencies, ages, ids) are live ones, so the files differ a little from run to run.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from convos_tui.commands.demo import demo_console
 from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role
 from convos_tui.ui.demo import DemoApp
+from convos_tui.ui.screens.pools import PoolsScreen
 from convos_tui.ui.screens.presentation import PresentationScreen
 from convos_tui.ui.screens.qr import QRPanel
 
 SIZE = (120, 40)
-SHOTS = ("main", "filtered", "detail", "action-panel", "qr-panel", "presentation")
+SHOTS = ("main", "filtered", "detail", "action-panel", "qr-panel", "presentation", "pools")
 
 
 async def take_screenshots(
@@ -78,6 +79,14 @@ async def take_screenshots(
             await _until(lambda: isinstance(app.screen, PresentationScreen))
             await shot("presentation")
             await pilot.press("q")
+
+            # The demo's warm pool, once its reconciler has filled it.
+            pools = app.context.pools
+            await _until(lambda: all(s.counts.get("ready", 0) >= s.target_ready for s in pools.summaries()), 60)
+            await pilot.press("w")
+            await _until(lambda: isinstance(app.screen, PoolsScreen))
+            await shot("pools")
+            await pilot.press("escape")
     return saved
 
 

@@ -38,7 +38,7 @@ THEMES = (
 
 @dataclass(frozen=True)
 class Key:
-    screen: str  # whose binding: app, main, detail, events, panel, gallery, qr, present, help
+    screen: str  # whose binding: app, main, detail, events, pools, panel, gallery, qr, present, help
     id: str  # the [keymap] id
     keys: str  # the default keys, as Textual names them, comma separated
     action: str
@@ -226,6 +226,28 @@ KEYS = (
         palette="Recycle instances",
         hint=", the marked instances or the one under the cursor",
     ),
+    Key(
+        "main",
+        "pools",
+        "w",
+        "pools('view')",
+        "Pools",
+        show=False,
+        priority=True,
+        palette="Pools: warm instances by state, breaker, claim and cold start",
+        hint=": c claim, + replenish, D drain",
+    ),
+    Key(
+        "main",
+        "pool-claim",
+        "C",
+        "pools('claim')",
+        "Claim from a pool",
+        show=False,
+        priority=True,
+        palette="Claim an instance from a pool",
+        hint=": its invite's QR code at once",
+    ),
     Key("main", "filter-done", "enter", "filter_done", "", show=False, priority=True),  # only while typing in it
     Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
     Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),
@@ -233,6 +255,10 @@ KEYS = (
     Key("events", "events-back", "escape,q", "app.pop_screen", "Back"),
     Key("events", "events-filter", "slash", "focus_filter", "Filter"),
     Key("events", "events-reload", "r", "reload", "Reload"),
+    Key("pools", "pools-back", "escape,q", "app.pop_screen", "Back"),
+    Key("pools", "pools-claim", "c", "claim", "Claim"),
+    Key("pools", "pool-replenish", "plus", "replenish", "Replenish"),
+    Key("pools", "pool-drain", "D", "drain", "Drain"),
     Key("panel", "panel-cancel", "escape", "cancel", "Cancel"),
     Key("panel", "panel-detail", "d", "show_detail", "Full error", show=False),
     Key("panel", "panel-submit", "ctrl+s", "submit", "Go"),

@@ -36,6 +36,7 @@ from convos_tui.ui.messages import (
     OpenPresentation,
     SetInterval,
 )
+from convos_tui.ui.pools import ConsolePools
 from convos_tui.ui.screens.detail import DetailScreen
 from convos_tui.ui.screens.events import EventsScreen
 from convos_tui.ui.screens.gallery import InviteGallery
@@ -55,7 +56,7 @@ STYLES = next((folder for folder in STYLE_FOLDERS if (folder / "app.tcss").is_fi
 
 class ConvosApp(App[None]):
     TITLE = "convos-tui"
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "qr.tcss"]
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "qr.tcss", STYLES / "pools.tcss"]
     COMMANDS = App.COMMANDS | {GatewayCommands}
     BINDINGS = keys.bindings("app")  # fleet/console_names.py: KEYS
 
@@ -69,6 +70,7 @@ class ConvosApp(App[None]):
         clock: Callable[[], float] = time.time,
         live: bool = True,
         instances: ConsoleInstances | None = None,
+        pools: ConsolePools | None = None,
         present: bool = False,
     ) -> None:
         super().__init__()
@@ -83,9 +85,11 @@ class ConvosApp(App[None]):
         self._keymap_wanted = keymap or {}
         self.keymap: dict[str, str] = {}  # the config's remappings that apply (known ids)
         actions = Actions(fleet.store, read_only=read_only, poller=fleet.poller)
-        # The instances of [[launchers]]: launched, terminated and recycled through the same action service.
+        # The instances of [[launchers]]: launched, terminated and recycled through the same action service;
+        # the warm pools of [pools.NAME] keep some of them ready, on the same instance service.
+        instances = instances or ConsoleInstances.open(fleet, actions)
         self.context = Context(
-            fleet, actions, clock, read_only, self.copy_text, instances or ConsoleInstances.open(fleet, actions)
+            fleet, actions, clock, read_only, self.copy_text, instances, pools or ConsolePools.open(instances)
         )
         self.main_screen = MainScreen(self.context)
 
@@ -114,6 +118,8 @@ class ConvosApp(App[None]):
             self.notify(self.fleet.store.warning, title="history", severity="warning", timeout=15)
         for notice in self.fleet.store.notices:  # e.g. the data dir was tightened
             self.notify(notice, title="history", timeout=10, markup=False)
+        if self.live:
+            self.context.pools.start()  # one reconciler per pool, while the console runs
         poller = self.fleet.poller
         if self.live and poller is not None:
             poller.on_poll = self._polled
@@ -134,9 +140,11 @@ class ConvosApp(App[None]):
             self.present()
 
     async def on_unmount(self) -> None:
+        await self.context.pools.stop()  # before the instances close: a launch under way cleans up first
         if self.live and self.fleet.poller is not None:
             await asyncio.to_thread(self.fleet.poller.stop_process)
             gc.unfreeze()
+        self.context.pools.close()
         self.instances.close()
 
     def _instances_changed(self, names: set[str]) -> None:

@@ -11,6 +11,7 @@ from convos_tui.fleet.actions import REFUSED, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.store import StoreError
 from convos_tui.ui.instances import ConsoleInstances
+from convos_tui.ui.pools import ConsolePools
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Context:
     read_only: bool
     copy_text: Callable[..., Text]  # (text, *, what=…) → a line saying what happened (OSC 52, the config's mode)
     instances: ConsoleInstances  # launch, terminate, recycle (ui/instances.py), through `actions`
+    pools: ConsolePools  # the warm pools: claim, replenish, drain (ui/pools.py), through `actions`
 
     def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
         """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have

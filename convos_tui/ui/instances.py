@@ -15,7 +15,7 @@ from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.instances import launcher as proc
 from convos_tui.instances.launcher import log_tail
-from convos_tui.instances.records import InstanceRecord, Records
+from convos_tui.instances.records import RUNNING, InstanceRecord, Records
 from convos_tui.instances.service import INSTANCES_DIR, InstanceService, PhaseCallback, Provision, instance_gateway
 
 
@@ -85,13 +85,28 @@ class ConsoleInstances:
         return results
 
     # -- the fleet follows -----------------------------------------------------------------------
+    def follow_records(self) -> None:
+        """The fleet's rows follow the instance records, whoever changed them (a pool's reconciler, a claim, a
+        `convos-tui launch` or `pool run` in another terminal): running instances join, terminated ones leave
+        (a crashed one stays, shown as it is)."""
+        if self.service is None:
+            return
+        records = self.service.records.all()
+        self._join_running(records)
+        kept = {record.id for record in records}
+        self._leave([g.name for g in self.fleet.gateways if g.origin.startswith("launcher:") and g.name not in kept])
+
     def _join(self, results: list[ActionResult]) -> None:
         """Each instance a launch left running becomes a row of the fleet, polled like the others."""
         assert self.service is not None
+        launched = [self.service.records.get(r.gateway) for r in results if r.action == "launch" and r.ok]
+        self._join_running([record for record in launched if record is not None])
+
+    def _join_running(self, records: list[InstanceRecord]) -> None:
+        assert self.service is not None
         poller, added = self.fleet.poller, set()
-        for result in results:
-            record = self.service.records.get(result.gateway) if result.action == "launch" and result.ok else None
-            if record is None or poller is None or poller.config(record.id) is not None:
+        for record in records:
+            if record.state != RUNNING or poller is None or poller.config(record.id) is not None:
                 continue
             gateway = instance_gateway(record, self.service.launchers, proc.pool_key(Path(record.dir)))
             self.fleet.gateways.append(gateway)

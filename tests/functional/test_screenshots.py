@@ -15,3 +15,4 @@ async def test_every_screenshot_is_taken_from_the_demo_and_shows_its_screen(tmp_
     assert "Create a conversation" in svg["action-panel"]
     assert "https://dev.convos.org/v2?i=" in svg["qr-panel"]
     assert "Scan to join" in svg["presentation"]
+    assert "booth" in svg["pools"] and "3/3" in svg["pools"]

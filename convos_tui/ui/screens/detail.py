@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Log, Sparkline, Static
 
+from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.instances.records import PHASES, InstanceRecord
 from convos_tui.ui.instances import LogFollower
@@ -150,6 +151,9 @@ class DetailScreen(Screen[None]):
         field(text, "launched", clock_time(record.created_at))
         if record.failed_phase:
             field(text, "failed", f"{record.failed_phase}: {record.error or ''}", "bold red")
+        if (member := self.context.pools.member(record.id)) is not None:  # one of a warm pool's
+            field(text, "pool", f"{member.pool}: {member.state} since {clock_time(member.since)}", "bold")
+            field(text, "why", gateway_text(member.reason))
         stats = self.context.instances.phase_stats().get(record.launcher, {})
         text.append("\nphase          this      p50      p95  (launcher, n)\n", style="dim")
         for phase in PHASES:

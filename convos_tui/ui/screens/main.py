@@ -405,7 +405,7 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter_done":
             return self.typing
-        if action in ("filter", "act", "provision", "instances") and self.typing:
+        if action in ("filter", "act", "provision", "instances", "pools") and self.typing:
             return False  # a letter typed in the filter box
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
         if action in ("act", "provision") and self.context.read_only:
@@ -467,6 +467,11 @@ class MainScreen(Screen[None]):
         from convos_tui.ui.screens.launch import instance_key  # launch, terminate, recycle
 
         await instance_key(self, action)
+
+    async def action_pools(self, action: str) -> None:
+        from convos_tui.ui.screens.pools import pool_key  # the pools view, claim
+
+        await pool_key(self, action)
 
     def _acted(self, outcome: ActionResult | list[ActionResult] | None) -> None:
         """A panel closed: say what happened; a new invite opens at once (one) or in the gallery (many)."""

@@ -1,5 +1,6 @@
 """Presentation mode, for a demo booth: a big title, the invite's code as large as the screen allows, the URL
-and the gateway. `n` creates a fresh conversation on the next idle gateway and shows its code.
+and the gateway. `n` claims a ready instance from a warm pool when the config has one (its invite at once), else
+creates a fresh conversation on the next idle gateway, and shows its code.
 
 The create goes through the action service like every other (read-only refuses it, the audit and the
 store record it), and is never retried: a failed one is shown, and the next `n` tries the next gateway.
@@ -63,9 +64,18 @@ class PresentationScreen(Screen[None]):
                 yield Static(id="present-url")
                 yield Static(id="present-message")
         keys = "z zoom · c copy the URL · s save SVG and PNG · q leave"
-        yield Static(
-            Text(keys if self.context.read_only else f"n next conversation · {keys}", style="dim"), id="present-keys"
-        )
+        pool = self.pool
+        following = f"n next invite (pool {pool})" if pool else "n next conversation"
+        yield Static(Text(keys if self.context.read_only else f"{following} · {keys}", style="dim"), id="present-keys")
+
+    @property
+    def pool(self) -> str | None:
+        """The pool `n` claims from: the first with a ready instance, else the first of the config."""
+        pools = self.context.pools
+        if not pools.configured:
+            return None
+        ready = [s.name for s in pools.summaries() if s.counts.get("ready", 0) > 0]
+        return ready[0] if ready else pools.configured[0].name
 
     def on_mount(self) -> None:
         self.app.clear_notifications()  # a toast over the code would stop a phone reading it
@@ -96,6 +106,8 @@ class PresentationScreen(Screen[None]):
             "No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
             "invite this console holds, and press P again; or start without --read-only."
             if self.context.read_only
+            else f"No invite yet: press n to claim one from pool {pool}."
+            if (pool := self.pool)
             else "No invite yet: press n to create a conversation on the next idle gateway."
         )
         show_code(
@@ -138,6 +150,10 @@ class PresentationScreen(Screen[None]):
         if self.busy:
             self.say("already creating one: wait for it", "yellow")
             return
+        pool = self.pool
+        if pool is not None:  # a warm pool hands out an invite at once; an empty one says when the next is ready
+            self.claim_from(pool)
+            return
         gateway = self.next_idle()
         if gateway is None:
             self.say("no idle gateway left to create on: explode a used one, or add gateways", "bold yellow")
@@ -176,3 +192,27 @@ class PresentationScreen(Screen[None]):
             )
         )
         self.say(f"created on {gateway.name} in {result.elapsed_s:.1f} s", "green")
+
+    @work(exclusive=True, group="present", exit_on_error=False)
+    async def claim_from(self, pool: str) -> None:
+        self.busy = True
+        self.say(f"claiming a ready instance from pool {pool}…", "bold")
+        try:
+            result = await self.context.pools.claim(pool)
+        finally:
+            self.busy = False
+        if not result.ok:
+            hint = f" {hint}" if (hint := useful_hint(result)) else ""
+            self.say(f"pool {pool}: {said(result)}.{hint}", "bold red")
+            return
+        gateway = result.data.get("gateway") or result.data.get("instance") or result.gateway
+        self.show_invite(
+            find_invite(
+                self.context.fleet.store,
+                gateway,
+                conversation_id=result.data.get("conversation_id"),
+                invite_url=result.data.get("invite_url"),
+            )
+        )
+        took = result.data.get("claim_ms")
+        self.say(f"claimed {gateway} from pool {pool}" + (f" in {took:.0f} ms" if took is not None else ""), "green")
