@@ -3,9 +3,9 @@
 A plain plugin gateway costs one request a poll, as before: its classic status shape names its runtime. Any
 other gateway has `/readyz` and `/pool/health` probed at its first poll, and again when the status fails (in
 the same poll, so the failure is explained at once), at the poll after a failure, and when the status changes
-shape (a different runtime answers). What was learned is kept: the
-runtime, its version, and one reason per route for the detail screen. A gateway whose `/convos/status` is
-missing but that answers the Railway template's `/pool/status` is polled on that route from then on.
+shape (a different runtime answers). What was learned is kept: the runtime, its version, and one reason per
+route for the detail screen. A gateway whose `/convos/status` is missing but that answers the Railway
+template's `/pool/status` is polled on that route from then on.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _shared(health: Health) -> Health:
 class RuntimeProbe:
     """The probing of one gateway's routes, and what it learned (see the module's docstring)."""
 
-    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "latency_s", "pool", "probe_next", "railway", "readyz",
-                 "requests", "status_url", "verify")  # fmt: skip
+    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "latency_s", "pool", "probe_next",
+                 "railway", "readyz", "requests", "status_url", "verify")  # fmt: skip
 
     def __init__(self, base_url: str, headers: dict[str, str], *, verify: bool, railway: bool = False) -> None:
         self.base = base_url.rstrip("/")  # the probe routes' URLs are made when probed: rarely, and 1,000s of gateways
