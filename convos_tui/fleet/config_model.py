@@ -27,6 +27,7 @@ SETTING_KEYS = (
     "gateways",
     "sources",
     "launchers",
+    "metric_labels",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts", "runtime")
 # `runtime`: "auto" finds out from the routes; "railway-template" polls the template's GET /pool/status.
@@ -45,6 +46,7 @@ class Settings:
     clipboard: str = "auto"
     timeouts: Timeouts = field(default_factory=Timeouts)
     keymap: dict[str, str] = field(default_factory=dict)
+    metric_labels: tuple[str, ...] = ()  # tag prefixes that become Prometheus labels (`region` for region/eu)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from .modes import (
     Mode,
 )
 from .network import SimNetwork
+from .newer_routes import NewerRoutes
 from .onboarding import OnboardingRoutes
 from .pathname import pathname
 from .plugin_body import MAX_BODY_BYTES, PluginError
@@ -63,7 +64,7 @@ _ERR_401 = {"error": "Unauthorized"}
 _Route = Callable[[web.BaseRequest], Awaitable[tuple[int, Any]]]
 
 
-class SimGateway(OnboardingRoutes):
+class SimGateway(OnboardingRoutes, NewerRoutes):
     """A gateway process: created by SimFleet, which starts and stops it."""
 
     def __init__(self, spec: GatewaySpec, *, network: SimNetwork, speed: float, seed: int, host: str) -> None:
@@ -103,6 +104,7 @@ class SimGateway(OnboardingRoutes):
             self.config["poolApiKey"] = key
         self.instructions: str | None = None
         self.sent_messages: list[str] = []  # texts the CLI sent, oldest first
+        self.reset_newer_records()  # what the newer routes were sent (newer_routes.py)
         # (method, raw path with query, status) of the latest requests: bounded, because a demo or a
         # benchmark sends millions and a growing log slowed the simulator down.
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -463,7 +465,9 @@ class SimGateway(OnboardingRoutes):
             "/convos/explode": ("POST", self._explode),
             "/convos/reset": ("POST", self._reset),
         }
-        if not newer:  # the managed-runtime fork removed the onboarding routes
+        if newer:  # the managed runtime's notify, update-metadata and re-attest
+            routes.update(self.newer_route_table())
+        else:  # the managed-runtime fork removed the onboarding routes
             routes.update(
                 {
                     "/convos/setup": ("POST", self._setup),

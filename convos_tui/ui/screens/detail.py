@@ -19,6 +19,7 @@ from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.instances.records import PHASES, InstanceRecord
 from convos_tui.ui.instances import LogFollower
 from convos_tui.ui.keys import bindings
+from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
 
@@ -286,6 +287,6 @@ class DetailScreen(Screen[None]):
         for action in actions:
             text.append(f"{clock_time(action['at'])}  ", style="dim")
             text.append(f"{action['action']:<8}", style="bold")
-            text.append(f" {action['outcome']:<8}", style="green" if action["outcome"] == "ok" else "red")
+            text.append(f" {action['outcome']:<8}", style=outcome_style(action["outcome"]))
             text.append(f" {action['who']}  {action['detail']}\n")
         return text
