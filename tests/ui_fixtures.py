@@ -84,7 +84,7 @@ REASONS = {
 
 
 # What each gateway's routes said at its last probe (no entry: never probed, the runtime shows as "?").
-OPENCLAW_2026_2 = Health(Runtime("openclaw", core="<2026.3"), ("/convos/status: answered (classic shape)",))
+OPENCLAW_2026_2 = Health(Runtime("openclaw"), ("/convos/status: answered (classic shape)",))
 WRAPPED = Health(Runtime("openclaw", "0.3.4", wrapper=True), ("/pool/health: ready (openclaw 0.3.4)",))
 HEALTH = {
     **dict.fromkeys(("eu-booth-1", "eu-booth-2", "eu-pool-1", "eu-pool-2", "eu-pool-3"), OPENCLAW_2026_2),

@@ -138,6 +138,8 @@ def identify(readyz: Reading | None, pool: Reading | None, status: GatewayStatus
     """The runtime the readings point to; what none of them tells stays unknown."""
     if status is not None and status.shape == "railway":
         return Runtime(RAILWAY)
+    if status is not None and status.shape == "classic":
+        return Runtime(OPENCLAW)  # the classic shape is the OpenClaw plugin's alone
     if pool is not None and pool.offered:
         return Runtime(pool.runtime or "", pool.version, wrapper=True)
     if readyz is not None:

@@ -73,8 +73,10 @@ def simulate(
     from convos_tui.sim.modes import runtime_specs
     from convos_tui.sim.serve import serve
 
-    if sum((mix, runtimes, bool(modes))) > 1:
-        raise click.UsageError("--mix, --runtimes and --mode do not go together: each chooses the modes itself.")
+    if mix and modes:
+        raise click.UsageError("--mix and --mode do not go together: --mix chooses the modes itself.")
+    if runtimes and (mix or modes):
+        raise click.UsageError("--runtimes chooses the modes itself: leave out --mix and --mode.")
     if runtimes:
         count = len(runtime_specs())
     if base_port and base_port + count - 1 > 65535:

@@ -1,15 +1,16 @@
 """One poll of one gateway: its status, and what its other routes say about it, probed only when needed.
 
-A plain plugin gateway costs one request a poll, as before: `/readyz` and `/pool/health` are probed at the
-first poll, and again when the status fails (in the same poll, so the failure is explained at once), after
-a failure, or when the status changes shape (a different runtime answers). What was learned is kept: the
-runtime, its version, and one reason per route for the detail screen. A gateway whose `/convos/status` is
-missing but that answers the Railway template's `/pool/status` is polled on that route from then on.
+A plain plugin gateway costs one request a poll, as before: its classic status shape names its runtime. Any
+other gateway has `/readyz` and `/pool/health` probed at its first poll, and again when the status fails (in
+the same poll, so the failure is explained at once), at the poll after a failure, and when the status changes
+shape (a different runtime answers). What was learned is kept: the runtime, its version, and one reason per
+route for the detail screen. A gateway whose `/convos/status` is missing but that answers the Railway
+template's `/pool/status` is polled on that route from then on.
 """
 
 from __future__ import annotations
 
-import asyncio
+import time
 from dataclasses import dataclass
 
 import aiohttp
@@ -51,8 +52,8 @@ def _shared(health: Health) -> Health:
 class RuntimeProbe:
     """The probing of one gateway's routes, and what it learned (see the module's docstring)."""
 
-    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "pool", "probe_next", "railway", "readyz",
-                 "requests", "status_url", "verify")  # fmt: skip
+    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "latency_s", "pool", "probe_next",
+                 "railway", "readyz", "requests", "status_url", "verify")  # fmt: skip
 
     def __init__(self, base_url: str, headers: dict[str, str], *, verify: bool, railway: bool = False) -> None:
         self.base = base_url.rstrip("/")  # the probe routes' URLs are made when probed: rarely, and 1,000s of gateways
@@ -67,29 +68,32 @@ class RuntimeProbe:
         self.probe_next = True
         self._shape: str | None = None
         self.requests = 0  # sent by this probe, status polls included (what the benchmark counts)
+        self.latency_s: float | None = None  # of the last status request
 
     async def poll(self, session: aiohttp.ClientSession, timeout_s: float) -> GatewayStatus | errors.GatewayError:
         """The verdict of one poll: the status (the plugin's own word), or the failure explained."""
-        probed = self.probe_next
-        if probed:
-            result, _ = await asyncio.gather(self._status(session, timeout_s), self._probe(session, timeout_s))
-        else:
-            result = await self._status(session, timeout_s)
+        started = time.monotonic()
+        result = await self._status(session, timeout_s)
+        self.latency_s = time.monotonic() - started  # the status route's own, whatever else is asked
         if isinstance(result, errors.PluginMissing) and not self._tried_railway:
             result = await self._try_railway(session, timeout_s, result)
-        if isinstance(result, errors.GatewayError) and not probed:
-            await self._probe(session, timeout_s)  # what the other routes say about this failure, now
-            probed = True
         shape = result.shape if isinstance(result, GatewayStatus) else None
         changed = shape is not None and self._shape is not None and shape != self._shape
         self._shape = shape or self._shape
-        # Probe again at the next poll after a failure (it may be back, and a restart may change the version)
-        # or a change of shape (a different runtime answers).
-        self.probe_next = isinstance(result, errors.GatewayError) or changed
-        verdict = runtimes.verdict(result, self.readyz, self.pool)
-        if probed or self.health is None:
+        failed = isinstance(result, errors.GatewayError)
+        silent = isinstance(result, errors.GatewayError) and result.status is None  # no HTTP answer at all
+        if self.probe_next or changed or failed:
+            if shape in ("classic", "railway") or silent:
+                # Only the OpenClaw plugin answers the classic shape, only the Railway template this one: nothing
+                # to ask (so a fleet of plugin gateways costs one request a poll from the first). Nor of a gateway
+                # that does not answer at all: its other routes would only time out too.
+                self.readyz = self.pool = None
+            else:
+                await self._probe(session, timeout_s)
             self._learn(result)
-        return verdict
+        # Again at the next poll after a failure: it may be back, and a restart may change the runtime's version.
+        self.probe_next = failed
+        return runtimes.verdict(result, self.readyz, self.pool)
 
     def _learn(self, result: GatewayStatus | errors.GatewayError) -> None:
         status = result if isinstance(result, GatewayStatus) else None
@@ -134,10 +138,9 @@ class RuntimeProbe:
             reader = runtimes.read_readyz if route == runtimes.READYZ else runtimes.read_pool_health
             return reader(answer.status, answer.content_type, answer.body)
 
-        self.readyz, self.pool = await asyncio.gather(
-            read(self.base + runtimes.READYZ, runtimes.READYZ),
-            read(self.base + runtimes.POOL_HEALTH, runtimes.POOL_HEALTH),
-        )
+        # One after the other, on the connection the status came on: no new connection per gateway.
+        self.readyz = await read(self.base + runtimes.READYZ, runtimes.READYZ)
+        self.pool = await read(self.base + runtimes.POOL_HEALTH, runtimes.POOL_HEALTH)
 
     async def _try_railway(
         self, session: aiohttp.ClientSession, timeout_s: float, missing: errors.PluginMissing

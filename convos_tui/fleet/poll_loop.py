@@ -291,7 +291,7 @@ class PollLoop:
                 started = time.monotonic()
                 assert self._session is not None
                 result = await slot.probe.poll(self._session, slot.config.timeouts.status)
-                latency = time.monotonic() - started
+                latency = slot.probe.latency_s if slot.probe.latency_s is not None else time.monotonic() - started
                 state = self.states.get(name)
                 if state is None:
                     return

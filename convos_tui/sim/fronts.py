@@ -34,7 +34,10 @@ class SimGateway(Protocol):
     def hermes(self) -> bool: ...
     @property
     def pool_key(self) -> str | None: ...
-    async def restart(self, down_for: float, *, wait: bool = True) -> None: ...
+
+    runtime_restarting: bool
+
+    async def restart_runtime(self, down_for: float) -> None: ...
     def plugin_route(self, path: str) -> Callable[[web.BaseRequest], Awaitable[tuple[int, Any]]]: ...
 
 
@@ -44,7 +47,7 @@ RESTART_DOWN_S = 2.0  # the wrapper waits 2 s between SIGTERM and the respawn
 
 async def pool_wrapper(gateway: SimGateway, request: web.BaseRequest, path: str) -> web.StreamResponse | None:
     """The wrapper's answer, or None when the request goes through to the runtime behind it."""
-    runtime_up = not gateway.starting
+    runtime_up = not gateway.starting and not gateway.runtime_restarting
     if path == "/pool/health" and request.method == "GET":
         if not runtime_up:
             return json_response(request, 503, {"ready": False})
@@ -55,7 +58,7 @@ async def pool_wrapper(gateway: SimGateway, request: web.BaseRequest, path: str)
         if key is not None and request.headers.get("Authorization") != f"Bearer {key}":
             return json_response(request, 401, {"error": "Unauthorized"})
         if path == "/pool/restart":
-            await gateway.restart(RESTART_DOWN_S)
+            await gateway.restart_runtime(RESTART_DOWN_S)
             return json_response(request, 200, {"ok": True})
         if not runtime_up:
             return json_response(request, 503, {"error": "Runtime not ready yet"})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import socket
 import time
 from collections import deque
@@ -37,6 +36,7 @@ from .modes import (
 from .network import SimNetwork
 from .newer_routes import NewerRoutes
 from .onboarding import OnboardingRoutes
+from .pathname import pathname
 from .plugin_body import MAX_BODY_BYTES, PluginError
 from .responses import (
     MODERN_TEXT_HEADERS,
@@ -62,36 +62,6 @@ _ERR_401 = {"error": "Unauthorized"}
 
 
 _Route = Callable[[web.BaseRequest], Awaitable[tuple[int, Any]]]
-
-
-def _is_dots(segment: str, count: int) -> bool:
-    return segment.lower().replace("%2e", ".") == "." * count
-
-
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_-]*")
-
-
-def pathname(raw_target: str) -> str:
-    """`new URL(req.url, base).pathname`: query and fragment dropped, dot segments resolved."""
-    if _PLAIN_PATH.fullmatch(raw_target):
-        return raw_target  # the common case: nothing to resolve
-    target = re.sub(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*", "", raw_target)
-    target = re.split(r"[?#]", target, maxsplit=1)[0].replace("\\", "/")
-    parts = target.split("/")[1:] if target.startswith("/") else [target]
-    segments: list[str] = []
-    for i, segment in enumerate(parts):
-        last = i == len(parts) - 1
-        if _is_dots(segment, 2):
-            if segments:
-                segments.pop()
-            if last:
-                segments.append("")
-        elif _is_dots(segment, 1):
-            if last:
-                segments.append("")
-        else:
-            segments.append(segment)
-    return "/" + "/".join(segments)
 
 
 class SimGateway(OnboardingRoutes, NewerRoutes):
@@ -156,6 +126,7 @@ class SimGateway(OnboardingRoutes, NewerRoutes):
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
         self._dropping: asyncio.Future[Any] | None = None  # closing the connections of a process gone down
+        self.runtime_restarting = False  # behind a pool wrapper: its runtime is being restarted
 
     # ---- public views -----------------------------------------------------------------------------------
 
@@ -329,6 +300,16 @@ class SimGateway(OnboardingRoutes, NewerRoutes):
             await come_back()
         else:
             self._background_task(come_back())
+
+    async def restart_runtime(self, down_for: float) -> None:
+        """The pool wrapper's /pool/restart: its runtime stops and comes back from disk; the wrapper stays up."""
+        self.runtime_restarting = True
+        self._kill_process_state()
+        try:
+            await self._sleep(down_for)
+            self._boot()
+        finally:
+            self.runtime_restarting = False
 
     async def _cancel_handlers(self) -> None:
         tasks = [t for t in self._handlers if not t.done()]

@@ -125,6 +125,7 @@ def test_write_config_writes_the_toml_to_a_file(tmp_path):
     [
         (["--mode", "sideways"], "Invalid value for '--mode'"),
         (["--mix", "--mode", "down"], "--mix and --mode do not go together"),
+        (["--runtimes", "--mode", "down"], "--runtimes chooses the modes itself"),
         (["--count", "0"], "Invalid value for '--count'"),
         (["--count", "10", "--base-port", "65530"], "leaves no room"),
     ],
@@ -133,3 +134,27 @@ def test_bad_options_are_explained(args, words):
     result = run_cli("simulate", *args)
     assert result.returncode == 2
     assert words in result.stderr
+
+
+def test_runtimes_serves_one_gateway_of_each_runtime(tmp_path):
+    target = tmp_path / "runtimes.toml"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "simulate", "--runtimes", "--write-config", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (target.exists() and target.stat().st_size):
+            time.sleep(0.05)  # waiting for a condition: the file written once every gateway listens
+        gateways = {g["name"]: g for g in tomllib.loads(target.read_text())["gateways"]}
+        assert set(gateways) == {"openclaw-plugin", "openclaw-bound", "hermes", "wrapper-openclaw", "wrapper-hermes",
+                                 "railway-template", "plugin-404", "no-plugin-2026.9"}  # fmt: skip
+        assert get_json(gateways["hermes"]["url"] + "/health") == (200, "application/json", {"ok": True})
+        status, _, health = get_json(gateways["wrapper-hermes"]["url"] + "/pool/health")
+        assert (status, health["runtime"]) == (200, "hermes")
+        assert gateways["railway-template"]["token_env"] == "CONVOS_SIM_POOL_KEY"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0

@@ -27,8 +27,8 @@ SPEC = [
                           "(the Control UI)")),
 ]  # fmt: skip
 HEALTH = {
-    "openclaw-plugin": Health(Runtime("openclaw", core="<2026.3"), ("/convos/status: answered (classic shape)",)),
-    "openclaw-bound": Health(Runtime("openclaw", core="<2026.3"), ("/convos/status: answered (classic shape)",)),
+    "openclaw-plugin": Health(Runtime("openclaw"), ("/convos/status: answered (classic shape)",)),
+    "openclaw-bound": Health(Runtime("openclaw"), ("/convos/status: answered (classic shape)",)),
     "hermes": Health(Runtime("hermes"), ("/readyz: absent (FastAPI's 404: a Hermes runtime)",)),
     "wrapper-openclaw": Health(Runtime("openclaw", "0.3.4", wrapper=True), ("/pool/health: ready (openclaw 0.3.4)",)),
     "wrapper-hermes": Health(Runtime("hermes", "0.3.4", wrapper=True), ("/pool/health: ready (hermes 0.3.4)",)),
