@@ -93,7 +93,7 @@ class ConsoleInstances:
             record = self.service.records.get(result.gateway) if result.action == "launch" and result.ok else None
             if record is None or poller is None or poller.config(record.id) is not None:
                 continue
-            gateway = instance_gateway(record, self.service.launchers, proc.pool_key(Path(record.dir)))
+            gateway = instance_gateway(record, self.service.launchers, self.service.pool_key(record))
             self.fleet.gateways.append(gateway)
             poller.add(gateway)
             added.add(record.id)

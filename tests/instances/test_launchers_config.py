@@ -39,7 +39,8 @@ def test_a_launcher_with_defaults_and_one_with_everything():
 @pytest.mark.parametrize(
     ("extra", "line", "words"),
     [
-        ('type = "docker"\n', 3, "type 'docker' is not one of openclaw, sim"),
+        ('type = "vm"\n', 3, "type 'vm' is not one of openclaw, sim, docker, command"),
+        ('image = "x:1"\n', 5, 'image is not a key of type "sim"'),
         ('ports = "19000-19001"\n', 5, 'Write ports = "19000-19099"'),
         ("max_instances = 0\n", 5, "max_instances 0 is not a whole number from 1 to 1000"),
         ('speed = "fast"\n', 5, "speed 'fast' is not a number"),
