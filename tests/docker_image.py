@@ -8,7 +8,8 @@ Two layers, each cached on its own:
   packages, `docker import`ed; its hash covers the package list and this file's BASE_VERSION;
 - the image, `convos-tui-test:<hash>`: the base, the project's dependencies (`pip install --target`, wheels for
   CPython 3.11 like the base's) and its source, and a golden made by `golden init` whose pool key is a
-  reference to the environment (`${CONVOS_POOL_API_KEY}`); its hash covers pyproject.toml and every source file.
+  reference to the environment (`${CONVOS_POOL_API_KEY}`), and the identity's folder (/root/.convos) an
+  anonymous volume, as a real image would keep it; its hash covers pyproject.toml and every source file.
 
 Its command runs the simulated gateway as a real one would run in a container: on port 18789, bound to every
 interface of the container (the engine publishes it on the host's 127.0.0.1 only).
@@ -16,6 +17,7 @@ interface of the container (the engine publishes it on the host's 127.0.0.1 only
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -36,6 +38,7 @@ DOCKERFILE = f"""FROM {{base}}
 COPY site /opt/site
 COPY src /opt/convos-tui
 COPY golden /root/.openclaw
+VOLUME /root/.convos
 ENV HOME=/root OPENCLAW_STATE_DIR=/root/.openclaw PYTHONPATH=/opt/convos-tui:/opt/site PYTHONDONTWRITEBYTECODE=1
 CMD ["python3", "-m", "convos_tui.sim.instance", "gateway", "run", "--port", "{CONTAINER_PORT}", "--bind", "lan"]
 """
@@ -169,6 +172,11 @@ def build(client=None) -> str:
         (context / "Dockerfile").write_text(DOCKERFILE.format(base=base))
         _log(f"building {tag} on {base}")
         client.images.build(path=str(context), tag=tag, rm=True, forcerm=True)
+    for old in client.images.list(name=tag.split(":")[0]):  # the images of older sources: not kept
+        for name in old.tags:
+            if name != tag:
+                with contextlib.suppress(Exception):
+                    client.images.remove(name)
     return tag
 
 

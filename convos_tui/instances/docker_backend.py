@@ -234,3 +234,48 @@ def _remove(client: Any, container: str, grace: float) -> bool:
     except docker.errors.NotFound:
         pass
     return killed
+
+
+def commit_golden(
+    container: str, reference: str, *, base_url: str | None = None, state_dir: str = "/root/.openclaw"
+) -> tuple[list[Any], str | None]:
+    """Check the container's state as `golden check` would, and commit it as the image `reference` only when
+    it holds no XMTP state and no secret; (the problems, the new image's id or None)."""
+    import tarfile
+    import tempfile
+
+    from convos_tui.instances.golden import GoldenProblem, check_golden
+
+    client = engine(base_url)
+    found = client.containers.get(container)
+    home = str(Path(state_dir).parent)
+    with tempfile.TemporaryDirectory(prefix="convos-golden-commit-") as tmp:
+        copy = Path(tmp) / Path(state_dir).name
+        for source, target in ((state_dir, Path(tmp)), (f"{home}/.convos", copy)):
+            try:
+                stream, _ = found.get_archive(source)
+            except Exception:  # docker.errors.NotFound: a .convos that does not exist is what we want
+                continue
+            archive = Path(tmp) / "part.tar"
+            with open(archive, "wb") as out:
+                for chunk in stream:
+                    out.write(chunk)
+            target.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(target, filter="data")
+            archive.unlink()
+        convos = copy / ".convos"
+        if convos.is_dir() and not any(convos.iterdir()):
+            convos.rmdir()  # an empty volume's mount point: no identity in it
+        if not copy.is_dir():
+            return [GoldenProblem(f"{container}:{state_dir}", "no OpenClaw state here", "Set --state-dir")], None
+
+        def where(path: str) -> str:  # the path in the container, not in the temporary copy
+            return f"{container}:" + path.replace(str(convos), f"{home}/.convos").replace(str(Path(tmp)), home)
+
+        problems = [GoldenProblem(where(p.path), p.message, p.fix) for p in check_golden(copy)]
+    if problems:
+        return problems, None
+    repository, _, tag = reference.rpartition(":") if ":" in reference.split("/")[-1] else (reference, "", "latest")
+    image = found.commit(repository=repository, tag=tag, conf={"Labels": {}})
+    return [], str(image.id)

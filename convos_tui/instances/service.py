@@ -412,6 +412,23 @@ class InstanceService:
             if r.state == RUNNING
         ]
 
+    async def remove_orphans(self, containers: list[str]) -> list[ActionResult]:
+        """Remove these orphan containers (labelled for a launcher of this config, unknown to the store)."""
+        orphans = {o["container"]: o for o in self.orphans()}
+
+        async def remove(container: str) -> ActionResult:
+            orphan = orphans.get(container) or next((o for o in orphans.values() if o["name"] == container), None)
+            if orphan is None:
+                return ActionResult(container, "remove-orphan", REFUSED, "refused: not an orphan of this config")
+            backend = self.backend(self.launchers[orphan["launcher"]])
+            try:
+                await asyncio.to_thread(backend.remove_orphan, orphan["container"])  # type: ignore[attr-defined]
+            except Exception as exc:
+                return ActionResult(container, "remove-orphan", FAILED, f"failed: {exc}")
+            return ActionResult(container, "remove-orphan", OK, "removed with its anonymous volumes")
+
+        return [await self.actions.guarded("remove-orphan", c, {}, functools.partial(remove, c)) for c in containers]
+
     def pool_key(self, record: InstanceRecord) -> str | None:
         """The key the console sends to this instance (kept where its backend keeps it, never in the store)."""
         return self._backend_of(record).pool_key(record)
