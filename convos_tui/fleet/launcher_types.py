@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # What a template may name: the instance and where it runs. Secrets are never placeholders: a hook gets them
 # in its environment (CONVOS_POOL_API_KEY, OPENCLAW_GATEWAY_TOKEN), where no `ps` shows them.
-HOOK_PLACEHOLDERS = ("id", "launcher", "golden", "port", "dir")
+HOOK_PLACEHOLDERS = ("instance", "id", "launcher", "golden", "port", "dir")
 CONTAINER_PLACEHOLDERS = ("id", "port")
 SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.I)
 

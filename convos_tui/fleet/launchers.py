@@ -27,7 +27,7 @@ engine = "unix:///var/run/docker.sock"  # default: DOCKER_HOST, or the local soc
 [[launchers]]
 name = "fly"
 type = "command"           # any platform with a CLI: templates run without a shell
-launch = ["fly", "machine", "run", "{golden}", "--name", "{id}"]   # prints {"id", "url", "token_env"?}
+launch = ["fly", "machine", "run", "{golden}", "--name", "{instance}"]   # prints {"id", "url", "token_env"?}
 terminate = ["fly", "machine", "destroy", "--force", "{id}"]
 list = ["fly", "machine", "list", "--json"]            # optional: the ids still running
 hook_timeouts = { launch = "5m", terminate = "1m", list = "30s" }

@@ -4,7 +4,8 @@
     terminate  stops the instance named {id}
     list       (optional) prints the ids still running: a JSON array (of ids or {"id": …}) or one id a line
 
-A template is an argv with named placeholders ({id} {launcher} {golden} {port} {dir}), run without a shell
+A template is an argv with named placeholders ({instance}: the console's id for it; {id}: the id its launch hook
+printed, the same as {instance} before; {launcher} {golden} {port} {dir}), run without a shell
 unless it names one itself (["sh", "-c", "…"]). The values are the console's own (an id of letters, digits and
 -), never a secret: the hook finds the instance's pool key and gateway token in its environment
 (CONVOS_POOL_API_KEY, OPENCLAW_GATEWAY_TOKEN) and hands them to the platform. If the launch hook names a
@@ -37,7 +38,8 @@ class HookError(Exception):
 class CommandBackend(Backend):
     def argv(self, hook: str, record: InstanceRecord) -> list[str]:
         values = {
-            "id": record.id,
+            "instance": record.id,
+            "id": record.container or record.id,
             "launcher": self.launcher.name,
             "golden": self.launcher.golden_name,
             "port": str(record.port or ""),
