@@ -86,3 +86,19 @@ def env(tmp_path):
             if alive(record.pid, record.pid_start):
                 os.killpg(record.pid, signal.SIGKILL)
         records.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many docker tests ran, and why the others skipped (.ci/run starts an engine; CI reads this line)."""
+    ran, skipped = 0, []
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "test_docker.py" not in getattr(report, "nodeid", ""):
+                continue
+            if outcome == "skipped":
+                skipped.append(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
+            elif report.when == "call":
+                ran += 1
+    if ran or skipped:
+        reason = f" ({skipped[0]})" if skipped else ""
+        terminalreporter.write_line(f"docker tests: {ran} ran against a real engine, {len(skipped)} skipped{reason}")
