@@ -11,7 +11,8 @@ Two layers, each cached on its own:
   reference to the environment (`${CONVOS_POOL_API_KEY}`), and the identity's folder (/root/.convos) an
   anonymous volume, as a real image would keep it; its hash covers pyproject.toml and every source file.
 
-Its command runs the simulated gateway as a real one would run in a container: on port 18789, bound to every
+Its bytecode is compiled once, in the image (else every container compiles the project and aiohttp again at
+boot: 20 s for 10 containers at once on 2 cores). Its command runs the simulated gateway as a real one would run in a container: on port 18789, bound to every
 interface of the container (the engine publishes it on the host's 127.0.0.1 only).
 """
 
@@ -39,6 +40,7 @@ COPY site /opt/site
 COPY src /opt/convos-tui
 COPY golden /root/.openclaw
 VOLUME /root/.convos
+RUN ["python3", "-m", "compileall", "-q", "-j", "0", "/opt/site", "/opt/convos-tui"]
 ENV HOME=/root OPENCLAW_STATE_DIR=/root/.openclaw PYTHONPATH=/opt/convos-tui:/opt/site PYTHONDONTWRITEBYTECODE=1
 CMD ["python3", "-m", "convos_tui.sim.instance", "gateway", "run", "--port", "{CONTAINER_PORT}", "--bind", "lan"]
 """

@@ -69,6 +69,9 @@ class Backend(ABC):
         """What runs for this launcher that the store does not know (only the docker backend can tell)."""
         return []
 
+    def remove_orphan(self, container: str) -> None:
+        raise ValueError(f"launcher {self.launcher.name} has no orphans to remove")
+
 
 def new_secrets(directory: Path) -> dict[str, str]:
     """A fresh pool key and gateway token for one instance, kept in its directory (0600), nowhere else."""

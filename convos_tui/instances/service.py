@@ -422,7 +422,7 @@ class InstanceService:
                 return ActionResult(container, "remove-orphan", REFUSED, "refused: not an orphan of this config")
             backend = self.backend(self.launchers[orphan["launcher"]])
             try:
-                await asyncio.to_thread(backend.remove_orphan, orphan["container"])  # type: ignore[attr-defined]
+                await asyncio.to_thread(backend.remove_orphan, orphan["container"])
             except Exception as exc:
                 return ActionResult(container, "remove-orphan", FAILED, f"failed: {exc}")
             return ActionResult(container, "remove-orphan", OK, "removed with its anonymous volumes")
