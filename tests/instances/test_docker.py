@@ -118,7 +118,9 @@ def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volu
 
     # A console restart (a new process) finds them by label; one killed outside shows as crashed.
     first = records[results[0]["instance"]]
-    client.containers.get(first.container).kill()
+    killed = client.containers.get(first.container)
+    killed.kill()
+    killed.wait(timeout=30)  # kill returns once the signal is sent, not once the container has exited
     listed = {i["id"]: i for i in denv.json("instances")}
     assert listed[first.id]["state"] == "crashed"
     assert all(listed[r["instance"]]["state"] == "running" for r in results[1:])
@@ -218,3 +220,20 @@ def test_orphans_are_listed_and_removed_only_when_confirmed(denv):
     done = denv.run("instances", "--remove-orphans", "--yes")
     assert done.returncode == 0, done.stdout + done.stderr
     assert containers(client) == []
+
+
+def test_host_networking_for_an_engine_without_a_bridge(denv):
+    """With network = "host" the gateway listens on the port the console gives it, on loopback."""
+    denv.write_config(
+        'network = "host"\n'
+        'command = ["python3", "-m", "convos_tui.sim.instance", "gateway", "run", "--port", "{port}", '
+        '"--bind", "loopback"]\n'
+    )
+    done = denv.run("launch", "--create", "--json", timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = json.loads(done.stdout)
+    [record] = denv.records().all()
+    container = denv.client.containers.get(record.container)
+    assert container.attrs["HostConfig"]["NetworkMode"] == "host" and result["conversation_id"]
+    assert denv.run("terminate", "--yes", record.id).returncode == 0
+    assert containers(denv.client) == []
