@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,12 +31,18 @@ from convos_tui.instances.backends import Backend, instance_log, new_secrets, re
 from convos_tui.instances.launcher import PhaseError, log_tail, port_open
 from convos_tui.instances.records import InstanceRecord
 
+LIST_EVERY_S = 5.0
+
 
 class HookError(Exception):
     pass
 
 
 class CommandBackend(Backend):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._listed_at: dict[str, float] = {}  # when gone() last ran the list hook, per instance
+
     def argv(self, hook: str, record: InstanceRecord) -> list[str]:
         values = {
             "instance": record.id,
@@ -107,9 +114,13 @@ class CommandBackend(Backend):
         return True  # elsewhere: the plugin's answer says it all (a probe of another host's port is not ours)
 
     async def gone(self, record: InstanceRecord) -> str | None:
-        if not self.launcher.hook("list"):
+        """Asked every poll while it boots: the list hook runs at most every LIST_EVERY_S (a platform's CLI
+        can take a second), in a thread."""
+        now = time.monotonic()
+        if not self.launcher.hook("list") or now - self._listed_at.get(record.id, 0.0) < LIST_EVERY_S:
             return None
-        alive = self.survey([record])[record.id]
+        self._listed_at[record.id] = now
+        alive = (await asyncio.to_thread(self.survey, [record]))[record.id]
         return "the list hook no longer lists it" if alive is False else None
 
     async def stop(self, record: InstanceRecord) -> bool:

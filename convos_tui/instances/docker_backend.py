@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from convos_tui.instances.records import InstanceRecord
 INSTANCE_LABEL = "convos-tui.instance"
 LAUNCHER_LABEL = "convos-tui.launcher"
 ENGINE_TIMEOUT_S = 30
+GONE_EVERY_S = 0.2
 UNREACHABLE_FIX = "start dockerd (or set engine in [[launchers]] / DOCKER_HOST)"
 
 
@@ -52,6 +54,7 @@ class DockerBackend(Backend):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._client: Any = None
+        self._asked_at: dict[str, float] = {}  # when gone() last asked the engine, per instance
 
     @property
     def where(self) -> str:
@@ -112,6 +115,10 @@ class DockerBackend(Backend):
             raise
 
     async def gone(self, record: InstanceRecord) -> str | None:
+        now = time.monotonic()  # asked every poll while it boots: the engine at most every GONE_EVERY_S
+        if now - self._asked_at.get(record.id, 0.0) < GONE_EVERY_S:
+            return None
+        self._asked_at[record.id] = now
         state = await self._call("spawn", _state, record.container)
         if state is None:
             return "the container was removed while it booted"

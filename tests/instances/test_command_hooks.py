@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.instances.conftest import PORT_BASE, Env
+from tests.instances.conftest import Env, free_range
 
 HOOKS = Path(__file__).resolve().parent / "hooks"
 
@@ -27,7 +27,7 @@ def hook_config(env: Env, how: str = "", extra: str = "") -> str:
         f"launch = {json.dumps(launch)}\n"
         f'terminate = [{python}, "{HOOKS / "terminate.py"}", "{{id}}"]\n'
         f'list = [{python}, "{HOOKS / "list.py"}", "{env.instances_dir}"]\n'
-        f'ports = "{PORT_BASE + 20}-{PORT_BASE + 49}"\n'
+        f'ports = "{env.ports}"\n'
         'boot_timeout = "20s"\n' + extra
     )
 
@@ -35,6 +35,7 @@ def hook_config(env: Env, how: str = "", extra: str = "") -> str:
 @pytest.fixture
 def henv(tmp_path):
     environment = Env(tmp_path)
+    environment.ports = free_range(30)
     environment.config.write_text(hook_config(environment))
     yield environment
     for record in environment.records().all(include_ended=True):  # whatever a failed test left running

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.instances.conftest import PORT_BASE, Env
+from tests.instances.conftest import Env, free_range
 
 docker = pytest.importorskip("docker")
 
@@ -64,7 +64,7 @@ def docker_config(image: str, extra: str = "", *, ports: str = "", name: str = L
         'type = "docker"\n'
         f'image = "{image}"\n'
         'pull = "never"\n'
-        f'ports = "{ports or f"{PORT_BASE + 50}-{PORT_BASE + 99}"}"\n'
+        f'ports = "{ports or free_range(40)}"\n'
         'env = { CONVOS_SIM_SPEED = "20" }\n'
         'boot_timeout = "30s"\n'
         'grace = "2s"\n' + extra
@@ -164,7 +164,7 @@ def test_an_engine_unreachable_is_one_clear_line(denv, tmp_path):
 def test_a_port_taken_is_named(denv):
     import socket
 
-    low = PORT_BASE + 40
+    low = int(free_range(4).split("-")[0])
     holders = []
     for port in range(low, low + 4):
         sock = socket.socket()
