@@ -41,11 +41,13 @@ def instances(ctx: Context, include_ended: bool, as_json: bool, remove_orphans: 
     if not records:
         click.echo("no instances (start some with `convos-tui launch`)")
         return
-    click.echo(f"{'INSTANCE':<24} {'STATE':<10} {'ORIGIN':<20} {'PORT':>5} {'PID':>7}  {'AGE':>6}  PHASES")
+    click.echo(f"{'INSTANCE':<24} {'STATE':<10} {'ORIGIN':<20} {'PORT':>5} {'PID/ID':>7}  {'AGE':>6}  PHASES")
     for r in records:
         phases = " ".join(f"{k} {v:.2f}s" for k, v in r.phases.items())
         age = _age(time.time() - r.created_at)
-        click.echo(f"{r.id:<24} {r.state:<10} {r.origin:<20} {r.port or '':>5} {r.pid or '':>7}  {age:>6}  {phases}")
+        click.echo(
+            f"{r.id:<24} {r.state:<10} {r.origin:<20} {r.port or '':>5} {r.pid or (r.container or '')[:12]:>7}  {age:>6}  {phases}"
+        )
         if r.conversation_id:
             click.echo(f"  conversation {r.conversation_id}")
         if r.failed_phase:

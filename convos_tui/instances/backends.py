@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from convos_tui.fleet.launchers import PROCESS_TYPES, LauncherConfig
-from convos_tui.instances.launcher import LOG_FILE, Ports, log_tail, port_open, remove
+from convos_tui.instances.launcher import LOG_FILE, TAIL_LINES, Ports, log_tail, port_open, remove
 from convos_tui.instances.records import InstanceRecord
 
 SECRETS_FILE = "secrets.json"  # docker and command instances: their pool key and gateway token (0600)
@@ -53,9 +53,9 @@ class Backend(ABC):
     async def port_open(self, record: InstanceRecord) -> bool:
         return record.port is not None and await port_open(record.port)
 
-    def tail(self, record: InstanceRecord) -> str:
-        """The last lines of what the gateway wrote, for a person to see why it failed."""
-        return log_tail(Path(record.log))
+    def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
+        """The last lines of what the gateway wrote, for a person to see why it failed (or follow it)."""
+        return log_tail(Path(record.log), lines)
 
     def pool_key(self, record: InstanceRecord) -> str | None:
         return read_secrets(Path(record.dir)).get("pool_key")

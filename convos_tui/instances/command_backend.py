@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from convos_tui.fleet.config_values import ENV_VAR_RE
 from convos_tui.instances.backends import Backend, instance_log, new_secrets, read_secrets
-from convos_tui.instances.launcher import PhaseError, log_tail, port_open
+from convos_tui.instances.launcher import TAIL_LINES, PhaseError, log_tail, port_open
 from convos_tui.instances.records import InstanceRecord
 
 LIST_EVERY_S = 5.0
@@ -146,8 +146,8 @@ class CommandBackend(Backend):
             return os.environ.get(record.token_env) or None
         return read_secrets(Path(record.dir)).get("pool_key")
 
-    def tail(self, record: InstanceRecord) -> str:
-        return log_tail(instance_log(Path(record.dir)))
+    def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
+        return log_tail(instance_log(Path(record.dir)), lines)
 
 
 def _launch_answer(out: str) -> dict[str, Any]:

@@ -126,13 +126,13 @@ class DockerBackend(Backend):
             return f"the container exited with code {state.get('ExitCode')} at boot"
         return None
 
-    def tail(self, record: InstanceRecord) -> str:
+    def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
         """The container's last log lines (the engine keeps them until it is removed)."""
         try:
             client = self._client or engine(self.launcher.engine)
-            data = client.containers.get(record.container).logs(tail=TAIL_LINES)
+            data = client.containers.get(record.container).logs(tail=lines)
         except Exception:
-            return super().tail(record)
+            return super().tail(record, lines)
         return CONTROL.sub("", ANSI.sub("", data.decode("utf-8", errors="replace"))).rstrip()
 
     # -- stop, survey, orphans -------------------------------------------------------------------------
@@ -176,6 +176,38 @@ class DockerBackend(Backend):
         if self._client is None:
             self._client = engine(self.launcher.engine)
         return list(self._client.containers.list(all=True, filters={"label": f"{LAUNCHER_LABEL}={self.launcher.name}"}))
+
+
+class ContainerLog:
+    """A container's log, followed like a file: its last lines at first, then each line written since (asked
+    of the engine by timestamp), neutralised like the process logs."""
+
+    def __init__(self, backend: DockerBackend, record: InstanceRecord, first_lines: int = 200) -> None:
+        self.backend, self.record, self.first_lines = backend, record, first_lines
+        self._last: str | None = None  # the engine's timestamp of the last line given
+
+    def new_lines(self) -> list[str]:
+        import datetime
+
+        try:
+            client = self.backend._client or engine(self.backend.launcher.engine)
+            self.backend._client = client
+            container = client.containers.get(self.record.container)
+            if self._last is None:
+                data = container.logs(tail=self.first_lines, timestamps=True)
+            else:
+                since = datetime.datetime.fromisoformat(self._last[:26].rstrip("Z"))
+                data = container.logs(since=since.replace(tzinfo=datetime.UTC), timestamps=True)
+        except Exception:
+            return []
+        lines = []
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            stamp, _, text = line.partition(" ")
+            if self._last is not None and stamp <= self._last:
+                continue  # `since` is to the second: lines already given come again
+            self._last = stamp
+            lines.append(CONTROL.sub("", ANSI.sub("", text.rstrip("\r"))))
+        return lines
 
 
 def _find_image(client: Any, image: str, pull: str) -> None:

@@ -433,6 +433,10 @@ class InstanceService:
         """The key the console sends to this instance (kept where its backend keeps it, never in the store)."""
         return self._backend_of(record).pool_key(record)
 
+    def log_tail(self, record: InstanceRecord, lines: int) -> str:
+        """The instance's log's last lines, wherever its backend keeps them (a file, the engine)."""
+        return self._backend_of(record).tail(record, lines)
+
     def _backend_of(self, record: InstanceRecord) -> Backend:
         return self.backend(self.launchers.get(record.launcher) or orphaned_launcher(record))
 
