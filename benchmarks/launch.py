@@ -2,7 +2,7 @@
 
     nice .venv/bin/python benchmarks/launch.py                 # N = 1, 10 and 50, simulated times at speed 1
     nice .venv/bin/python benchmarks/launch.py --sizes 1,10 --speed 1
-    nice .venv/bin/python benchmarks/launch.py --docker "$(.venv/bin/python tests/docker_image.py | jq -r .image)"
+    nice .venv/bin/python benchmarks/launch.py --sizes 1,10 --docker IMAGE     # IMAGE: what tests/docker_image.py prints
 
 For each N, a fresh golden and data dir; the instances are launched at once through the instance service
 (the code `convos-tui launch --create` runs), then terminated. Per phase (restore, spawn → port open,

@@ -237,3 +237,41 @@ def test_host_networking_for_an_engine_without_a_bridge(denv):
     assert container.attrs["HostConfig"]["NetworkMode"] == "host" and result["conversation_id"]
     assert denv.run("terminate", "--yes", record.id).returncode == 0
     assert containers(denv.client) == []
+
+
+async def test_the_console_launches_follows_and_terminates_containers(denv):
+    """The console's panels drive the docker launcher as they drive processes: the backend is all that changes."""
+    from convos_tui.ui.screens.detail import DetailScreen
+    from convos_tui.ui.screens.launch import ConfirmInstancesPanel
+    from tests.instances.test_console import console, launch_panel, until
+
+    app = await console(denv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = await launch_panel(pilot)
+        await pilot.press("ctrl+s")  # one instance, create (the defaults)
+        await until(pilot, lambda: panel.results is not None, seconds=60)
+        [result] = panel.results
+        assert result.outcome == "ok", result.summary
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        name = result.gateway
+        assert app.fleet.config(name).origin == f"launcher:{LAUNCHER}"
+        app.main_screen.jump_to(name)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        log = app.screen.query_one("#detail-log")  # the container's log, from the engine
+        await until(pilot, lambda: any("[gateway] listening" in line for line in log.lines), seconds=10)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.main_screen.marked |= {name}
+        await pilot.press("T")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmInstancesPanel)
+        confirm.query_one("#instances-confirm").focus()
+        await pilot.press(*"TERMINATE", "enter")
+        await until(pilot, lambda: confirm.results is not None, seconds=60)
+        assert [r.outcome for r in confirm.results] == ["ok"], [r.summary for r in confirm.results]
+    app.fleet.close()
+    assert containers(denv.client) == []
