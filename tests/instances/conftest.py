@@ -18,8 +18,9 @@ from convos_tui.instances.launcher import alive
 from convos_tui.instances.records import Records
 
 SPEED = 20  # boot 1-3 s and create 2-5 s become 50-150 ms and 100-250 ms (plus Python's own start)
-# A port range of this test process's own, so that parallel runs on one machine rarely meet.
-PORT_BASE = 20000 + (os.getpid() % 400) * 100
+# A port range of this test process's own, so that parallel runs on one machine rarely meet; below the
+# kernel's ephemeral ports (32768 up), which any outgoing connection on the machine may hold for a while.
+PORT_BASE = 20000 + (os.getpid() % 120) * 100
 
 
 def free_range(size: int) -> str:
