@@ -27,8 +27,11 @@ SETTING_KEYS = (
     "gateways",
     "sources",
     "launchers",
+    "metric_labels",
 )
-GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
+GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts", "runtime")
+# `runtime`: "auto" finds out from the routes; "railway-template" polls the template's GET /pool/status.
+RUNTIME_CHOICES = ("auto", "railway-template")
 PROFILE_KEYS = ("gateways", "tags")
 SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
 
@@ -43,6 +46,7 @@ class Settings:
     clipboard: str = "auto"
     timeouts: Timeouts = field(default_factory=Timeouts)
     keymap: dict[str, str] = field(default_factory=dict)
+    metric_labels: tuple[str, ...] = ()  # tag prefixes that become Prometheus labels (`region` for region/eu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class GatewayConfig:
     tls_verify: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     origin: str = "config"  # config, or the discovery source it came from
+    runtime: str = "auto"  # see RUNTIME_CHOICES
     # Derived once, because the console filters and draws thousands of gateways per keystroke.
     display_url: str = field(init=False, repr=False, compare=False, default="")
     search_text: str = field(init=False, repr=False, compare=False, default="")

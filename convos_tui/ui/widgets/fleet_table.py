@@ -30,10 +30,21 @@ from convos_tui.ui.row_index import Row, RowIndex
 
 # Columns whose content never changes for a gateway get the width of their longest value;
 # the others have fixed widths that fit every value they can take.
-FIXED_WIDTHS = {"mark": 1, "state": 14, "ready": 5, "streaming": 6, "conversation": 13, "latency": 8, "since": 7}
+FIXED_WIDTHS = {
+    "mark": 1,
+    "state": 14,
+    "runtime": 16,
+    "ready": 5,
+    "streaming": 6,
+    "conversation": 13,
+    "latency": 8,
+    "since": 7,
+}
 GROWING = ("name", "url", "tags")
 MAX_WIDTH = {"name": 40, "url": 48, "tags": 30}
 SEPARATOR = 2
+# On a wide screen still too narrow for every column, these give way first (the detail screen shows them).
+GIVE_WAY = ("url",)
 CACHED_ROWS = 400  # rows whose cells and drawn lines are kept: a few screens' worth
 LABELS = {c.key: c.label for c in view.COLUMNS}
 
@@ -72,7 +83,8 @@ class FleetTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]  # the Widget keywords (id, classes…), passed through
         self.index = RowIndex()  # which rows are shown, in what order: the data behind the drawing
         self.compact = False
-        self.columns: tuple[str, ...] = ()
+        self.columns: tuple[str, ...] = ()  # as drawn
+        self._wanted: tuple[str, ...] = ()  # as the screen's width class asks (some may give way: GIVE_WAY)
         self.now = 0.0
         self.marked: set[str] = set()
         self._cursor_name: str | None = None
@@ -98,7 +110,8 @@ class FleetTable(ScrollView, can_focus=True):
     # -- columns ---------------------------------------------------------------------------------
     def set_columns(self, compact: bool) -> None:
         self.compact = compact
-        self.columns = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
+        self._wanted = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
+        self.columns = self._wanted
         self._measure()
 
     def _measure(self) -> None:
@@ -115,8 +128,16 @@ class FleetTable(ScrollView, can_focus=True):
         """The widths drawn: the last column (tags) gives up what the screen lacks, down to its label,
         so the table does not scroll sideways for the sake of a few tags (they end in an ellipsis)."""
         widths = dict(self._natural)
-        last = self.columns[-1] if self.columns else None
         space = self.scrollable_content_region.width
+        columns = self._wanted
+        for key in GIVE_WAY:
+            last_label = len(LABELS[columns[-1]]) + 2 if columns and columns[-1] in GROWING else 0
+            needed = 1 + sum(widths[c] + SEPARATOR for c in columns[:-1]) + last_label
+            if space > 0 and key in columns and needed > space:
+                columns = tuple(c for c in columns if c != key)
+        if columns != self.columns:
+            self.columns, force = columns, True
+        last = self.columns[-1] if self.columns else None
         if last in GROWING and space > 0:
             others = 1 + sum(widths[c] + SEPARATOR for c in self.columns) - widths[last]
             label = next(c.label for c in view.COLUMNS if c.key == last)
