@@ -16,6 +16,7 @@ import secrets
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from convos_tui.api.interpret import redact, remember_secret
 from convos_tui.fleet.launchers import PROCESS_TYPES, LauncherConfig
 from convos_tui.instances.launcher import LOG_FILE, TAIL_LINES, Ports, log_tail, port_open, remove
 from convos_tui.instances.records import InstanceRecord
@@ -54,8 +55,17 @@ class Backend(ABC):
         return record.port is not None and await port_open(record.port)
 
     def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
-        """The last lines of what the gateway wrote, for a person to see why it failed (or follow it)."""
+        """The last lines of what the gateway wrote, for a person to see why it failed (or follow it): its own
+        secrets, and anything shaped like a credential, redacted (a log is the gateway's text, not ours)."""
+        return self.scrub(record, self._tail(record, lines))
+
+    def _tail(self, record: InstanceRecord, lines: int) -> str:
         return log_tail(Path(record.log), lines)
+
+    def scrub(self, record: InstanceRecord, text: str) -> str:
+        for secret in (*read_secrets(Path(record.dir)).values(), self.pool_key(record)):
+            remember_secret(secret)
+        return redact(text)
 
     def pool_key(self, record: InstanceRecord) -> str | None:
         return read_secrets(Path(record.dir)).get("pool_key")

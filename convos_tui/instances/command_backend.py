@@ -146,7 +146,7 @@ class CommandBackend(Backend):
             return os.environ.get(record.token_env) or None
         return read_secrets(Path(record.dir)).get("pool_key")
 
-    def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
+    def _tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
         return log_tail(instance_log(Path(record.dir)), lines)
 
 

@@ -126,13 +126,13 @@ class DockerBackend(Backend):
             return f"the container exited with code {state.get('ExitCode')} at boot"
         return None
 
-    def tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
+    def _tail(self, record: InstanceRecord, lines: int = TAIL_LINES) -> str:
         """The container's last log lines (the engine keeps them until it is removed)."""
         try:
             client = self._client or engine(self.launcher.engine)
             data = client.containers.get(record.container).logs(tail=lines)
         except Exception:
-            return super().tail(record, lines)
+            return super()._tail(record, lines)
         return CONTROL.sub("", ANSI.sub("", data.decode("utf-8", errors="replace"))).rstrip()
 
     # -- stop, survey, orphans -------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class ContainerLog:
             if self._last is not None and stamp <= self._last:
                 continue  # `since` is to the second: lines already given come again
             self._last = stamp
-            lines.append(CONTROL.sub("", ANSI.sub("", text.rstrip("\r"))))
+            lines.append(self.backend.scrub(self.record, CONTROL.sub("", ANSI.sub("", text.rstrip("\r")))))
         return lines
 
 

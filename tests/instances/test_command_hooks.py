@@ -91,6 +91,15 @@ def test_a_failing_launch_hook_shows_its_stderr_and_leaves_nothing(henv):
     assert list(henv.instances_dir.iterdir()) == []
 
 
+def test_a_key_a_hook_prints_is_redacted_from_its_log_tail(henv):
+    henv.config.write_text(hook_config(henv, "leak"))
+    done = henv.run("launch", "--json")
+    [result] = json.loads(done.stdout)
+    assert "error: bad request with key" in result["log_tail"]
+    assert result["log_tail"].endswith("with key [redacted]"), result["log_tail"]  # not the key itself
+    assert henv.records().get(result["instance"]).log_tail == result["log_tail"]
+
+
 def test_a_hook_past_its_timeout_is_ended_and_named(henv):
     henv.config.write_text(hook_config(henv, "hang", 'hook_timeouts = { launch = "1s" }\n'))
     done = henv.run("launch", "--json")

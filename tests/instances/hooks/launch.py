@@ -1,5 +1,5 @@
 """A launch hook for the tests: restores a golden into DIR and starts a simulated gateway there, detached, on
-PORT; prints the one JSON line the command launcher reads. Usage: launch.py GOLDEN DIR PORT [fail|hang|noise|nourl]"""
+PORT; prints the one JSON line the command launcher reads. Usage: launch.py GOLDEN DIR PORT [fail|hang|noise|nourl|leak]"""
 
 import json
 import os
@@ -13,6 +13,9 @@ golden, directory, port = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 how = sys.argv[4] if len(sys.argv) > 4 else ""
 if how == "fail":
     print("error: no capacity in region ams (try another region)", file=sys.stderr)
+    sys.exit(2)
+if how == "leak":  # a CLI that prints what it was given: its log tail must not show the key
+    print(f"error: bad request with key {os.environ['CONVOS_POOL_API_KEY']}", file=sys.stderr)
     sys.exit(2)
 if how == "nourl":
     print(json.dumps({"id": "m-1"}))
