@@ -30,7 +30,7 @@ def instances(ctx: Context, include_ended: bool, as_json: bool, remove_orphans: 
     if remove_orphans:
         sys.exit(_remove_orphans(ctx, orphans, yes, as_json))
     if as_json:
-        rows = [r.as_dict() for r in records] + [{**o, "state": "orphan"} for o in orphans]
+        rows = [r.as_dict() for r in records] + [{"id": o["name"], **o, "state": "orphan"} for o in orphans]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for o in orphans:

@@ -275,3 +275,20 @@ async def test_the_console_launches_follows_and_terminates_containers(denv):
         assert [r.outcome for r in confirm.results] == ["ok"], [r.summary for r in confirm.results]
     app.fleet.close()
     assert containers(denv.client) == []
+
+
+def test_an_engine_that_cannot_be_asked_is_no_crash(denv, tmp_path):
+    done = denv.run("launch", "--json", timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = json.loads(done.stdout)
+    good = denv.config.read_text()
+    denv.config.write_text(
+        good.replace('pull = "never"\n', f'pull = "never"\nengine = "unix://{tmp_path}/gone.sock"\n')
+    )
+    [listed] = denv.json("instances")
+    assert listed["state"] == "running"  # unknown, not crashed
+    refused = denv.run("terminate", "--yes", result["instance"])
+    assert refused.returncode == 1 and "is unreachable: start dockerd" in refused.stderr + refused.stdout
+    denv.config.write_text(good)
+    assert denv.run("terminate", "--yes", result["instance"]).returncode == 0
+    assert containers(denv.client) == []
