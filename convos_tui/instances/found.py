@@ -24,6 +24,8 @@ def refresh(records: Records, backend_of: Callable[[InstanceRecord], Backend]) -
     with its log's tail (never silently forgotten); one whose backend cannot tell now (an engine down) stays."""
     groups: dict[str, list[InstanceRecord]] = {}
     for record in records.all():
+        if record.state == STARTING and not (record.pid or record.container):
+            continue  # still restoring (or its console died then): nothing runs to ask about yet
         if record.state in (STARTING, RUNNING):
             groups.setdefault(record.launcher, []).append(record)
     for group in groups.values():

@@ -255,7 +255,7 @@ class InstanceService:
             instance_id,
             "launch",
             OK,
-            f"{_what(provision)} on 127.0.0.1:{record.port} in {total:.1f} s ({_phases(record)})",
+            f"{_what(provision)} on {record.url.split('://', 1)[1]} in {total:.1f} s ({_phases(record)})",
             elapsed_s=total,
             data={**self._data(record), **data, "total_s": round(total, 3)},
         )
