@@ -263,7 +263,10 @@ class InstanceService:
     async def _still_booting(
         self, backend: Backend, record: InstanceRecord, deadline: float, phase: str, what: str
     ) -> None:
-        reason = await backend.gone(record)
+        try:
+            reason = await backend.gone(record)
+        except proc.PhaseError as exc:  # the engine lost while it boots: named by the phase it was in
+            raise proc.PhaseError(phase, exc.message) from None
         if reason is not None:
             raise proc.PhaseError(phase, reason)
         if time.monotonic() > deadline:
