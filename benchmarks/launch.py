@@ -2,6 +2,7 @@
 
     nice .venv/bin/python benchmarks/launch.py                 # N = 1, 10 and 50, simulated times at speed 1
     nice .venv/bin/python benchmarks/launch.py --sizes 1,10 --speed 1
+    nice .venv/bin/python benchmarks/launch.py --sizes 1,10 --docker IMAGE     # IMAGE: what tests/docker_image.py prints
 
 For each N, a fresh golden and data dir; the instances are launched at once through the instance service
 (the code `convos-tui launch --create` runs), then terminated. Per phase (restore, spawn → port open,
@@ -28,6 +29,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,7 @@ def cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
+async def one_size(count: int, speed: float, port_base: int, image: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="convos-launch-bench-") as tmp:
         root = Path(tmp)
         golden = root / "golden"
@@ -77,6 +79,10 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             speed=speed,
             boot_timeout=300.0,
         )
+        if image:  # the docker launcher: the same phases, the gateway in a container of the image
+            launcher = replace(
+                launcher, type="docker", image=image, pull="never", env=(("CONVOS_SIM_SPEED", f"{speed:g}"),)
+            )
         store = Store.open(root / "store.sqlite3")
         records = Records.open(store.path)
         service = InstanceService({"bench": launcher}, store, records, Actions(store), root / "instances")
@@ -102,7 +108,9 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             for name, seconds in data["phases"].items():
                 phases.setdefault(name, []).append(seconds)
             totals.append(data["total_s"])
-            found = [float(m) for m in MARK.findall((root / "instances" / instance / "gateway.log").read_text())]
+            record = records.get(instance)
+            assert record is not None
+            found = [float(m) for m in MARK.findall(service.backend(launcher).tail(record))]
             listening, ready = found[0], found[1]
             m = marks[instance]
             gateway["process_start_to_port"].append(listening - m["spawn_begin"])
@@ -145,11 +153,17 @@ def main() -> None:
         "--speed", type=float, default=1.0, help="the simulator's time factor (1: real-time boot/create)"
     )
     parser.add_argument("--port-base", type=int, default=21000)
+    parser.add_argument("--docker", metavar="IMAGE", help="launch containers of IMAGE (tests/docker_image.py's)")
     args = parser.parse_args()
-    figures = {"machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()}, "speed": args.speed, "runs": []}
+    figures = {
+        "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
+        "speed": args.speed,
+        "launcher": f"docker {args.docker}" if args.docker else "sim",
+        "runs": [],
+    }
     for size in (int(s) for s in args.sizes.split(",")):
         log(f"launching {size} at once (speed {args.speed:g}) …")
-        run = asyncio.run(one_size(size, args.speed, args.port_base))
+        run = asyncio.run(one_size(size, args.speed, args.port_base, args.docker))
         log(
             f"  total p50 {run['total']['p50']} s, p95 {run['total']['p95']} s; console added p95 "
             f"{run['console_added']['p95']} s; {run['ok']}/{size} ok"

@@ -86,3 +86,32 @@ def check(directory: Path) -> None:
         )
         sys.exit(1)
     click.echo(f"{directory}: a good golden (no XMTP state, no secret, the Convos plugin enabled)")
+
+
+@golden.command("commit")
+@click.argument("container")
+@click.argument("image", metavar="IMAGE:TAG")
+@click.option("--engine", help="The Docker engine (default: DOCKER_HOST, or the local socket).")
+@click.option("--state-dir", default="/root/.openclaw", show_default=True, help="The OpenClaw state in the container.")
+def commit(container: str, image: str, engine: str | None, state_dir: str) -> None:
+    """Commit CONTAINER as the golden image IMAGE:TAG, only if its state passes `golden check` (no XMTP
+    state, no secret): the seed's "snapshot this as your golden checkpoint"."""
+    from convos_tui.instances.docker_backend import commit_golden, engine_error
+
+    try:
+        problems, image_id = commit_golden(container, image, base_url=engine, state_dir=state_dir)
+    except Exception as exc:  # the engine's errors (unreachable, no such container), each one line
+        raise click.ClickException(
+            f"golden commit {container}: {engine_error(exc, engine or 'the local engine')}"
+        ) from None
+    for problem in problems:
+        click.echo(problem.render(), err=True)
+    if problems:
+        click.echo(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {container} cannot be a golden; "
+            "nothing was committed (commit a container that never created or joined a conversation)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"committed {container} as {image} ({image_id})")
+    click.echo(f'pin it by digest in [[launchers]]: image = "{image_id}" (a tag can move; an id cannot)')

@@ -15,26 +15,39 @@ from convos_tui.commands.launch import progress, provision_options, report, with
 @click.command()
 @click.option("--all", "include_ended", is_flag=True, help="Also the terminated instances and failed launches.")
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@click.option("--remove-orphans", is_flag=True, help="Remove the orphan containers listed (asks first, or --yes).")
+@click.option("--yes", is_flag=True, help="With --remove-orphans: do not ask.")
 @pass_context
-def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
-    """The instances this console launched, their processes checked (a dead one shows as crashed)."""
+def instances(ctx: Context, include_ended: bool, as_json: bool, remove_orphans: bool, yes: bool) -> None:
+    """The instances this console launched, each checked where it runs (a dead one shows as crashed), and the
+    orphans: containers labelled for a launcher of the config that the store does not know."""
 
     async def work(service) -> tuple:
         service.refresh()
-        return service.records.all(include_ended=include_ended), service.phase_stats()
+        return service.records.all(include_ended=include_ended), service.phase_stats(), service.orphans()
 
-    records, stats = with_service(ctx, work)
+    records, stats, orphans = with_service(ctx, work)
+    if remove_orphans:
+        sys.exit(_remove_orphans(ctx, orphans, yes, as_json))
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in records], ensure_ascii=False, indent=2))
+        rows = [r.as_dict() for r in records] + [{"id": o["name"], **o, "state": "orphan"} for o in orphans]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    for o in orphans:
+        click.echo(
+            f"orphan container {o['container']} ({o['name']}, {o['status']}) of launcher {o['launcher']}: "
+            "not in this console's store; remove it with `convos-tui instances --remove-orphans`"
+        )
     if not records:
         click.echo("no instances (start some with `convos-tui launch`)")
         return
-    click.echo(f"{'INSTANCE':<24} {'STATE':<10} {'ORIGIN':<20} {'PORT':>5} {'PID':>7}  {'AGE':>6}  PHASES")
+    click.echo(f"{'INSTANCE':<24} {'STATE':<10} {'ORIGIN':<20} {'PORT':>5} {'PID/ID':>7}  {'AGE':>6}  PHASES")
     for r in records:
         phases = " ".join(f"{k} {v:.2f}s" for k, v in r.phases.items())
         age = _age(time.time() - r.created_at)
-        click.echo(f"{r.id:<24} {r.state:<10} {r.origin:<20} {r.port or '':>5} {r.pid or '':>7}  {age:>6}  {phases}")
+        click.echo(
+            f"{r.id:<24} {r.state:<10} {r.origin:<20} {r.port or '':>5} {r.pid or (r.container or '')[:12]:>7}  {age:>6}  {phases}"
+        )
         if r.conversation_id:
             click.echo(f"  conversation {r.conversation_id}")
         if r.failed_phase:
@@ -48,6 +61,29 @@ def instances(ctx: Context, include_ended: bool, as_json: bool) -> None:
         click.echo(
             f"launcher {launcher}, phases p50/p95 over {max(f['n'] for f in phases.values())} launches: {figures}"
         )
+
+
+def _remove_orphans(ctx: Context, orphans: list[dict], yes: bool, as_json: bool) -> int:
+    if not orphans:
+        click.echo("no orphan containers")
+        return 0
+    names = [o["container"] for o in orphans]
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--remove-orphans: add --yes to confirm (stdin is not a terminal)")
+        word = click.prompt(
+            f"Remove orphan containers {', '.join(names)} and their volumes? Type 'remove'",
+            default="",
+            show_default=False,
+        )
+        if word.strip() != "remove":
+            click.echo("nothing removed")
+            return 3
+
+    async def work(service) -> int:
+        return report(await service.remove_orphans(names), as_json)
+
+    return with_service(ctx, work)
 
 
 def _age(seconds: float) -> str:

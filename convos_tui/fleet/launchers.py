@@ -11,6 +11,26 @@ executable = "openclaw"    # or a path, or an argv prefix: ["/opt/node/bin/node"
 boot_timeout = "3m"        # spawn → plugin ready
 grace = "5s"               # SIGTERM → SIGKILL
 speed = 1                  # sim only: time factor of the simulated gateway
+
+[[launchers]]
+name = "containers"
+type = "docker"            # one container per instance, through the Docker Engine API
+image = "convos-golden@sha256:…"   # the golden: an image, pinned by digest (a tag can move)
+pull = "missing"           # or "always", "never"
+network = "bridge"         # the port published on 127.0.0.1 only; "host" where the engine has no bridge
+container_port = 18789     # where the image's gateway listens (bridge); with "host" it gets {port} instead
+command = [...]            # optional: the container's argv, placeholders {port} {id}
+env = { NODE_ENV = "production" }  # plain settings for the container (never a secret)
+pass_env = ["ANTHROPIC_API_KEY"]   # the console's variables passed by name
+engine = "unix:///var/run/docker.sock"  # default: DOCKER_HOST, or the local socket
+
+[[launchers]]
+name = "fly"
+type = "command"           # any platform with a CLI: templates run without a shell
+launch = ["fly", "machine", "run", "{golden}", "--name", "{instance}"]   # prints {"id", "url", "token_env"?}
+terminate = ["fly", "machine", "destroy", "--force", "{id}"]
+list = ["fly", "machine", "list", "--json"]            # optional: the ids still running
+hook_timeouts = { launch = "5m", terminate = "1m", list = "30s" }
 """
 
 from __future__ import annotations
@@ -20,20 +40,22 @@ from pathlib import Path
 from typing import Any
 
 from convos_tui.fleet.config_values import NAME_RE, ValueReader
+from convos_tui.fleet.launcher_types import read_docker, read_hooks
 
-LAUNCHER_TYPES = ("openclaw", "sim")
-LAUNCHER_KEYS = (
-    "name",
-    "type",
-    "golden",
-    "ports",
-    "max_instances",
-    "tags",
-    "executable",
-    "boot_timeout",
-    "grace",
-    "speed",
-)
+PROCESS_TYPES = ("openclaw", "sim")
+LAUNCHER_TYPES = (*PROCESS_TYPES, "docker", "command")
+COMMON_KEYS = ("name", "type", "ports", "max_instances", "tags", "boot_timeout", "grace")
+TYPE_KEYS = {
+    "openclaw": ("golden", "executable"),
+    "sim": ("golden", "speed"),
+    "docker": ("image", "pull", "network", "container_port", "command", "env", "pass_env", "engine", "state_dir"),
+    "command": ("golden", "launch", "terminate", "list", "hook_timeouts"),
+}
+LAUNCHER_KEYS = tuple(dict.fromkeys(COMMON_KEYS + tuple(k for keys in TYPE_KEYS.values() for k in keys)))
+PULL_POLICIES = ("missing", "always", "never")
+HOOKS = ("launch", "terminate", "list")
+HOOK_TIMEOUTS = {"launch": 300.0, "terminate": 60.0, "list": 30.0}
+DEFAULT_PASS_ENV = ("ANTHROPIC_API_KEY",)
 DEFAULT_PORTS = (19000, 19999)
 PORT_SPAN = 3  # openclaw 2026.2.3 also listens on port + 3 (browser control)
 
@@ -50,7 +72,27 @@ class LauncherConfig:
     boot_timeout: float = 180.0
     grace: float = 5.0
     speed: float = 1.0
+    # docker
+    image: str = ""
+    pull: str = "missing"
+    network: str = "bridge"
+    container_port: int = 18789
+    command: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    pass_env: tuple[str, ...] = DEFAULT_PASS_ENV
+    engine: str | None = None
+    state_dir: str = "/root/.openclaw"
+    # command: a template (argv) per hook, its timeout; golden_name is the golden as written ({golden})
+    hooks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    hook_timeouts: tuple[tuple[str, float], ...] = tuple(HOOK_TIMEOUTS.items())
+    golden_name: str = ""
     line: int | None = field(default=None, compare=False)
+
+    def hook(self, name: str) -> tuple[str, ...]:
+        return dict(self.hooks).get(name, ())
+
+    def hook_timeout(self, name: str) -> float:
+        return dict(self.hook_timeouts).get(name, HOOK_TIMEOUTS[name])
 
 
 def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
@@ -78,8 +120,16 @@ def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
         elif any(other.name == name for other in result):
             checker.add(where + ("name",), f"duplicate launcher name {name!r}", "Give each launcher its own name")
         kind = checker.choice(entry, "type", where, label, LAUNCHER_TYPES, "")
+        for key in entry:
+            if (
+                key in LAUNCHER_KEYS
+                and key not in COMMON_KEYS
+                and kind
+                and key not in TYPE_KEYS[kind] + ("executable",)
+            ):
+                checker.add(where + (key,), f'{label}: {key} is not a key of type "{kind}"', f"Remove {key}")
         golden_text = checker.string(entry, "golden", where, label)
-        if not golden_text:
+        if not golden_text and kind in PROCESS_TYPES:
             checker.add(
                 where + ("golden",) if "golden" in entry else where,
                 f"{label} needs a golden",
@@ -97,11 +147,9 @@ def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
                 "Set it to, say, 10",
             )
             max_instances = 10
-        executable = _executable(checker, entry, where, label, kind)
+        executable = _executable(checker, entry, where, label, kind) if kind in PROCESS_TYPES else ("openclaw",)
         speed = entry.get("speed", 1.0)
-        if "speed" in entry and kind != "sim":
-            checker.add(where + ("speed",), f'{label}: speed is for type "sim" only', "Remove speed")
-        elif isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.01 <= speed <= 10_000:
+        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.01 <= speed <= 10_000:
             checker.add(
                 where + ("speed",),
                 f"{label} speed {speed!r} is not a number from 0.01 to 10000",
@@ -116,11 +164,16 @@ def read_launchers(checker: ValueReader, value: Any) -> list[LauncherConfig]:
             max_instances=max_instances,
             tags=checker.tags(entry, where, label),
             executable=executable,
-            boot_timeout=checker.duration(entry, "boot_timeout", where, label, 180.0 if kind == "openclaw" else 30.0),
+            boot_timeout=checker.duration(entry, "boot_timeout", where, label, 30.0 if kind == "sim" else 180.0),
             grace=checker.duration(entry, "grace", where, label, 5.0),
             speed=float(speed),
+            golden_name=golden_text,
             line=checker.map.line_of(where),
         )
+        if kind == "docker":
+            launcher = read_docker(checker, entry, where, label, launcher)
+        elif kind == "command":
+            launcher = read_hooks(checker, entry, where, label, launcher)
         if not [p for p in checker.problems[before:] if p.severity == "error"]:
             result.append(launcher)
     return result

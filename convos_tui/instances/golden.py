@@ -29,6 +29,8 @@ SECRET_TEXT = re.compile(
     r"(ANTHROPIC_API_KEY|OPENAI_API_KEY|OPENCLAW_GATEWAY_TOKEN|CONVOS_POOL_KEY)\s*[=:]\s*['\"]?[^\s'\"]{8,}"
 )
 XMTP_CONFIG_KEYS = ("identityId", "ownerConversationId")
+# `${NAME}`: a value OpenClaw takes from the environment at start (how an image gets its per-instance secrets)
+ENV_REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 SCAN_LIMIT = 1024 * 1024  # files larger than this are not read for secrets (and are refused as unexpected)
 
 
@@ -249,6 +251,8 @@ def _secret_paths(value: Any, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             path = f"{prefix}.{key}" if prefix else str(key)
+            if ENV_REFERENCE.fullmatch(str(item)):
+                continue
             if isinstance(item, str) and item and (_secret_key(str(key)) or SECRET_TEXT.search(item)):
                 found.append(path)
             else:

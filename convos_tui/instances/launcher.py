@@ -149,6 +149,9 @@ class Ports:
 
 def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As a server binds (aiohttp and docker-proxy do): a port held only by closed connections waiting out
+        # TIME_WAIT is free, one that something listens on is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

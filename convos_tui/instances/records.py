@@ -17,13 +17,16 @@ from typing import Any
 
 STARTING, RUNNING, FAILED, CRASHED, TERMINATED = "starting", "running", "failed", "crashed", "terminated"
 LIVE = (STARTING, RUNNING, CRASHED)  # still has a directory (and maybe a process)
-PHASES = ("restore", "spawn", "ready", "create", "join")  # spawn: spawn → port open; ready: port open → plugin ready
+# The same phases for every type, so that figures compare: restore is the golden made into an instance (a
+# process: its folder copied; docker: the image found or pulled and the container created; command: the
+# launch hook run), spawn its start → port open, ready port open → plugin ready, then create or join.
+PHASES = ("restore", "spawn", "ready", "create", "join")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
     id TEXT PRIMARY KEY,
     launcher TEXT NOT NULL,
-    type TEXT NOT NULL,                -- openclaw | sim
+    type TEXT NOT NULL,                -- openclaw | sim | docker | command
     golden TEXT NOT NULL,
     dir TEXT NOT NULL,
     state TEXT NOT NULL,               -- starting | running | failed | crashed | terminated
@@ -38,10 +41,15 @@ CREATE TABLE IF NOT EXISTS instances (
     log_tail TEXT,                     -- the log's last lines when it failed or crashed
     conversation_id TEXT,
     created_at REAL NOT NULL,
-    ended_at REAL
+    ended_at REAL,
+    container TEXT,                    -- docker: the container's id; command: the id its launch hook printed
+    endpoint TEXT,                     -- command: the URL its launch hook printed (else 127.0.0.1:port)
+    token_env TEXT                     -- command: the console's variable holding its key, if the hook named one
 );
 CREATE INDEX IF NOT EXISTS instances_by_launcher ON instances (launcher, state);
 """
+# Columns added after the first release, with their types: a store made before them gets them on open.
+ADDED_COLUMNS = {"container": "TEXT", "endpoint": "TEXT", "token_env": "TEXT"}
 
 
 @dataclass
@@ -64,6 +72,9 @@ class InstanceRecord:
     conversation_id: str | None = None
     created_at: float = field(default_factory=time.time)
     ended_at: float | None = None
+    container: str | None = None
+    endpoint: str | None = None
+    token_env: str | None = None
 
     @property
     def origin(self) -> str:
@@ -71,7 +82,7 @@ class InstanceRecord:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.endpoint or f"http://127.0.0.1:{self.port}"
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -100,6 +111,11 @@ class Records:
             # is the latest change of an instance that the power loss killed as well.
             connection.execute("PRAGMA synchronous = NORMAL")
         connection.executescript(SCHEMA)
+        have = {row[1] for row in connection.execute("PRAGMA table_info(instances)")}
+        with connection:
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in have:
+                    connection.execute(f"ALTER TABLE instances ADD COLUMN {column} {kind}")
         return cls(connection)
 
     def close(self) -> None:

@@ -20,19 +20,26 @@ from typing import Any
 
 from convos_tui.api import errors
 from convos_tui.api.client import GatewayClient
-from convos_tui.api.endpoint import Timeouts
 from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import STORE_FILE
 from convos_tui.fleet.inventory import GatewayConfig, Inventory
-from convos_tui.fleet.launchers import LauncherConfig
+from convos_tui.fleet.launchers import PROCESS_TYPES, LauncherConfig
 from convos_tui.fleet.store import Store
 from convos_tui.instances import launcher as proc
-from convos_tui.instances.golden import INSTRUCTIONS_FILE, check_golden, load_config
+from convos_tui.instances.backends import Backend, backend_for
+from convos_tui.instances.found import (
+    CACHE_DIR,
+    INSTANCES_DIR,
+    instance_gateway,
+    launched_gateways,
+    orphaned_launcher,
+    refresh,
+)
+from convos_tui.instances.golden import check_golden, load_config
 from convos_tui.instances.records import (
     CRASHED,
     RUNNING,
-    STARTING,
     TERMINATED,
     InstanceRecord,
     Records,
@@ -41,8 +48,6 @@ from convos_tui.instances.records import (
     FAILED as RECORD_FAILED,
 )
 
-INSTANCES_DIR = "instances"
-CACHE_DIR = "cache"
 PROVISION_KEYS = ("conversation_id", "invite_url", "invite_slug", "provisioning_s", "status")  # of a create or join
 PORT_POLL_S = 0.02  # what the console adds to a launch is mostly how late it notices: poll often, cheaply
 READY_POLL_S = 0.02
@@ -83,6 +88,13 @@ class InstanceService:
         self.actions = actions
         self.root = root
         self.ports = proc.Ports()
+        self._backends: dict[str, Backend] = {}
+
+    def backend(self, launcher: LauncherConfig) -> Backend:
+        """The launcher's backend, one per launcher for the service's life (it keeps its engine client)."""
+        if launcher.name not in self._backends or self._backends[launcher.name].launcher != launcher:
+            self._backends[launcher.name] = backend_for(launcher, self.root, self._cache(launcher), self.ports)
+        return self._backends[launcher.name]
 
     @classmethod
     def open(cls, inventory: Inventory, data_dir: Path, *, read_only: bool = False) -> InstanceService:
@@ -131,7 +143,7 @@ class InstanceService:
         return list(await asyncio.gather(*(one() for _ in range(count))))
 
     def _launch_refusal(self, launcher: LauncherConfig, count: int, provision: Provision) -> ActionResult | None:
-        problems = check_golden(launcher.golden)
+        problems = check_golden(launcher.golden) if launcher.type in PROCESS_TYPES else []
         if problems:
             detail = "\n".join(p.render() for p in problems)
             return ActionResult(
@@ -144,7 +156,7 @@ class InstanceService:
                 detail=detail,
                 data={"problems": [p.render() for p in problems]},
             )
-        if provision.join is not None:
+        if provision.join is not None and launcher.type in PROCESS_TYPES:
             env = load_config(launcher.golden).get("channels", {}).get("convos", {}).get("env")
             try:
                 parse_invite(provision.join, gateway_env=env, gateway_name=f"the golden {launcher.golden}")
@@ -167,11 +179,12 @@ class InstanceService:
     ) -> ActionResult:
         instance_id = f"{launcher.name[:56]}-{secrets.token_hex(3)}"
         directory = self.root / instance_id
+        backend = self.backend(launcher)
         record = InstanceRecord(
             id=instance_id,
             launcher=launcher.name,
             type=launcher.type,
-            golden=str(launcher.golden),
+            golden=launcher.image or launcher.golden_name or str(launcher.golden),
             dir=str(directory),
             log=str(directory / proc.LOG_FILE),
         )
@@ -193,29 +206,23 @@ class InstanceService:
         try:
             since = begin("restore")
             record.port = self.ports.claim(launcher, {r.port for r in self.records.all() if r.port})
-            try:
-                key, record.env = proc.restore(launcher.golden, directory, record.port, self._cache(launcher))
-            except OSError as exc:
-                raise proc.PhaseError("restore", f"cannot copy {launcher.golden} to {directory} ({exc})") from None
-            if provision.instructions is not None:
-                instructions = directory / proc.STATE_DIR / INSTRUCTIONS_FILE
-                instructions.parent.mkdir(parents=True, exist_ok=True)
-                instructions.write_text(provision.instructions, encoding="utf-8")
+            self.records.save(record)  # before anything runs: a console killed now still finds what it started
+            key = await backend.prepare(record, provision.instructions)
+            self.records.save(record)
             done("restore", since)
 
             since = begin("spawn")
-            child = proc.spawn(launcher, directory, record.port, self._cache(launcher))
-            record.pid, record.pid_start = child.pid, proc.start_time(child.pid)
+            await backend.start(record)
             self.records.save(record)
             deadline = since + launcher.boot_timeout
-            while not await proc.port_open(record.port):
-                self._still_booting(child, deadline, "spawn", f"port {record.port} did not open", launcher)
+            while not await backend.port_open(record):
+                await self._still_booting(backend, record, deadline, "spawn", f"port {record.port} did not open")
                 await asyncio.sleep(PORT_POLL_S)
             done("spawn", since)
 
             since = begin("ready")
             gateway = self._gateway(record, key)
-            await self._wait_ready(gateway, child, deadline, launcher)
+            await self._wait_ready(gateway, backend, record, deadline)
             done("ready", since)
             record.state = RUNNING
             self.records.save(record)
@@ -238,29 +245,36 @@ class InstanceService:
             record.phases[phase] = time.monotonic() - phase_since  # how long until it failed
             if on_phase is not None:
                 on_phase(instance_id, phase, record.phases[phase], exc.message)
-            return await self._failed(record, exc.phase, exc.message, launcher, started)
+            return await self._failed(record, exc.phase, exc.message, backend, started)
         except BaseException:
             record.phases[phase] = time.monotonic() - phase_since
-            await self._failed(record, phase, "interrupted", launcher, started)
+            await self._failed(record, phase, "interrupted", backend, started)
             raise
         total = time.monotonic() - started
         return ActionResult(
             instance_id,
             "launch",
             OK,
-            f"{_what(provision)} on 127.0.0.1:{record.port} in {total:.1f} s ({_phases(record)})",
+            f"{_what(provision)} on {record.url.split('://', 1)[1]} in {total:.1f} s ({_phases(record)})",
             elapsed_s=total,
             data={**self._data(record), **data, "total_s": round(total, 3)},
         )
 
-    def _still_booting(self, child: Any, deadline: float, phase: str, what: str, launcher: LauncherConfig) -> None:
-        code = child.poll()
-        if code is not None:
-            raise proc.PhaseError(phase, f"the gateway exited with code {code} before it was ready")
+    async def _still_booting(
+        self, backend: Backend, record: InstanceRecord, deadline: float, phase: str, what: str
+    ) -> None:
+        try:
+            reason = await backend.gone(record)
+        except proc.PhaseError as exc:  # the engine lost while it boots: named by the phase it was in
+            raise proc.PhaseError(phase, exc.message) from None
+        if reason is not None:
+            raise proc.PhaseError(phase, reason)
         if time.monotonic() > deadline:
-            raise proc.PhaseError(phase, f"{what} within boot_timeout ({launcher.boot_timeout:g} s)")
+            raise proc.PhaseError(phase, f"{what} within boot_timeout ({backend.launcher.boot_timeout:g} s)")
 
-    async def _wait_ready(self, gateway: GatewayConfig, child: Any, deadline: float, launcher: LauncherConfig) -> None:
+    async def _wait_ready(
+        self, gateway: GatewayConfig, backend: Backend, record: InstanceRecord, deadline: float
+    ) -> None:
         """Until /convos/status answers the plugin's JSON with ready = true (an open port is not enough)."""
         last = "no answer yet"
         async with GatewayClient(gateway.endpoint()) as client:
@@ -272,24 +286,25 @@ class InstanceService:
                     last = "the plugin answered ready = false"
                 except errors.GatewayError as exc:
                     last = exc.summary
-                self._still_booting(
-                    child,
+                await self._still_booting(
+                    backend,
+                    record,
                     deadline,
                     "ready",
                     f"/convos/status did not answer the plugin's JSON (last: {last})",
-                    launcher,
                 )
                 await asyncio.sleep(READY_POLL_S)
 
     async def _failed(
-        self, record: InstanceRecord, phase: str, message: str, launcher: LauncherConfig, started: float
+        self, record: InstanceRecord, phase: str, message: str, backend: Backend, started: float
     ) -> ActionResult:
         """Stop and remove everything this launch started; keep the record with the phase and the log's tail."""
-        record.log_tail = proc.log_tail(Path(record.log))
-        await proc.stop(record.pid, record.pid_start, launcher.grace)
-        await self._port_closed(record.port)
-        proc.remove(Path(record.dir))
-        self.ports.release(record.port)
+        record.log_tail = backend.tail(record)
+        try:
+            await backend.stop(record)
+        except proc.PhaseError as exc:  # what could not be removed is said, never hidden
+            message = f"{message}; and then {exc.message}"
+        backend.cleanup(record)
         record.state, record.failed_phase, record.error, record.ended_at = RECORD_FAILED, phase, message, time.time()
         if record.conversation_id:
             self.store.mark_exploded(record.id, record.conversation_id)
@@ -329,11 +344,14 @@ class InstanceService:
                 else f"it is already {record.state}"
             )
             return ActionResult(name, "terminate", REFUSED, f"refused: {reason}")
-        launcher = self.launchers.get(record.launcher)
-        killed = await proc.stop(record.pid, record.pid_start, launcher.grace if launcher else 5.0)
-        await self._port_closed(record.port)
-        proc.remove(Path(record.dir))
-        self.ports.release(record.port)
+        backend = self.backend(self.launchers.get(record.launcher) or orphaned_launcher(record))
+        try:
+            killed = await backend.stop(record)
+        except proc.PhaseError as exc:
+            return ActionResult(
+                name, "terminate", FAILED, f"failed: {exc.message}", hint="It is still listed: try again."
+            )
+        backend.cleanup(record)
         was = record.state
         record.state, record.ended_at = TERMINATED, time.time()
         self.records.save(record)
@@ -374,7 +392,7 @@ class InstanceService:
         """The live instances, their processes checked: one that died is marked crashed, with its log's tail.
         `only`: check just these (a pool checks its members, never a launch in flight, whose exit code the
         check would reap before the launch reads it)."""
-        return refresh(self.records, only)
+        return refresh(self.records, self._backend_of, only)
 
     def phase_stats(self) -> dict[str, dict[str, dict[str, float]]]:
         """p50 and p95 of each phase per launcher, over the launches this console remembers (ok or not)."""
@@ -394,10 +412,43 @@ class InstanceService:
     def gateways(self) -> list[GatewayConfig]:
         """The running instances as gateways of the fleet (origin `launcher:NAME`)."""
         return [
-            instance_gateway(r, self.launchers, proc.pool_key(Path(r.dir)))
+            instance_gateway(r, self.launchers, self._backend_of(r).pool_key(r))
             for r in self.refresh()
             if r.state == RUNNING
         ]
+
+    async def remove_orphans(self, containers: list[str]) -> list[ActionResult]:
+        """Remove these orphan containers (labelled for a launcher of this config, unknown to the store)."""
+        orphans = {o["container"]: o for o in self.orphans()}
+
+        async def remove(container: str) -> ActionResult:
+            orphan = orphans.get(container) or next((o for o in orphans.values() if o["name"] == container), None)
+            if orphan is None:
+                return ActionResult(container, "remove-orphan", REFUSED, "refused: not an orphan of this config")
+            backend = self.backend(self.launchers[orphan["launcher"]])
+            try:
+                await asyncio.to_thread(backend.remove_orphan, orphan["container"])
+            except Exception as exc:
+                return ActionResult(container, "remove-orphan", FAILED, f"failed: {exc}")
+            return ActionResult(container, "remove-orphan", OK, "removed with its anonymous volumes")
+
+        return [await self.actions.guarded("remove-orphan", c, {}, functools.partial(remove, c)) for c in containers]
+
+    def pool_key(self, record: InstanceRecord) -> str | None:
+        """The key the console sends to this instance (kept where its backend keeps it, never in the store)."""
+        return self._backend_of(record).pool_key(record)
+
+    def log_tail(self, record: InstanceRecord, lines: int) -> str:
+        """The instance's log's last lines, wherever its backend keeps them (a file, the engine)."""
+        return self._backend_of(record).tail(record, lines)
+
+    def _backend_of(self, record: InstanceRecord) -> Backend:
+        return self.backend(self.launchers.get(record.launcher) or orphaned_launcher(record))
+
+    def orphans(self) -> list[dict[str, str]]:
+        """Containers labelled for a launcher of this config that the store does not know (never removed here)."""
+        known = {r.id for r in self.records.all()}
+        return [o for launcher in self.launchers.values() for o in self.backend(launcher).orphans(known)]
 
     def _gateway(self, record: InstanceRecord, key: str | None) -> GatewayConfig:
         return instance_gateway(record, self.launchers, key)
@@ -418,58 +469,6 @@ class InstanceService:
             "phases": {k: round(v, 3) for k, v in record.phases.items()},
         }
 
-    async def _port_closed(self, port: int | None) -> None:
-        for _ in range(100):
-            if port is None or not await proc.port_open(port):
-                return
-            await asyncio.sleep(0.02)
-
-
-def refresh(records: Records, only: Collection[str] | None = None) -> list[InstanceRecord]:
-    """The live instances of `records` (or those of them in `only`), their processes checked: one that died is
-    marked crashed, with its log's tail (never silently forgotten)."""
-    found = []
-    for record in records.all():
-        if only is not None and record.id not in only:
-            continue
-        if record.state in (STARTING, RUNNING) and not proc.alive(record.pid, record.pid_start):
-            record.state, record.ended_at = CRASHED, time.time()
-            record.log_tail = proc.log_tail(Path(record.log))
-            records.save(record)
-        found.append(record)
-    return found
-
-
-def instance_gateway(record: InstanceRecord, launchers: dict[str, LauncherConfig], key: str | None) -> GatewayConfig:
-    launcher = launchers.get(record.launcher)
-    # Plain HTTP on loopback: there is no certificate to verify, and loading the CA bundle for nothing
-    # cost ~20 ms of CPU per client, twice per launch.
-    return GatewayConfig(
-        name=record.id,
-        url=record.url,
-        env=record.env or "production",
-        tags=launcher.tags if launcher else (),
-        token=key,
-        origin=record.origin,
-        timeouts=Timeouts(status=2.0),
-        tls_verify=False,
-    )
-
-
-def launched_gateways(inventory: Inventory, data_dir: Path) -> list[GatewayConfig]:
-    """The running instances this console launched, as gateways of the fleet: what Fleet.load adds."""
-    store = data_dir / STORE_FILE
-    if not store.exists():
-        return []
-    records = Records.open(store)
-    try:
-        launchers = {launcher.name: launcher for launcher in inventory.launchers}
-        return [
-            instance_gateway(r, launchers, proc.pool_key(Path(r.dir))) for r in refresh(records) if r.state == RUNNING
-        ]
-    finally:
-        records.close()
-
 
 async def _done(result: ActionResult) -> ActionResult:
     return result
@@ -488,4 +487,4 @@ def _phases(record: InstanceRecord) -> str:
     return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in record.phases.items())
 
 
-__all__ = ["InstanceService", "Provision"]
+__all__ = ["CACHE_DIR", "INSTANCES_DIR", "InstanceService", "Provision", "instance_gateway", "launched_gateways"]

@@ -22,7 +22,6 @@ from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, ActionResult
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.pools_config import PoolConfig
-from convos_tui.instances import launcher as proc
 from convos_tui.instances.records import LIVE, RUNNING
 from convos_tui.instances.service import InstanceService, Provision, instance_gateway
 from convos_tui.pools.members import (
@@ -412,7 +411,7 @@ class PoolService:
         record = self.instances.records.get(instance)
         if record is None or record.state != RUNNING:
             return None
-        return instance_gateway(record, self.instances.launchers, proc.pool_key(Path(record.dir)))
+        return instance_gateway(record, self.instances.launchers, self.instances.pool_key(record))
 
     def summaries(self) -> list[PoolSummary]:
         return [self.summary(config) for config in self.pools.values()]

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from convos_tui.instances.golden import ENV_REFERENCE
 from convos_tui.sim import GatewaySpec, Mode, SimFleet
 from convos_tui.sim.server import stop_signals
 
@@ -59,9 +60,15 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-async def run(port: int, config_path: Path, config: dict[str, Any], speed: float) -> int:
+def _expand(value: Any) -> Any:
+    """`${NAME}` from the environment, as OpenClaw substitutes in its config (a container's secrets)."""
+    match = ENV_REFERENCE.fullmatch(value) if isinstance(value, str) else None
+    return os.environ.get(match.group(1)) if match else value
+
+
+async def run(port: int, config_path: Path, config: dict[str, Any], speed: float, host: str = "127.0.0.1") -> int:
     rng = random.Random()
-    token = _get(config, "gateway", "auth", "token") or os.environ.get("OPENCLAW_GATEWAY_TOKEN")
+    token = _expand(_get(config, "gateway", "auth", "token")) or os.environ.get("OPENCLAW_GATEWAY_TOKEN")
     if not token:
         say(
             "Gateway auth is set to token mode, but no token is configured. Set gateway.auth.token "
@@ -77,7 +84,7 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
         name=name[:64],
         mode=mode,
         env="dev" if convos.get("env") == "dev" else "production",
-        pool_key=convos.get("poolApiKey") or None,
+        pool_key=_expand(convos.get("poolApiKey")) or None,
         gateway_token=str(token),
         port=port,
         start_window=start_window,
@@ -85,7 +92,7 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
     say(f"[gateway] starting (simulated OpenClaw, config {config_path}, speed {speed:g})")
     with stop_signals() as stop:
         await asyncio.sleep(rng.uniform(*BOOT_S) / speed)
-        fleet = SimFleet([spec], speed=speed, seed=rng.getrandbits(32))
+        fleet = SimFleet([spec], speed=speed, seed=rng.getrandbits(32), host=host)
         gateway = fleet.gateway(spec.name)
         for key in ("identityId", "ownerConversationId"):  # a bound instance comes back bound, as from config
             if convos.get(key):
@@ -96,10 +103,10 @@ async def run(port: int, config_path: Path, config: dict[str, Any], speed: float
         try:
             await fleet.start()
         except OSError as exc:
-            say(f"[gateway] failed to bind 127.0.0.1:{port}: {exc.strerror or exc}")
+            say(f"[gateway] failed to bind {host}:{port}: {exc.strerror or exc}")
             return 1
         listening = time.monotonic()
-        say(f"[gateway] listening on 127.0.0.1:{port} (monotonic {listening:.6f})")
+        say(f"[gateway] listening on {host}:{port} (monotonic {listening:.6f})")
         ready = listening + start_window / speed
         say(
             f"[convos] plugin runtime ready at monotonic {ready:.6f}"
@@ -147,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="convos-tui-sim-instance", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs=2, metavar="gateway run")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--bind", choices=["loopback"], default="loopback")
+    # lan: every interface, as in a container whose port the engine publishes (on the host's loopback only)
+    parser.add_argument("--bind", choices=["loopback", "lan"], default="loopback")
     args = parser.parse_args(argv)
     if args.command != ["gateway", "run"]:
         parser.error("only `gateway run` is simulated")
@@ -163,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         speed = 1.0
     try:
-        return asyncio.run(run(args.port, config_path, config, max(speed, 0.01)))
+        host = "0.0.0.0" if args.bind == "lan" else "127.0.0.1"
+        return asyncio.run(run(args.port, config_path, config, max(speed, 0.01), host))
     except KeyboardInterrupt:
         return 0
 

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from convos_tui.fleet.actions import REFUSED, ActionResult, Actions
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.instances import launcher as proc
+from convos_tui.instances.found import orphaned_launcher
 from convos_tui.instances.launcher import log_tail
 from convos_tui.instances.records import RUNNING, InstanceRecord, Records
 from convos_tui.instances.service import INSTANCES_DIR, InstanceService, PhaseCallback, Provision, instance_gateway
+
+
+class Follower(Protocol):
+    """A log followed: the lines written since the last call (its last lines on the first)."""
+
+    def new_lines(self) -> list[str]: ...
 
 
 class ConsoleInstances:
@@ -50,8 +58,20 @@ class ConsoleInstances:
     def record(self, name: str) -> InstanceRecord | None:
         return self.service.records.get(name) if self.service is not None else None
 
+    def follower(self, record: InstanceRecord) -> Follower:
+        """What follows the instance's log: its file, or for a container the engine's log of it."""
+        if record.type == "docker" and self.service is not None:
+            from convos_tui.instances.docker_backend import ContainerLog, DockerBackend
+
+            backend = self.service.backend(self.service.launchers.get(record.launcher) or orphaned_launcher(record))
+            if isinstance(backend, DockerBackend):
+                return ContainerLog(backend, record)
+        return LogFollower(Path(record.log))
+
     def log_tail(self, record: InstanceRecord, lines: int) -> str:
         """The instance's log's last lines, colours and control characters taken out."""
+        if self.service is not None:
+            return self.service.log_tail(record, lines)  # a container's are the engine's
         return log_tail(Path(record.log), lines)
 
     def phase_stats(self) -> dict[str, dict[str, dict[str, float]]]:
@@ -108,7 +128,7 @@ class ConsoleInstances:
         for record in records:
             if record.state != RUNNING or poller is None or poller.config(record.id) is not None:
                 continue
-            gateway = instance_gateway(record, self.service.launchers, proc.pool_key(Path(record.dir)))
+            gateway = instance_gateway(record, self.service.launchers, self.service.pool_key(record))
             self.fleet.gateways.append(gateway)
             poller.add(gateway)
             added.add(record.id)

@@ -3,6 +3,7 @@ that stops every process a test launched, even when the test fails."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,8 +18,30 @@ from convos_tui.instances.launcher import alive
 from convos_tui.instances.records import Records
 
 SPEED = 20  # boot 1-3 s and create 2-5 s become 50-150 ms and 100-250 ms (plus Python's own start)
-# A port range of this test process's own, so that parallel runs on one machine rarely meet.
-PORT_BASE = 20000 + (os.getpid() % 400) * 100
+# A port range of this test process's own, so that parallel runs on one machine rarely meet; below the
+# kernel's ephemeral ports (32768 up), which any outgoing connection on the machine may hold for a while.
+PORT_BASE = 20000 + (os.getpid() % 120) * 100
+
+
+def free_range(size: int) -> str:
+    """A range of `size` loopback ports none of which listens now (the machine is shared: a fixed range can be
+    another run's). Ports of this kind are what the tests' launchers hand out."""
+    import random
+    import socket
+
+    rng = random.Random()
+    for _ in range(200):
+        low = rng.randrange(20000, 32000 - size)
+        with contextlib.ExitStack() as stack:
+            try:
+                for port in range(low, low + size):
+                    sock = stack.enter_context(socket.socket())
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return f"{low}-{low + size - 1}"
+    raise RuntimeError(f"no {size} free loopback ports in a row below 32000")
 
 
 class Env:
@@ -86,3 +109,19 @@ def env(tmp_path):
             if alive(record.pid, record.pid_start):
                 os.killpg(record.pid, signal.SIGKILL)
         records.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many docker tests ran, and why the others skipped (.ci/run starts an engine; CI reads this line)."""
+    ran, skipped = 0, []
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "test_docker.py" not in getattr(report, "nodeid", ""):
+                continue
+            if outcome == "skipped":
+                skipped.append(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
+            elif report.when == "call":
+                ran += 1
+    if ran or skipped:
+        reason = f" ({skipped[0]})" if skipped else ""
+        terminalreporter.write_line(f"docker tests: {ran} ran against a real engine, {len(skipped)} skipped{reason}")

@@ -176,3 +176,11 @@ def test_a_launch_refuses_a_bad_golden_and_starts_nothing(env):
     assert result["outcome"] == "refused" and "golden" in result["summary"]
     assert "channels.convos.identityId" in result["detail"]
     assert not env.instances_dir.exists() or not os.listdir(env.instances_dir)
+
+
+def test_a_reference_to_the_environment_is_no_secret_but_a_value_is(golden):
+    """An image's golden takes its per-container keys from the environment, as OpenClaw substitutes `${NAME}`."""
+    edit(golden, lambda c: c["channels"]["convos"].update(poolApiKey="${CONVOS_POOL_API_KEY}"))
+    assert check_golden(golden) == []
+    edit(golden, lambda c: c["channels"]["convos"].update(poolApiKey="${CONVOS_POOL_API_KEY}x"))
+    assert [p.path.endswith("channels.convos.poolApiKey") for p in check_golden(golden)] == [True]

@@ -39,7 +39,8 @@ def test_a_launcher_with_defaults_and_one_with_everything():
 @pytest.mark.parametrize(
     ("extra", "line", "words"),
     [
-        ('type = "docker"\n', 3, "type 'docker' is not one of openclaw, sim"),
+        ('type = "vm"\n', 3, "type 'vm' is not one of openclaw, sim, docker, command"),
+        ('image = "x:1"\n', 5, 'image is not a key of type "sim"'),
         ('ports = "19000-19001"\n', 5, 'Write ports = "19000-19099"'),
         ("max_instances = 0\n", 5, "max_instances 0 is not a whole number from 1 to 1000"),
         ('speed = "fast"\n', 5, "speed 'fast' is not a number"),
@@ -72,3 +73,58 @@ def test_the_readme_launcher_example_is_valid():
         5,
     )
     assert launcher.golden == pathlib.Path("~/goldens/agent").expanduser()
+
+
+DOCKER = '[[launchers]]\nname = "box"\ntype = "docker"\nimage = "golden@sha256:abc"\n'
+HOOKS = (
+    '[[launchers]]\nname = "fly"\ntype = "command"\ngolden = "registry.fly.io/agent:v3"\n'
+    'launch = ["fly", "machine", "run", "{golden}", "--name", "{instance}"]\n'
+    'terminate = "fly machine destroy --force {id}"\n'
+)
+
+
+def test_a_docker_launcher_and_its_defaults():
+    text = DOCKER + (
+        'network = "bridge"\ncontainer_port = 8080\nenv = { NODE_ENV = "production" }\npass_env = ["ANTHROPIC_API_KEY"]\n'
+        'engine = "unix:///run/docker.sock"\ncommand = ["openclaw", "gateway", "run", "--port", "{port}"]\n'
+    )
+    [box] = parse_inventory(text, PATH, environ={}).launchers
+    assert (box.type, box.image, box.pull, box.network, box.container_port) == (
+        "docker",
+        "golden@sha256:abc",
+        "missing",
+        "bridge",
+        8080,
+    )
+    assert box.env == (("NODE_ENV", "production"),) and box.engine == "unix:///run/docker.sock"
+    assert box.command[-1] == "{port}" and box.boot_timeout == 180
+    [plain] = parse_inventory(DOCKER, PATH, environ={}).launchers
+    assert plain.pass_env == ("ANTHROPIC_API_KEY",) and plain.network == "bridge" and plain.command == ()
+
+
+def test_a_command_launcher_splits_a_string_without_a_shell_and_has_timeouts():
+    [fly] = parse_inventory(HOOKS + 'hook_timeouts = { launch = "10m" }\n', PATH, environ={}).launchers
+    assert fly.hook("launch")[-1] == "{instance}"
+    assert fly.hook("terminate") == ("fly", "machine", "destroy", "--force", "{id}")
+    assert fly.hook("list") == () and fly.golden_name == "registry.fly.io/agent:v3"
+    assert (fly.hook_timeout("launch"), fly.hook_timeout("terminate"), fly.hook_timeout("list")) == (600, 60, 30)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[[launchers]]\nname = "box"\ntype = "docker"\n', "needs an image (its golden)"),
+        (DOCKER + 'pull = "sometimes"\n', "pull 'sometimes' is not one of missing, always, never"),
+        (DOCKER + 'env = { API_TOKEN = "abc" }\n', "API_TOKEN: a secret does not go in the config"),
+        (DOCKER + 'network = "host"\n', 'with network = "host" the gateway must listen on the port'),
+        (DOCKER + 'command = ["gw", "{secret}"]\n', "unknown placeholder {secret}"),
+        (DOCKER + 'golden = "x"\n', 'golden is not a key of type "docker"'),
+        ('[[launchers]]\nname = "fly"\ntype = "command"\nterminate = ["x"]\n', "needs a launch command"),
+        (HOOKS + "list = 3\n", "list should be a command: a list of arguments"),
+        (HOOKS + 'hook_timeouts = { start = "1s" }\n', "start"),
+        (HOOKS + 'hook_timeouts = { launch = "soon" }\n', "hook_timeouts launch"),
+    ],
+)
+def test_docker_and_command_mistakes_are_named(text, words):
+    found = problems(text)
+    assert any(words in p for p in found), found

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.widgets import Log, Sparkline, Static
 from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.instances.records import PHASES, InstanceRecord
-from convos_tui.ui.instances import LogFollower
+from convos_tui.ui.instances import Follower
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE, launched, state_text
@@ -52,7 +51,7 @@ class DetailScreen(Screen[None]):
         self.context = context
         self.gateway_name = name
         self.show_raw = False
-        self.log_follower: LogFollower | None = None
+        self.log_follower: Follower | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -76,7 +75,7 @@ class DetailScreen(Screen[None]):
         for widget in ("#detail-instance", "#detail-log-caption", "#detail-log"):
             self.query_one(widget).display = record is not None
         if record is not None:
-            self.log_follower = LogFollower(Path(record.log))
+            self.log_follower = self.context.instances.follower(record)
             self.query_one("#detail-log-caption", Static).update(
                 Text(f"log of {record.id}, followed live (its last lines first)")
             )
