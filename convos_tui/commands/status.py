@@ -12,16 +12,18 @@ import io
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.filter import Filter, FilterError
-from convos_tui.fleet.fleet import Fleet, parse_states
-from convos_tui.fleet.inventory import Inventory
 from convos_tui.fleet.paths import data_dir
-from convos_tui.fleet.state import State, describe_duration, iso_time, short_id
+from convos_tui.fleet.state import State, describe_duration, iso_time, parse_states, short_id
+
+if TYPE_CHECKING:  # the fleet (its poller, aiohttp) is imported once there are gateways to poll
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import Inventory
 
 SCHEMA = "convos-tui/status/1"
 CSV_COLUMNS = (
@@ -94,6 +96,8 @@ async def _run(
     failing: set[State],
     no_history: bool,
 ) -> int:
+    from convos_tui.fleet.fleet import Fleet
+
     fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
     try:
         if fleet.store.warning:

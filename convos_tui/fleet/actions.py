@@ -18,17 +18,19 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convos_tui.api import crashpoints, errors
-from convos_tui.api.client import GatewayClient
 from convos_tui.api.endpoint import Endpoint
 from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.api.models import CreatedConversation, JoinResult
 from convos_tui.fleet.inventory import GatewayConfig
-from convos_tui.fleet.poller import Poller
 from convos_tui.fleet.state import GatewayState, State, short_id
 from convos_tui.fleet.store import Store, StoreError
+
+if TYPE_CHECKING:  # imported when an action runs: the commands that only read outcomes need neither HTTP stack
+    from convos_tui.api.client import GatewayClient
+    from convos_tui.fleet.poller import Poller
 
 ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode")
 OK, REFUSED, FAILED, UNKNOWN = "ok", "refused", "failed", "unknown"
@@ -66,7 +68,7 @@ class ActionResult:
         }
 
 
-ClientFactory = Callable[[Endpoint], GatewayClient]
+ClientFactory = Callable[[Endpoint], "GatewayClient"]
 
 
 def tally(results: Sequence[ActionResult]) -> str:
@@ -134,12 +136,16 @@ class Actions:
         *,
         read_only: bool = False,
         poller: Poller | None = None,
-        client_factory: ClientFactory = GatewayClient,
+        client_factory: ClientFactory | None = None,  # None: GatewayClient
     ) -> None:
+        if client_factory is None:
+            from convos_tui.api.client import GatewayClient
+
+            client_factory = GatewayClient
         self.store = store
         self.read_only = read_only
         self.poller = poller
-        self.client_factory = client_factory
+        self.client_factory: ClientFactory = client_factory
 
     # -- single actions --------------------------------------------------------------------------
     async def create(

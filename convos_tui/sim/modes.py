@@ -30,6 +30,11 @@ class Mode(enum.StrEnum):
     DRIP = "drip"  # headers at once, then one body byte every 0.5 s
 
 
+# The demo fleet's defaults (sim/demo.py), here so that `convos-tui demo --help` needs no aiohttp.
+DEFAULT_COUNT = 24
+# Simulated seconds per real second: a create takes 1.5-3.5 s, a join 2-5 s, the stream restarts of a
+# dying gateway 15 s.
+DEMO_SPEED = 1.5
 # The key a `pool-key` gateway requires when its spec gives none: the one the real-gateway transcript used.
 DEFAULT_POOL_KEY = "pool-secret-789"
 # The delay of a `slow` gateway whose spec gives no latency.
