@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/poll.py                  # N = 100, 1,000 and 5,000 (about 2.5 minutes)
     .venv/bin/python benchmarks/poll.py --sizes 1000     # one size
+    .venv/bin/python benchmarks/poll.py --sizes 10000 --repeat 3 --seconds 20   # the largest fleet
     .venv/bin/python benchmarks/poll.py --sizes 1000 --repeat 15 --seconds 20
 
 The simulated gateways (`convos-tui simulate`) run in a process of their own, on 127.0.0.1 only. For
@@ -43,6 +44,8 @@ import time
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from fd_limit import raise_fd_limit  # benchmarks/, the script's own folder
 
 DEFAULT_SIZES = (100, 1000, 5000)
 SIM_START_TIMEOUT_S = 120.0
@@ -441,18 +444,10 @@ def pick_cpus() -> tuple[int, int] | None:
     return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
 
 
-def raise_fd_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
-    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < needed:
-        raise SystemExit(f"poll.py: needs {needed} open files; the hard limit is {hard} (ulimit -Hn)")
-
-
 def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
-    raise_fd_limit(FDS_PER_GATEWAY * max(args.sizes) + 1000)  # the children inherit it
+    raise_fd_limit(FDS_PER_GATEWAY * max(args.sizes) + 1000, "poll.py")  # the children inherit it
     cpus = pick_cpus()
     if cpus is not None:
         os.sched_setaffinity(0, {cpus[0]})  # the workers inherit it
