@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -44,7 +45,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from fd_limit import raise_fd_limit  # benchmarks/, the script's own folder
+from big_fleets import SHARD, merged_config, raise_fd_limit, shard_sizes  # benchmarks/, the script's own folder
 from textual import events
 from textual._compositor import CompositorUpdate
 
@@ -66,32 +67,40 @@ def log(message: str) -> None:
 
 @contextmanager
 def simulated_fleet(count: int):
-    """`convos-tui simulate` in its own process group, stopped (or killed) whatever happens.
-    Yields the config it wrote and its process id."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "fleet.toml"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "convos_tui", "simulate", "--count", str(count), "--write-config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            cwd=ROOT,
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not (config.exists() and config.stat().st_size):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}")
-                time.sleep(0.1)
-            yield config, proc.pid
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    """`convos-tui simulate` in processes of their own (one per 5,000 gateways), stopped (or killed) whatever
+    happens. Yields the config they wrote, merged (the gateways of shard k renamed sim-NNNN-k), and their ids."""
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        sizes = shard_sizes(count)
+        shards = [stack.enter_context(_simulator(size, Path(tmp) / f"shard-{k}.toml")) for k, size in enumerate(sizes)]
+        merged = Path(tmp) / "fleet.toml"
+        merged.write_text(merged_config(config for config, _ in shards))
+        yield merged, [pid for _, pid in shards]
+
+
+@contextmanager
+def _simulator(count: int, config: Path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "simulate", "--count", str(count), "--write-config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not (config.exists() and config.stat().st_size):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}")
+            time.sleep(0.1)
+        yield config, proc.pid
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 # -- what the machine did meanwhile ------------------------------------------------------------------
@@ -135,8 +144,9 @@ class CpuShares:
     """Cores used by each party between start() and stop(): the console's main thread, its other
     threads, the poller's process, the simulator, and everything else on the machine."""
 
-    def __init__(self, simulator: int, poller: int | None) -> None:
-        self.pids = {"simulator": simulator, "poller_process": poller}
+    def __init__(self, simulators: list[int], poller: int | None) -> None:
+        self.pids = {("simulator" if k == 0 else f"simulator_{k + 1}"): pid for k, pid in enumerate(simulators)}
+        self.pids["poller_process"] = poller
 
     def _sample(self) -> dict[str, float | None]:
         sample: dict[str, float | None] = {"busy": _busy_s(), "at": time.monotonic()}
@@ -274,7 +284,7 @@ async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[
 
 
 async def measure(count: int, args: argparse.Namespace) -> dict:
-    with simulated_fleet(count) as (config_path, simulator_pid):
+    with simulated_fleet(count) as (config_path, simulator_pids):
         inventory = parse_inventory(config_path.read_text(), config_path, environ={})
         fleet = await Fleet.load(inventory, data_dir=None)
         poller = fleet.poller
@@ -287,7 +297,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             screen = app.main_screen
             painter = Painter(app)
             remote = getattr(poller, "_remote", None)
-            cpu = CpuShares(simulator_pid, remote.process.pid if remote is not None else None)
+            cpu = CpuShares(simulator_pids, remote.process.pid if remote is not None else None)
             deadline = time.monotonic() + START_TIMEOUT_S
             while any(s.state == State.UNKNOWN for s in fleet.states.values()):
                 if time.monotonic() > deadline:
@@ -411,7 +421,7 @@ def main() -> None:
     args = parser.parse_args()
     if not all(1 <= n <= 10_000 for n in args.sizes) or args.hold < 0:
         parser.error("--sizes from 1 to 10000 (the simulator's limit), --hold from 0")
-    raise_fd_limit(3 * max(args.sizes) + 1000, "ui.py")  # the simulator's listeners, both sides of each connection
+    raise_fd_limit(min(max(args.sizes), SHARD) * 2 + 1000, "ui.py")  # a simulator's listeners and connections
     load_at_start = [round(v, 2) for v in os.getloadavg()]
     results = []
     for count in args.sizes:
