@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/poll.py                  # N = 100, 1,000 and 5,000 (about 2.5 minutes)
     .venv/bin/python benchmarks/poll.py --sizes 1000     # one size
+    .venv/bin/python benchmarks/poll.py --sizes 10000 --repeat 3 --seconds 20   # the largest fleet
     .venv/bin/python benchmarks/poll.py --sizes 1000 --repeat 15 --seconds 20
 
 The simulated gateways (`convos-tui simulate`) run in a process of their own, on 127.0.0.1 only. For
@@ -44,11 +45,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from big_fleets import SHARD, merged_config, raise_fd_limit, shard_sizes  # benchmarks/, the script's own folder
+
 DEFAULT_SIZES = (100, 1000, 5000)
 SIM_START_TIMEOUT_S = 120.0
 SIM_STOP_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0  # a client whose stop takes longer is reported as hung
-FDS_PER_GATEWAY = 3  # the simulator's listener and its side of both workers' connections
 
 
 def log(message: str) -> None:
@@ -72,16 +74,20 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
-def cpu_of(pid: int | None) -> float | None:
-    """CPU seconds (user + system) another process has used, from /proc; None where that cannot be read."""
-    if pid is None:
+def cpu_of(pids: tuple[int, ...] | None) -> float | None:
+    """CPU seconds (user + system) other processes (the simulator's shards) have used, from /proc; None where
+    that cannot be read."""
+    if not pids:
         return None
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+    return total
 
 
 def busy_cpu() -> float | None:
@@ -97,7 +103,7 @@ def busy_cpu() -> float | None:
 class Meter:
     """Over one phase: wall time, own CPU, the simulator's CPU, and the CPU of everything else."""
 
-    def __init__(self, sim_pid: int | None = None) -> None:
+    def __init__(self, sim_pid: tuple[int, ...] | None = None) -> None:
         self.sim_pid = sim_pid
         self.start = self.sample()
 
@@ -231,7 +237,7 @@ def snapshot(client: PollerClient | ReferenceClient, polls_before: int) -> dict[
     return {"polls": client.polls - polls_before, "rss_mb": round(rss_mb(), 1), "live_objects": len(gc.get_objects())}
 
 
-async def sweep(client: PollerClient | ReferenceClient, sim_pid: int | None) -> dict[str, Any]:
+async def sweep(client: PollerClient | ReferenceClient, sim_pid: tuple[int, ...] | None) -> dict[str, Any]:
     meter = Meter(sim_pid)
     failures = await client.sweep()
     return {**meter.stop(), "failures": failures}
@@ -329,11 +335,11 @@ def read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
 
 
 class Worker:
-    def __init__(self, kind: str, count: int, config: Path, sim_pid: int, args: argparse.Namespace) -> None:
+    def __init__(self, kind: str, count: int, config: Path, sim_pid: tuple[int, ...], args: argparse.Namespace) -> None:
         self.kind = kind
         command = [
             sys.executable, __file__, "--worker", kind, "--config", str(config), "--count", str(count),
-            "--sim-pid", str(sim_pid), "--seconds", str(args.seconds), "--interval", str(args.interval),
+            "--sim-pid", ",".join(map(str, sim_pid)), "--seconds", str(args.seconds), "--interval", str(args.interval),
             "--concurrency", str(args.concurrency),
         ]  # fmt: skip
         self.proc = subprocess.Popen(
@@ -371,7 +377,7 @@ def summarise(cold: dict[str, Any], warm: list[dict[str, Any]], count: int) -> d
     }
 
 
-def measure(count: int, config: Path, sim_pid: int, args: argparse.Namespace) -> dict[str, Any]:
+def measure(count: int, config: Path, sim_pid: tuple[int, ...], args: argparse.Namespace) -> dict[str, Any]:
     kinds = ("poller", "reference")
     workers = {kind: Worker(kind, count, config, sim_pid, args) for kind in kinds}
     try:
@@ -441,18 +447,11 @@ def pick_cpus() -> tuple[int, int] | None:
     return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
 
 
-def raise_fd_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
-    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < needed:
-        raise SystemExit(f"poll.py: needs {needed} open files; the hard limit is {hard} (ulimit -Hn)")
-
-
 def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
-    raise_fd_limit(FDS_PER_GATEWAY * max(args.sizes) + 1000)  # the children inherit it
+    # The workers hold one connection a gateway, a simulator's shard two a gateway of its own; they inherit it.
+    raise_fd_limit(2 * min(max(args.sizes), SHARD) + 1000, "poll.py")
     cpus = pick_cpus()
     if cpus is not None:
         os.sched_setaffinity(0, {cpus[0]})  # the workers inherit it
@@ -478,13 +477,18 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         for count in args.sizes:
             # A fresh simulator for each N: it logs every request, and an old one answers more slowly.
             log(f"N={count}: starting the simulated gateways")
-            sim = start_simulator(count, config, cpus and cpus[1])
+            shards = [Path(tmp) / f"shard-{k}.toml" for k in range(len(shard_sizes(count)))]
+            sims: list[subprocess.Popen[str]] = []
             try:
-                wait_until_serving(sim)
+                for size, shard in zip(shard_sizes(count), shards, strict=True):
+                    sims.append(start_simulator(size, shard, cpus and cpus[1]))
+                    wait_until_serving(sims[-1])
+                config.write_text(merged_config(shards))
                 log(f"N={count}: a cold sweep and {2 * math.ceil(args.repeat / 2)} warm sweeps each, in blocks")
-                report["results"].append(measure(count, config, sim.pid, args))
+                report["results"].append(measure(count, config, tuple(sim.pid for sim in sims), args))
             finally:
-                stop_simulator(sim)
+                for sim in sims:
+                    stop_simulator(sim)
     report["total_s"] = round(time.perf_counter() - started, 1)
     return report
 
@@ -501,7 +505,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=("poller", "reference"), help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--sim-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--sim-pid", type=lambda text: tuple(int(p) for p in text.split(",")), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         try:

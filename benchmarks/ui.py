@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/ui.py                    # N = 1,000 and 5,000, polled every 2 s
     .venv/bin/python benchmarks/ui.py --sizes 5000 --presses 100
     .venv/bin/python benchmarks/ui.py --sizes 5000 --poller thread   # the poller in a thread, to compare
+    .venv/bin/python benchmarks/ui.py --sizes 10000 --interval 5 --hold 300     # the largest fleet, RSS over 5 min
 
 For each N, simulated gateways (`convos-tui simulate`) serve in their own process on 127.0.0.1, and the
 console runs headless (Textual's `run_test`) in this process, polling all of them every `--interval`
@@ -16,6 +17,8 @@ Once every gateway has answered, it measures, while polling goes on:
 - whether polling kept its pace meanwhile: the polls per second needed (N / interval) and achieved,
   and the CPU share of each party (console thread, poller, simulator, the rest of the machine);
 - the collector's pauses in the console's process while the keys were timed;
+- the resident memory (RSS) of the console's process and of the poller's, once every gateway answered, after
+  the keys, and every interval for `--hold` seconds more of polling (it must stay flat);
 - the cost of the refresh tick: the work the screen does twice a second for the gateways the poller
   changed, each step of it as it happens while the keys are timed (a tick applies at most 500 polls
   per event), and all of it in one go with every gateway changed (the worst case).
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -41,6 +45,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from big_fleets import SHARD, merged_config, raise_fd_limit, shard_sizes  # benchmarks/, the script's own folder
 from textual import events
 from textual._compositor import CompositorUpdate
 
@@ -62,37 +67,57 @@ def log(message: str) -> None:
 
 @contextmanager
 def simulated_fleet(count: int):
-    """`convos-tui simulate` in its own process group, stopped (or killed) whatever happens.
-    Yields the config it wrote and its process id."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "fleet.toml"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "convos_tui", "simulate", "--count", str(count), "--write-config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            cwd=ROOT,
-        )
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not (config.exists() and config.stat().st_size):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}")
-                time.sleep(0.1)
-            yield config, proc.pid
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    """`convos-tui simulate` in processes of their own (one per 5,000 gateways), stopped (or killed) whatever
+    happens. Yields the config they wrote, merged (the gateways of shard k renamed sim-NNNN-k), and their ids."""
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        sizes = shard_sizes(count)
+        shards = [stack.enter_context(_simulator(size, Path(tmp) / f"shard-{k}.toml")) for k, size in enumerate(sizes)]
+        merged = Path(tmp) / "fleet.toml"
+        merged.write_text(merged_config(config for config, _ in shards))
+        yield merged, [pid for _, pid in shards]
+
+
+@contextmanager
+def _simulator(count: int, config: Path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "simulate", "--count", str(count), "--write-config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not (config.exists() and config.stat().st_size):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the simulator did not start: {proc.stderr.read() if proc.stderr else ''}")
+            time.sleep(0.1)
+        yield config, proc.pid
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 # -- what the machine did meanwhile ------------------------------------------------------------------
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def rss_mb(pid: int | None) -> float | None:
+    """Resident memory of a process now, in MiB, from /proc; None where it cannot be read."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return round(kib / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def _cpu_s(stat_path: str) -> float | None:
@@ -119,8 +144,9 @@ class CpuShares:
     """Cores used by each party between start() and stop(): the console's main thread, its other
     threads, the poller's process, the simulator, and everything else on the machine."""
 
-    def __init__(self, simulator: int, poller: int | None) -> None:
-        self.pids = {"simulator": simulator, "poller_process": poller}
+    def __init__(self, simulators: list[int], poller: int | None) -> None:
+        self.pids = {("simulator" if k == 0 else f"simulator_{k + 1}"): pid for k, pid in enumerate(simulators)}
+        self.pids["poller_process"] = poller
 
     def _sample(self) -> dict[str, float | None]:
         sample: dict[str, float | None] = {"busy": _busy_s(), "at": time.monotonic()}
@@ -258,7 +284,7 @@ async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[
 
 
 async def measure(count: int, args: argparse.Namespace) -> dict:
-    with simulated_fleet(count) as (config_path, simulator_pid):
+    with simulated_fleet(count) as (config_path, simulator_pids):
         inventory = parse_inventory(config_path.read_text(), config_path, environ={})
         fleet = await Fleet.load(inventory, data_dir=None)
         poller = fleet.poller
@@ -271,13 +297,15 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             screen = app.main_screen
             painter = Painter(app)
             remote = getattr(poller, "_remote", None)
-            cpu = CpuShares(simulator_pid, remote.process.pid if remote is not None else None)
+            cpu = CpuShares(simulator_pids, remote.process.pid if remote is not None else None)
             deadline = time.monotonic() + START_TIMEOUT_S
             while any(s.state == State.UNKNOWN for s in fleet.states.values()):
                 if time.monotonic() > deadline:
                     raise RuntimeError("not every gateway answered in time")
                 await asyncio.sleep(0.2)
             log(f"  {count}: every gateway answered; warming up")
+            poller_pid = remote.process.pid if remote is not None else None
+            rss = {"answered": {"console": rss_mb(os.getpid()), "poller": rss_mb(poller_pid)}}
             await asyncio.sleep(args.interval)
             polls_before, clock_before = poller.polls, time.monotonic()
             cpu.start()
@@ -330,6 +358,18 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
                 screen.tick()
                 full.append(time.perf_counter() - started)
             rows = screen.query_one(FleetTable).row_count
+            rss["after_keys"] = {"console": rss_mb(os.getpid()), "poller": rss_mb(poller_pid)}
+            held: list[dict[str, float | None]] = []
+            polls_before_hold = poller.polls
+            for _ in range(int(args.hold / args.interval)):  # polling goes on: memory must not grow with it
+                await asyncio.sleep(args.interval)
+                held.append({"console": rss_mb(os.getpid()), "poller": rss_mb(poller_pid)})
+            if held:
+                rss["held_s"], rss["polls_while_held"] = args.hold, poller.polls - polls_before_hold
+                rss["held_first"], rss["held_last"] = held[0], held[-1]
+                for party in ("console", "poller"):
+                    values = [h[party] for h in held if h[party] is not None]
+                    rss[f"held_{party}_max"] = max(values) if values else None
 
         needed = count / args.interval
         return {
@@ -354,6 +394,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             },
             "cpu_cores_during_keys": shares,
             "gc_pauses_during_keys": pauses.summary(),
+            "rss_mb": rss,
             "before_the_keys": idle,
             "refresh_tick": {
                 "steps_during_keys": stats_ms(natural) if natural else None,
@@ -369,6 +410,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0, help="poll interval, seconds (default 2)")
     parser.add_argument("--presses", type=int, default=60, help="cursor presses per size (default 60)")
     parser.add_argument("--full-ticks", type=int, default=5, help="all-dirty refresh ticks to time (default 5)")
+    parser.add_argument("--hold", type=float, default=0.0, help="seconds of polling after the keys, RSS sampled")
     parser.add_argument(
         "--poller",
         choices=("process", "thread"),
@@ -377,6 +419,9 @@ def main() -> None:
         "or a thread of the console's process (as before), to compare",
     )
     args = parser.parse_args()
+    if not all(1 <= n <= 10_000 for n in args.sizes) or args.hold < 0:
+        parser.error("--sizes from 1 to 10000 (the simulator's limit), --hold from 0")
+    raise_fd_limit(min(max(args.sizes), SHARD) * 2 + 1000, "ui.py")  # a simulator's listeners and connections
     load_at_start = [round(v, 2) for v in os.getloadavg()]
     results = []
     for count in args.sizes:

@@ -6,26 +6,69 @@ needs inside the command, and the UI is imported only by the command that opens 
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
-from convos_tui import __version__
-from convos_tui.commands.actions import COMMANDS as ACTION_COMMANDS
-from convos_tui.commands.config import config
 from convos_tui.commands.context import Context
-from convos_tui.commands.demo import demo
-from convos_tui.commands.golden import golden
-from convos_tui.commands.instances import instances, recycle, terminate
-from convos_tui.commands.invite import invite
-from convos_tui.commands.launch import launch
-from convos_tui.commands.pools import claim, drain, pool, replenish
-from convos_tui.commands.runtime_actions import COMMANDS as RUNTIME_ACTION_COMMANDS
-from convos_tui.commands.serve import serve
-from convos_tui.commands.simulate import simulate
-from convos_tui.commands.status import status
-from convos_tui.commands.web import web
+
+# Every command, by name: "module:attribute", imported only when it runs (or for `--help`, which shows them
+# all). To add one, write it in a module of convos_tui/commands/ and add its line here.
+COMMANDS = {
+    "claim": "convos_tui.commands.pools:claim",
+    "config": "convos_tui.commands.config:config",
+    "create": "convos_tui.commands.actions:create",
+    "demo": "convos_tui.commands.demo:demo",
+    "drain": "convos_tui.commands.pools:drain",
+    "explode": "convos_tui.commands.actions:explode",
+    "golden": "convos_tui.commands.golden:golden",
+    "instances": "convos_tui.commands.instances:instances",
+    "invite": "convos_tui.commands.invite:invite",
+    "join": "convos_tui.commands.actions:join",
+    "launch": "convos_tui.commands.launch:launch",
+    "lock": "convos_tui.commands.actions:lock",
+    "notify": "convos_tui.commands.runtime_actions:notify",
+    "pool": "convos_tui.commands.pools:pool",
+    "provision": "convos_tui.commands.actions:provision",
+    "re-attest": "convos_tui.commands.runtime_actions:re_attest",
+    "recycle": "convos_tui.commands.instances:recycle",
+    "rename": "convos_tui.commands.actions:rename",
+    "replenish": "convos_tui.commands.pools:replenish",
+    "reset": "convos_tui.commands.runtime_actions:reset",
+    "send": "convos_tui.commands.actions:send",
+    "serve": "convos_tui.commands.serve:serve",
+    "simulate": "convos_tui.commands.simulate:simulate",
+    "status": "convos_tui.commands.status:status",
+    "terminate": "convos_tui.commands.instances:terminate",
+    "update-metadata": "convos_tui.commands.runtime_actions:update_metadata",
+    "web": "convos_tui.commands.web:web",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first asked for: click's lazy group
+    (https://click.palletsprojects.com/en/stable/complex/#lazily-loading-subcommands), so that `status`
+    imports what status uses and nothing of the console, the simulator or the actions."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            _accept_global_options(command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def global_options(**extra: Any) -> list[click.Option]:
@@ -64,12 +107,31 @@ def _accept_global_options(command: click.Command) -> None:
     ]
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from convos_tui import __version__  # read from the installed metadata: only when asked
+
+    click.echo(f"convos-tui, version {__version__}")
+    ctx.exit()
+
+
 @click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     params=global_options(),
 )
-@click.version_option(__version__, "-V", "--version", prog_name="convos-tui")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--metrics",
     metavar="HOST:PORT",
@@ -96,21 +158,3 @@ def main(
         from convos_tui.commands.console import run_console
 
         run_console(ctx.obj, read_only=read_only, metrics=metrics, bind_any=metrics_bind_any, present=presentation)
-
-
-main.add_command(demo)
-main.add_command(simulate)
-main.add_command(config)
-main.add_command(status)
-main.add_command(serve)
-main.add_command(web)
-main.add_command(invite)
-for command in (golden, launch, instances, terminate, recycle):
-    main.add_command(command)
-main.add_command(pool)
-main.add_command(claim)
-main.add_command(replenish)
-main.add_command(drain)
-for command in [*ACTION_COMMANDS, *RUNTIME_ACTION_COMMANDS]:
-    main.add_command(command)
-_accept_global_options(main)

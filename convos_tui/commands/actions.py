@@ -17,16 +17,18 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from convos_tui.commands.context import Context, pass_context
-from convos_tui.commands.invite import echo_qr
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, Actions, check_unfinished
-from convos_tui.fleet.fleet import Fleet
-from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State
+
+if TYPE_CHECKING:  # imported when a command runs (the poller and aiohttp with it), not for `--help`
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import GatewayConfig
 
 EXIT = {OK: 0, FAILED: 1, REFUSED: 3, UNKNOWN: 4, UNSUPPORTED: 6}
 STORE_FAILED = 5
@@ -39,6 +41,8 @@ def _read_only(ctx: Context, fleet: Fleet) -> bool:
 
 
 async def _with_fleet(ctx: Context, work: Callable[[Fleet, Actions], Awaitable[int]]) -> int:
+    from convos_tui.fleet.fleet import Fleet
+
     fleet = await Fleet.load(ctx.fleet_inventory(), data_dir=data_dir(), profile=ctx.profile)
     try:
         if fleet.store.warning:
@@ -164,6 +168,8 @@ def create(
     def print_qr(result: ActionResult) -> None:
         # With --json the code goes to stderr: stdout stays one JSON document, a person still sees it.
         if qr and result.ok and result.data.get("invite_url"):
+            from convos_tui.commands.invite import echo_qr
+
             echo_qr(result.data["invite_url"], err=as_json)
 
     _single(

@@ -10,7 +10,6 @@ import click
 
 from convos_tui.api.endpoint import url_problem
 from convos_tui.commands.context import Context, pass_context
-from convos_tui.fleet import config_file
 from convos_tui.fleet.inventory import ENV_VAR_RE, ENVS, NAME_RE, TAG_RE, parse_inventory
 
 
@@ -37,6 +36,8 @@ def path(ctx: Context) -> None:
 @pass_context
 def init(ctx: Context, force: bool) -> None:
     """Write a commented starter config."""
+    from convos_tui.fleet import config_file  # (tomlkit): only to edit
+
     target = ctx.path
     if target.exists() and not force:
         raise click.ClickException(f"{target} already exists: edit it, or use --force to replace it (a backup is kept)")
@@ -144,6 +145,8 @@ def _token_env(value: str) -> str:
 
 def _apply(ctx: Context, edit: Any, done: str) -> None:
     """Read, edit, re-validate and atomically write the config; never write a broken one."""
+    from convos_tui.fleet import config_file  # (tomlkit): only to edit
+
     target = ctx.path
     try:
         with config_file.locked(target):  # parallel edits: each re-reads the file under the lock
@@ -190,6 +193,8 @@ def add(
         gateway["token_env"] = _token_env(token_env)
     if no_tls_verify:
         gateway["tls_verify"] = False
+    from convos_tui.fleet import config_file
+
     _apply(ctx, lambda text: config_file.add_gateway(text, gateway), f"added {name}")
 
 
@@ -200,6 +205,8 @@ def remove(ctx: Context, name: str) -> None:
     """Remove a gateway (and its name from profiles); everything else stays as it was."""
     if not ctx.path.exists():
         raise click.ClickException(f"no config at {ctx.path}")
+    from convos_tui.fleet import config_file
+
     _apply(ctx, lambda text: config_file.remove_gateway(text, name), f"removed {name}")
 
 
@@ -229,6 +236,8 @@ def edit(
     tls_verify: bool | None,
 ) -> None:
     """Change fields of a gateway; only those given change."""
+    from convos_tui.fleet import config_file  # (tomlkit): only to edit
+
     if not ctx.path.exists():
         raise click.ClickException(f"no config at {ctx.path}")
     changes: dict[str, Any] = {}

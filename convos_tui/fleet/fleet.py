@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from convos_tui.fleet.discovery import discover
 from convos_tui.fleet.inventory import GatewayConfig, Inventory
 from convos_tui.fleet.poller import Poller
-from convos_tui.fleet.state import FAULTS, ORDER, GatewayState, State, Transition
+from convos_tui.fleet.state import ORDER, GatewayState, State, Transition
 from convos_tui.fleet.store import Store
 
 STORE_FILE = "store.sqlite3"
@@ -35,6 +34,8 @@ class Fleet:
         fleet = cls(inventory, store, profile)
         fleet.gateways = inventory.select(profile)
         if inventory.sources:
+            from convos_tui.fleet.discovery import discover  # (httpx): only for a config with [[sources]]
+
             found = await discover(inventory)
             fleet.problems = found.problems
             chosen = inventory.profile(profile) if profile else None
@@ -99,18 +100,3 @@ class Fleet:
 
     def close(self) -> None:
         self.store.close()
-
-
-def parse_states(text: str) -> set[State]:
-    """`stalled,unreachable` or `faults` → states; ValueError names what is unknown."""
-    states: set[State] = set()
-    for word in (w.strip().lower() for w in text.split(",") if w.strip()):
-        if word in ("faults", "fault"):
-            states |= FAULTS
-            continue
-        try:
-            states.add(State(word))
-        except ValueError:
-            valid = ", ".join(str(s) for s in ORDER)
-            raise ValueError(f"unknown state {word!r}: use {valid} or faults") from None
-    return states

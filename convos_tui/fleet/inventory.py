@@ -47,7 +47,7 @@ from convos_tui.fleet.config_values import (
 from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.launchers import read_launchers
 from convos_tui.fleet.pools_config import read_pools
-from convos_tui.fleet.toml_lines import KeyPath, scan
+from convos_tui.fleet.toml_lines import KeyPath, LazyTomlMap
 
 METRIC_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # The labels the metrics set themselves (convos_tui/metrics/collector.py), and the ones Prometheus adds.
@@ -116,7 +116,7 @@ def parse_inventory(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [_syntax_problem(exc)]) from None
-    checker = _Checker(path, scan(text), environ)
+    checker = _Checker(path, LazyTomlMap(text), environ)
     inventory = checker.inventory(checker.neutralise(data))
     if (
         inventory.gateways

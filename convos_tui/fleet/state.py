@@ -317,3 +317,18 @@ class GatewayState:
                 "hint": self.error.hint,
             },
         }
+
+
+def parse_states(text: str) -> set[State]:
+    """`stalled,unreachable` or `faults` → states; ValueError names what is unknown."""
+    states: set[State] = set()
+    for word in (w.strip().lower() for w in text.split(",") if w.strip()):
+        if word in ("faults", "fault"):
+            states |= FAULTS
+            continue
+        try:
+            states.add(State(word))
+        except ValueError:
+            valid = ", ".join(str(s) for s in ORDER)
+            raise ValueError(f"unknown state {word!r}: use {valid} or faults") from None
+    return states

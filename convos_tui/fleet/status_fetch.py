@@ -15,8 +15,8 @@ import aiohttp
 import yarl
 
 from convos_tui.api import errors, interpret
-from convos_tui.api.client import USER_AGENT, connection_reason
 from convos_tui.api.models import GatewayStatus
+from convos_tui.api.transport import USER_AGENT, connection_reason
 
 
 def new_session(*, concurrency: int, interval_s: float) -> aiohttp.ClientSession:

@@ -33,16 +33,12 @@ import tomlkit
 
 from convos_tui.loop_thread import LoopThread
 
-from .modes import GatewaySpec, Mode
+from .modes import DEFAULT_COUNT, DEMO_SPEED, GatewaySpec, Mode
 from .server import SimFleet
 from .toml_config import toml_config
 
-__all__ = ["DEMO_SPEED", "DemoFleet", "DemoGateway", "Role", "demo_plan"]
+__all__ = ["DEFAULT_COUNT", "DEMO_SPEED", "DemoFleet", "DemoGateway", "Role", "demo_plan"]
 
-DEFAULT_COUNT = 24
-# Simulated seconds per real second: a create takes 1.5-3.5 s, a join 2-5 s, the stream restarts of a
-# dying gateway 15 s.
-DEMO_SPEED = 1.5
 # In simulated seconds, so they scale with the speed (at the default speed: 10 s, 30 s and 40 s).
 GRACE_SIM_S = 15.0  # the streaming grace: 30 s in a real fleet, shorter so the stalled gateways show soon
 BOOT_SIM_S = 45.0  # how long the booting gateway's plugin runtime takes to start

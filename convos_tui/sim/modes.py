@@ -43,6 +43,11 @@ WRAPPER_MODES = frozenset({Mode.POOL_WRAPPER, Mode.POOL_WRAPPER_HERMES})
 DEFAULT_RUNTIME_VERSION = "0.3.4"
 
 
+# The demo fleet's defaults (sim/demo.py), here so that `convos-tui demo --help` needs no aiohttp.
+DEFAULT_COUNT = 24
+# Simulated seconds per real second: a create takes 1.5-3.5 s, a join 2-5 s, the stream restarts of a
+# dying gateway 15 s.
+DEMO_SPEED = 1.5
 # The key a `pool-key` gateway requires when its spec gives none: the one the real-gateway transcript used.
 DEFAULT_POOL_KEY = "pool-secret-789"
 # The delay of a `slow` gateway whose spec gives no latency.

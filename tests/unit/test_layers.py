@@ -13,6 +13,7 @@ HEADLESS_MODULES = (
     "clipboard.py",
     "export.py",
     "loop_thread.py",
+    "lazy.py",
 )  # pure modules beside the layers, shared by the UI and the CLI
 
 
