@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,10 +30,12 @@ from convos_tui.commands.actions import (
 )
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, Actions, tally
-from convos_tui.fleet.fleet import Fleet
-from convos_tui.fleet.inventory import GatewayConfig
 
-Run = Callable[[Actions, GatewayConfig], Awaitable[ActionResult]]
+if TYPE_CHECKING:  # imported when a command runs (the poller and aiohttp with it), not for `--help`
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import GatewayConfig
+
+Run = Callable[[Actions, "GatewayConfig"], Awaitable[ActionResult]]
 SEVERITY = (UNKNOWN, FAILED, UNSUPPORTED, REFUSED, OK)  # the worst first: what a bulk run's exit code says
 
 filter_option = click.option(

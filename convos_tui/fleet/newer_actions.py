@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from convos_tui.api import errors
-from convos_tui.api.client import GatewayClient
 from convos_tui.api.interpret import clean_text, redact, remember_secret
 from convos_tui.api.newer_bodies import check_attestation
 from convos_tui.fleet.action_result import OK, REFUSED, UNSUPPORTED, ActionResult, route_missing
 from convos_tui.fleet.state import short_id
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the HTTP client is imported when an action runs
+    from convos_tui.api.client import GatewayClient
     from convos_tui.fleet.inventory import GatewayConfig
 
 NEWER_ACTIONS = ("notify", "update-metadata", "re-attest", "reset")
