@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url
+from convos_tui.fleet.alert_rules import AlertRule
 from convos_tui.fleet.config_values import Problem
 from convos_tui.fleet.launchers import LauncherConfig
 
@@ -27,6 +28,7 @@ SETTING_KEYS = (
     "gateways",
     "sources",
     "launchers",
+    "alerts",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
 PROFILE_KEYS = ("gateways", "tags")
@@ -118,6 +120,7 @@ class Inventory:
     warnings: tuple[Problem, ...] = ()
     exists: bool = True
     launchers: tuple[LauncherConfig, ...] = ()  # read by convos_tui/fleet/launchers.py
+    alerts: tuple[AlertRule, ...] = ()  # read by convos_tui/fleet/alert_rules.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""

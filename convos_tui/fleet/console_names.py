@@ -150,8 +150,17 @@ KEYS = (
     ),
     Key(
         "main",
-        "launch",
+        "ack-alert",
         "a",
+        "ack_alert",
+        "Ack alert",
+        show=False,
+        palette="Acknowledge the alert of the marked gateways or the one under the cursor",
+    ),
+    Key(
+        "main",
+        "launch",
+        "I",
         "instances('launch')",
         "Launch",
         show=False,

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from convos_tui.api.endpoint import Timeouts, url_problem
+from convos_tui.fleet.alert_rules import read_alerts
 from convos_tui.fleet.config_model import (
     CLIPBOARD_MODES,
     ENVS,
@@ -173,7 +174,9 @@ class _Checker(ValueReader):
         profiles = self.profiles(data.get("profiles", {}), names)
         sources = self.sources(data.get("sources", []))
         launchers = read_launchers(self, data.get("launchers", []))
+        alerts = read_alerts(self, data.get("alerts", []))
         return Inventory(
+            alerts=tuple(alerts),
             launchers=tuple(launchers),
             path=self.path,
             settings=settings,

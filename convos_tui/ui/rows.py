@@ -86,10 +86,21 @@ def since_text(state: GatewayState, now: float) -> Text:
     return Text(describe_duration(now - state.since), style="dim")
 
 
-def cells(config: GatewayConfig, state: GatewayState, *, now: float, marked: bool) -> dict[str, Text]:
+ALERT_MARK = "!"  # on a row whose alert is not acknowledged yet (it wins over the mark: marks have a background)
+
+
+def mark_text(marked: bool, alerted: bool) -> Text:
+    if alerted:
+        return Text(ALERT_MARK, style="bold white on red")
+    return Text("✔" if marked else " ", style="bold reverse" if marked else "")
+
+
+def cells(
+    config: GatewayConfig, state: GatewayState, *, now: float, marked: bool, alerted: bool = False
+) -> dict[str, Text]:
     status = state.status if state.error is None else None
     return {
-        "mark": Text("✔" if marked else " ", style="bold reverse" if marked else ""),
+        "mark": mark_text(marked, alerted),
         "state": state_text(state.state),
         "name": name_text(config, marked),
         "url": Text(config.display_url, style="dim"),

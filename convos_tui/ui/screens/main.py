@@ -16,11 +16,12 @@ from textual.widgets import Input, Static
 
 from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
-from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
+from convos_tui.ui.alerts import ConsoleAlerts
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.results import said
+from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
@@ -52,9 +53,11 @@ class MainScreen(Screen[None]):
         self._dirty: deque[str] = deque()
         self._message = Text()
         self._summary: Summary | None = None
+        self.alerts = ConsoleAlerts(self)  # [[alerts]]: watched as the polls come in (ui/alerts.py)
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
+        yield AlertLine(id="alerts")
         with Vertical(id="body"):
             yield FleetTable(id="fleet")
             yield Static(id="too-small")
@@ -85,6 +88,7 @@ class MainScreen(Screen[None]):
                 names.add(self._dirty.popleft())
             except IndexError:
                 break
+        self.alerts.observe(names)
         return names
 
     def _rows(self, dirty: set[str]) -> tuple[list[Row], list[str]]:
@@ -143,6 +147,7 @@ class MainScreen(Screen[None]):
             self.table.update(rows, gone, now=now, marked=self.marked)
         if step is None or left <= step:  # the last step: the clock and the counts
             self.table.refresh_since(fleet.states, now=now)
+            self.alerts.tick()
             self.show_summary()
 
     def show_summary(self) -> None:
@@ -391,6 +396,12 @@ class MainScreen(Screen[None]):
         if name is not None:
             self.post_message(OpenDetail(name))
 
+    def action_ack_alert(self) -> None:
+        self.say(self.alerts.acknowledge(self.targets()))
+
+    def alerts_ack_all(self) -> None:
+        self.say(self.alerts.acknowledge(list(self.alerts.watch.active)))
+
     def action_events(self) -> None:
         self.post_message(OpenEvents())
 
@@ -424,23 +435,9 @@ class MainScreen(Screen[None]):
         await self._open(panels.panel_for(action, gateways, self.context, state.conversation_id if state else None))
 
     async def action_provision(self) -> None:
-        """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
-        from convos_tui.ui.screens.actions import ProvisionPanel
+        from convos_tui.ui.screens.actions import provision_key  # the marked idle gateways, or the first shown
 
-        fleet = self.context.fleet
-        names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
-        idle = [
-            config for n in names if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None
-        ]
-        if not idle:
-            if self.marked:  # the marks choose; without them N takes the idle ones shown
-                self.say(
-                    "no idle gateway marked: N needs gateways without a conversation; U clears the marks", "bold yellow"
-                )
-            else:
-                self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
-            return
-        await self._open(ProvisionPanel(idle, self.context, len(idle) if self.marked else 1))
+        await provision_key(self)
 
     async def _open(self, panel: Screen[Any]) -> None:
         self.say("")  # what the status line said is about an earlier action, not the panel's

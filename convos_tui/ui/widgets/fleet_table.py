@@ -75,6 +75,7 @@ class FleetTable(ScrollView, can_focus=True):
         self.columns: tuple[str, ...] = ()
         self.now = 0.0
         self.marked: set[str] = set()
+        self.alerted: set[str] = set()  # rows with an alert not acknowledged (ui/alerts.py)
         self._cursor_name: str | None = None
         self._cursor = 0
         self._widths: dict[str, int] = {}  # as drawn
@@ -348,7 +349,7 @@ class FleetTable(ScrollView, can_focus=True):
         cells = self._cells.get(name)
         if cells is None:
             config, state = self.index.rows[name]
-            cells = view.cells(config, state, now=self.now, marked=name in self.marked)
+            cells = view.cells(config, state, now=self.now, marked=name in self.marked, alerted=name in self.alerted)
             self._cells.set(name, cells)
         return cells
 

@@ -1,0 +1,118 @@
+"""Alerts on transitions: the `[[alerts]]` rules (alert_rules.py) applied to the gateways as they are polled.
+
+An episode of a rule on a gateway begins when the gateway enters one of the rule's states and ends when it
+leaves them all (stalled then unreachable is one episode). An episode alerts once, when it has lasted the
+rule's `after`: a flap shorter than that never alerts, and a gateway that stays down does not alert again
+until it has come back and gone down anew. An alert stays until acknowledged, even after the gateway is back,
+so that whoever looks later sees what happened. No Textual here: `status --watch` runs the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from convos_tui.api.interpret import one_line
+from convos_tui.fleet.alert_rules import AlertRule
+from convos_tui.fleet.config_model import GatewayConfig
+from convos_tui.fleet.state import GatewayState, State, describe_duration, iso_time
+
+SCHEMA = "convos-tui/alert/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    rule: str
+    gateway: str
+    url: str  # as shown: never with a token
+    tags: tuple[str, ...]
+    state: State
+    reason: str  # cleaned and redacted
+    began: float  # when the episode began
+    at: float  # when it alerted
+
+    def line(self) -> str:
+        """One line for a header or a terminal: which rule, which gateway, what state, for how long."""
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.rule}: {self.gateway} {self.state} for {describe_duration(self.at - self.began)}{why}"
+
+    def as_json(self) -> dict[str, Any]:
+        """What a command hook reads on its stdin."""
+        return {
+            "schema": SCHEMA,
+            "rule": self.rule,
+            "gateway": self.gateway,
+            "url": self.url,
+            "tags": list(self.tags),
+            "state": str(self.state),
+            "reason": self.reason,
+            "began": iso_time(self.began),
+            "at": iso_time(self.at),
+            "for_s": round(self.at - self.began, 3),
+        }
+
+
+class AlertWatch:
+    """The episodes of every rule on every gateway, and the alerts not acknowledged yet."""
+
+    def __init__(self, rules: Iterable[AlertRule]) -> None:
+        self.rules = tuple(rules)
+        self._began: dict[tuple[str, str], float] = {}  # (rule, gateway) → when its episode began
+        self._alerted: set[tuple[str, str]] = set()  # episodes that have alerted
+        self.active: dict[str, Alert] = {}  # gateway → its newest alert not acknowledged
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def observe(self, config: GatewayConfig, state: GatewayState, now: float) -> list[Alert]:
+        """A gateway was polled: begin or end its episodes; the alerts whose time has come."""
+        raised: list[Alert] = []
+        for rule in self.rules:
+            key = (rule.name, config.name)
+            if state.state not in rule.states or not rule.covers(config.tags):
+                self._began.pop(key, None)
+                self._alerted.discard(key)
+                continue
+            # A state already under way when first seen began when the gateway says it did.
+            began = self._began.setdefault(key, min(state.since, now))
+            if key not in self._alerted and now - began >= rule.after:
+                raised.append(self._raise(rule, config, state, began, now))
+        return raised
+
+    def due(self, now: float, lookup: Callable[[str], tuple[GatewayConfig, GatewayState] | None]) -> list[Alert]:
+        """Episodes under way whose `after` has passed since, without a poll: the clock alone alerts them."""
+        raised: list[Alert] = []
+        by_name = {rule.name: rule for rule in self.rules}
+        for key, began in list(self._began.items()):
+            rule = by_name[key[0]]
+            if key in self._alerted or now - began < rule.after:
+                continue
+            found = lookup(key[1])
+            if found is None:  # gone from the fleet
+                del self._began[key]
+                continue
+            raised.extend(alert for alert in self.observe(*found, now) if alert.rule == rule.name)
+        return raised
+
+    def _raise(self, rule: AlertRule, config: GatewayConfig, state: GatewayState, began: float, now: float) -> Alert:
+        self._alerted.add((rule.name, config.name))
+        alert = Alert(
+            rule=rule.name,
+            gateway=config.name,
+            url=config.display_url,
+            tags=config.tags,
+            state=state.state,
+            reason=one_line(state.reason),
+            began=began,
+            at=now,
+        )
+        self.active[config.name] = alert
+        return alert
+
+    def rule(self, name: str) -> AlertRule:
+        return next(rule for rule in self.rules if rule.name == name)
+
+    def acknowledge(self, names: Iterable[str]) -> list[str]:
+        """Clear the alerts of these gateways; the names that had one."""
+        return [name for name in names if self.active.pop(name, None) is not None]
