@@ -248,6 +248,34 @@ def _verified(result: str, expected: dict[str, Any]) -> str:
     return result
 
 
+def set_value(text: str, keys: tuple[str, ...], value: Any) -> str:
+    """Set the value at `keys` (`("columns",)`, `("views", "faults")`), making the tables on the way; None
+    removes it. Every comment stays, a value's own trailing comment too; the result is verified."""
+    expected = copy.deepcopy(tomllib.loads(text))
+    doc = tomlkit.parse(text)
+    table: Any = doc
+    want: dict[str, Any] = expected
+    for key in keys[:-1]:
+        if key not in table:
+            table[key] = tomlkit.table(is_super_table=True)  # no [views] header of its own over [views.x]
+        table, want = table[key], want.setdefault(key, {})
+    if value is None:
+        table.pop(keys[-1], None)
+        want.pop(keys[-1], None)
+    else:
+        _set_keeping_comment(table, keys[-1], value)
+        want[keys[-1]] = value
+    return _verified(tomlkit.dumps(doc), expected)
+
+
+def save_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
+    """set_value on the config file itself, under its lock; a config with errors is never rewritten."""
+    with locked(path):
+        text = read_config(path) if path.exists() else ""
+        check_editable(text, path)
+        atomic_write(path, set_value(text, keys, value))
+
+
 @contextlib.contextmanager
 def locked(path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     """Hold the config's edit lock (`.<name>.lock` beside it): read, edit and write inside it."""

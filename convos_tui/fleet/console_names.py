@@ -36,6 +36,11 @@ THEMES = (
 )
 
 
+# The fleet table's columns, as the config's `columns` names them, in their default order (ui/rows.py: COLUMNS
+# draws them; tests/functional/test_columns.py holds the two equal). A new column is one entry in each.
+COLUMN_NAMES = ("state", "name", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
+
+
 @dataclass(frozen=True)
 class Key:
     screen: str  # whose binding: app, main, detail, events, panel, gallery, qr, present, help
@@ -159,6 +164,15 @@ KEYS = (
     ),
     Key(
         "main",
+        "columns",
+        "vertical_line",
+        "view('open_columns')",
+        "Columns",
+        show=False,
+        palette="Columns: choose, order, hide",
+    ),
+    Key(
+        "main",
         "launch",
         "I",
         "instances('launch')",
@@ -197,6 +211,15 @@ KEYS = (
     Key("events", "events-back", "escape,q", "app.pop_screen", "Back"),
     Key("events", "events-filter", "slash", "focus_filter", "Filter"),
     Key("events", "events-reload", "r", "reload", "Reload"),
+    Key("columns", "columns-cancel", "escape,q", "cancel", "Cancel"),
+    Key("columns", "columns-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
+    Key("columns", "columns-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    Key("columns", "columns-toggle", "space", "flip", "Show/hide"),
+    Key("columns", "columns-move-up", "shift+up,K", "move(-1)", "Move up"),
+    Key("columns", "columns-move-down", "shift+down,J", "move(1)", "Move down"),
+    Key("columns", "columns-default", "r", "default", "Default"),
+    Key("columns", "columns-apply", "enter", "apply(False)", "Apply"),
+    Key("columns", "columns-save", "w", "apply(True)", "Apply+save"),
     Key("panel", "panel-cancel", "escape", "cancel", "Cancel"),
     Key("panel", "panel-detail", "d", "show_detail", "Full error", show=False),
     Key("panel", "panel-submit", "ctrl+s", "submit", "Go"),

@@ -47,6 +47,7 @@ from convos_tui.fleet.config_values import (
 from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.launchers import read_launchers
 from convos_tui.fleet.toml_lines import KeyPath, scan
+from convos_tui.fleet.view_settings import read_columns, read_views
 
 __all__ = [
     "ENV_VAR_RE",
@@ -177,6 +178,7 @@ class _Checker(ValueReader):
         alerts = read_alerts(self, data.get("alerts", []))
         return Inventory(
             alerts=tuple(alerts),
+            views=read_views(self, data.get("views", {})),
             launchers=tuple(launchers),
             path=self.path,
             settings=settings,
@@ -226,6 +228,8 @@ class _Checker(ValueReader):
             clipboard=self.choice(data, "clipboard", (), "the", CLIPBOARD_MODES, defaults.clipboard),
             timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
             keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
+            columns=read_columns(self, data, (), "the config's"),
+            mouse=self.boolean(data, "mouse", (), "the", True),
         )
 
     def theme(self, data: dict[str, Any], default: str) -> str:
@@ -364,6 +368,7 @@ class _Checker(ValueReader):
                 profile_name,
                 gateways=tuple(m for m in members if isinstance(m, str)),
                 tags=self.tags(entry, where, label),
+                columns=read_columns(self, entry, where, label),
             )
         return result
 

@@ -21,6 +21,7 @@ from convos_tui.ui.alerts import ConsoleAlerts
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.results import said
+from convos_tui.ui.views import ConsoleViews
 from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
@@ -54,6 +55,7 @@ class MainScreen(Screen[None]):
         self._message = Text()
         self._summary: Summary | None = None
         self.alerts = ConsoleAlerts(self)  # [[alerts]]: watched as the polls come in (ui/alerts.py)
+        self.views = ConsoleViews(self)  # columns (ui/views.py)
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
@@ -66,6 +68,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.table.chosen = self.views.start_columns
         self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
         self.filter_box = self.query_one("#filter", Input)
         self.filter_box.display = False
@@ -146,7 +149,9 @@ class MainScreen(Screen[None]):
                     rows.append((config, state))
             self.table.update(rows, gone, now=now, marked=self.marked)
         if step is None or left <= step:  # the last step: the clock and the counts
-            self.table.refresh_since(fleet.states, now=now)
+            self.table.refresh_since(
+                fleet.states, now=now, interval_s=fleet.poller.interval_s if fleet.poller else None
+            )
             self.alerts.tick()
             self.show_summary()
 
@@ -395,6 +400,9 @@ class MainScreen(Screen[None]):
         name = self.table.cursor_name
         if name is not None:
             self.post_message(OpenDetail(name))
+
+    def action_view(self, what: str) -> None:
+        getattr(self.views, what)()  # the columns panel, …: ui/views.py
 
     def action_ack_alert(self) -> None:
         self.say(self.alerts.acknowledge(self.targets()))

@@ -1,0 +1,65 @@
+"""How the main screen shows the fleet: its columns (the config's, the profile's, or the columns panel's).
+
+Kept out of the screen: the screen asks for the columns at start and opens the panel with `|`; this applies
+the panel's answer and, with `w`, writes it into the config (the active profile's `columns` if a profile is
+active, else the top level's), comments kept, under the config's lock (fleet/config_file.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from convos_tui.fleet.config_file import EditError, save_value
+from convos_tui.ui import rows as view
+from convos_tui.ui.screens.columns import ColumnsChosen, ColumnsPanel
+
+if TYPE_CHECKING:
+    from convos_tui.ui.screens.main import MainScreen
+
+
+class ConsoleViews:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        fleet = screen.context.fleet
+        self.inventory = fleet.inventory
+        profile = self.inventory.profiles.get(fleet.profile) if fleet.profile else None
+        self.profile = fleet.profile if profile is not None else None
+        self.start_columns = (profile.columns if profile else ()) or self.inventory.settings.columns
+
+    def columns_where(self) -> str:
+        return f"profile {self.profile}" if self.profile else "the config"
+
+    def open_columns(self) -> None:
+        table = self.screen.table
+        shown = table.chosen or tuple(c for c in table.columns if c != "mark")
+        self.screen.app.push_screen(ColumnsPanel(shown, self.columns_where()), self._columns_chosen)
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        table = self.screen.table
+        table.chosen = columns
+        table.set_columns(table.compact)
+        if table.sort_column not in table.columns and table.sort_column in view.SORTABLE:
+            table.set_sort("state", False)  # sorted by a column no longer shown: back to faults first
+        self.screen.rebuild(resort=True)
+
+    def _columns_chosen(self, chosen: ColumnsChosen | None) -> None:
+        if chosen is None:
+            return
+        self.set_columns(chosen.columns)
+        words = ", ".join(chosen.columns) if chosen.columns else "the default"
+        if not chosen.save:
+            self.screen.say(f"columns: {words}")
+            return
+        keys = ("profiles", self.profile, "columns") if self.profile else ("columns",)
+        self.screen.say(*self.save(keys, list(chosen.columns) or None, f"columns ({words})"))
+
+    def save(self, keys: tuple[str, ...], value: Any, what: str) -> tuple[str, str]:
+        """Write one value into the config; the status line's words and style."""
+        path = self.inventory.path
+        if path is None or not self.inventory.exists:
+            return f"{what} applied; not saved: no config file (convos-tui config init makes one)", "yellow"
+        try:
+            save_value(path, keys, value)
+        except (EditError, OSError) as exc:
+            return f"{what} applied; not saved: {exc}", "bold yellow"
+        return f"{what} saved to {path}", "green"

@@ -1,0 +1,94 @@
+"""Columns: chosen in the config and per profile, the `|` panel (order, hide, apply, save), the stale mark."""
+
+import dataclasses
+from pathlib import Path
+
+from textual.widgets import Static
+
+from convos_tui.fleet.config_model import Profile, Settings
+from convos_tui.fleet.console_names import COLUMN_NAMES
+from convos_tui.fleet.inventory import parse_inventory
+from convos_tui.ui import rows as view
+from convos_tui.ui.screens.columns import ColumnsPanel
+from convos_tui.ui.widgets.fleet_table import FleetTable
+from tests.ui_fixtures import NOW, build_fleet, make_app
+
+
+def test_the_config_names_every_column_the_table_draws():
+    assert COLUMN_NAMES == tuple(c.key for c in view.COLUMNS if c.key != "mark")
+
+
+def fleet_with(columns=(), profile_columns=(), path=None):
+    fleet = build_fleet(profile="booth" if profile_columns else None)
+    inventory = dataclasses.replace(
+        fleet.inventory,
+        settings=Settings(columns=tuple(columns)),
+        profiles={"booth": Profile("booth", tags=("booth",), columns=tuple(profile_columns))},
+    )
+    if path is not None:
+        inventory = dataclasses.replace(inventory, path=path, exists=True)
+    fleet.inventory = inventory
+    return fleet
+
+
+async def test_the_config_and_the_profile_choose_the_columns_at_every_width():
+    app = make_app(fleet=fleet_with(["latency", "name", "tags", "url"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.main_screen.query_one(FleetTable).columns == ("mark", "latency", "name", "tags", "url")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.main_screen.query_one(FleetTable).columns == ("mark", "latency", "name", "tags", "url")
+    app = make_app(fleet=fleet_with(["latency", "name"], profile_columns=["name", "conversation"]))
+    async with app.run_test(size=(120, 40)):
+        assert app.main_screen.query_one(FleetTable).columns == ("mark", "name", "conversation")
+
+
+async def test_the_panel_hides_orders_and_applies(tmp_path):
+    config = tmp_path / "fleet.toml"
+    config.write_text('# my fleet\nrefresh = "5s"  # every five\n')
+    app = make_app(fleet=fleet_with(path=config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.main_screen.query_one(FleetTable)
+        await pilot.press("vertical_line")
+        assert isinstance(app.screen, ColumnsPanel)
+        # state name url ready streaming conversation latency since tags: hide url, put latency second
+        await pilot.press("down", "down", "space")
+        await pilot.press(*["down"] * 4, *["shift+up"] * 5)
+        await pilot.press("enter")
+        assert table.columns == (
+            "mark",
+            "state",
+            "latency",
+            "name",
+            "ready",
+            "streaming",
+            "conversation",
+            "since",
+            "tags",
+        )
+        assert config.read_text() == '# my fleet\nrefresh = "5s"  # every five\n'  # enter applies, w saves
+        await pilot.press("vertical_line", "down", "space", "w")  # hide latency too, and save
+        await pilot.pause()
+        want = ("state", "name", "ready", "streaming", "conversation", "since", "tags")
+        assert table.columns == ("mark", *want)
+        assert config.read_text().startswith('# my fleet\nrefresh = "5s"  # every five\n')
+        assert parse_inventory(config.read_text(), config, environ={}).settings.columns == want
+        assert "saved to" in app.main_screen.query_one("#statusline", Static).render().plain
+        await pilot.press("vertical_line", "space", "escape")  # esc: nothing changes
+        assert table.columns == ("mark", *want)
+        await pilot.press("vertical_line", "r")  # the default again
+        assert table.columns == tuple(c.key for c in view.COLUMNS)
+
+
+async def test_a_row_whose_data_is_three_intervals_old_says_how_old():
+    fleet = build_fleet()
+    app = make_app(fleet=fleet)
+    async with app.run_test(size=(120, 40)):
+        main = app.main_screen
+        fleet.poller.interval_s = 5.0
+        for state in fleet.states.values():
+            state.last_poll = NOW - 1
+        fleet.states["eu-booth-1"].last_poll = NOW - 16  # more than 3 × 5 s
+        main.tick()
+        assert main.table.get_cell("eu-booth-1", "latency").plain == "⌛ 16 s"
+        assert main.table.get_cell("us-pool-1", "latency").plain == "88 ms"
