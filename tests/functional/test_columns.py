@@ -1,7 +1,6 @@
 """Columns: chosen in the config and per profile, the `|` panel (order, hide, apply, save), the stale mark."""
 
 import dataclasses
-from pathlib import Path
 
 from textual.widgets import Static
 
