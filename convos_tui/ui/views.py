@@ -1,4 +1,5 @@
-"""How the main screen shows the fleet: its columns (the config's, the profile's, or the columns panel's).
+"""How the main screen shows the fleet: its columns (the config's, the profile's, or the columns panel's), and
+the copy menu of what it shows (`y`: the row's name, URL, conversation id, invite; the table as TSV).
 
 Kept out of the screen: the screen asks for the columns at start and opens the panel with `|`; this applies
 the panel's answer and, with `w`, writes it into the config (the active profile's `columns` if a profile is
@@ -7,13 +8,16 @@ active, else the top level's), comments kept, under the config's lock (fleet/con
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from convos_tui.fleet.config_file import EditError, save_value
 from convos_tui.ui import rows as view
 from convos_tui.ui.screens.columns import ColumnsChosen, ColumnsPanel
+from convos_tui.ui.screens.copy_menu import Copyable, CopyMenu
+from convos_tui.ui.table_tsv import table_tsv
 
 if TYPE_CHECKING:
+    from convos_tui.ui.app import ConvosApp
     from convos_tui.ui.screens.main import MainScreen
 
 
@@ -63,3 +67,34 @@ class ConsoleViews:
         except (EditError, OSError) as exc:
             return f"{what} applied; not saved: {exc}", "bold yellow"
         return f"{what} saved to {path}", "green"
+
+    # -- copy ------------------------------------------------------------------------------------
+    def copy_menu(self) -> None:
+        screen, fleet = self.screen, self.screen.context.fleet
+        table = screen.table
+        name = table.cursor_name
+        shown = [fleet.config(n) for n in table.names_in_order()]
+        rows = [(config, fleet.states[config.name]) for config in shown if config is not None]
+        tsv = table_tsv(table.columns, rows, screen.context.clock())
+        count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}, {len(table.columns) - 1} columns"
+        choices = [Copyable("t", "table as TSV", tsv if rows else "", "no row shown", count)]
+        config = fleet.config(name) if name else None
+        if config is not None:
+            state = fleet.states.get(config.name)
+            status = state.status if state is not None and state.error is None else None
+            conversation = (status.conversation_id if status else None) or ""
+            # The app finds the invite as the invite panel does: the stored one, unless it no longer works.
+            invite = cast("ConvosApp", screen.app)._invite(config.name)
+            choices[:0] = [
+                Copyable("n", "gateway name", config.name),
+                Copyable("u", "URL", config.display_url),
+                Copyable("c", "conversation id", conversation, "no conversation bound"),
+                Copyable("i", "invite", invite.url or "" if invite.usable else "", invite.problem or "no invite"),
+            ]
+        screen.app.push_screen(CopyMenu(name or "the table", choices), self._copy)
+
+    def _copy(self, choice: Copyable | None) -> None:
+        if choice is not None:
+            said = self.screen.context.copy_text(choice.text, what=choice.what)
+            words = said.plain if said.plain.startswith("copied") else f"{choice.what}: {said.plain}"
+            self.screen.say(words, str(said.style))
