@@ -25,7 +25,7 @@ from convos_tui.ui.views import ConsoleViews
 from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
-from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
+from convos_tui.ui.widgets.summary import Summary, SummaryBar, status_text
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -194,26 +194,9 @@ class MainScreen(Screen[None]):
         self._show_status()
 
     def _show_status(self) -> None:
-        line = Text()
-        if self.filter or self.faults_only:
-            line.append(" filter ", style="bold reverse")
-            line.append(
-                " " + " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
-            )
-            line.append("   ")
+        filters = " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
         sort = f"sorted by {self.table.sort_column}{' (reversed)' if self.table.sort_reverse else ''}"
-        line.append(sort, style="dim")
-        if self._message:
-            line.append("   ")
-            line.append_text(self._message)
-        right = fleet_text(self._summary) if self._summary is not None else Text()
-        width = self.size.width - 2
-        if line.cell_len + right.cell_len + 3 <= width:
-            line.append(" " * (width - line.cell_len - right.cell_len))
-            line.append_text(right)
-        else:  # each part whole, on lines of its own: the message wraps by words, the fleet's part under it
-            line.append("\n" + " " * max(0, width - right.cell_len))
-            line.append_text(right)
+        line = status_text(filters, sort, self._message, self._summary, self.size.width - 2)
         self.query_one("#statusline", Static).update(line)
 
     # -- size ------------------------------------------------------------------------------------
