@@ -262,6 +262,9 @@ def set_value(text: str, keys: tuple[str, ...], value: Any) -> str:
     if value is None:
         table.pop(keys[-1], None)
         want.pop(keys[-1], None)
+        if len(keys) == 2 and not want:  # the last [views.x] gone: the empty [views] goes too
+            doc.pop(keys[0], None)
+            expected.pop(keys[0], None)
     else:
         _set_keeping_comment(table, keys[-1], value)
         want[keys[-1]] = value

@@ -164,6 +164,16 @@ KEYS = (
     ),
     Key(
         "main",
+        "views",
+        "colon",
+        "view('command_line')",
+        "Views",
+        show=False,
+        palette="Views: apply, save or delete a saved view",
+        hint="  :NAME, :save NAME, :delete NAME",
+    ),
+    Key(
+        "main",
         "copy",
         "y",
         "view('copy_menu')",
@@ -213,7 +223,7 @@ KEYS = (
         palette="Recycle instances",
         hint=", the marked instances or the one under the cursor",
     ),
-    Key("main", "filter-done", "enter", "filter_done", "", show=False, priority=True),  # only while typing in it
+    Key("main", "filter-done", "enter", "filter_done(True)", "", show=False, priority=True),  # only while typing in it
     Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
     Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),
     Key("detail", "raw-detail", "d", "toggle_raw", "Raw error"),

@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from convos_tui.fleet.config_file import EditError, save_value
+from convos_tui.fleet.config_values import NAME_RE
+from convos_tui.fleet.filter import Filter
+from convos_tui.fleet.view_settings import SavedView
 from convos_tui.ui import rows as view
+from convos_tui.ui.filter_history import FILE as HISTORY_FILE
+from convos_tui.ui.filter_history import FilterHistory
 from convos_tui.ui.screens.columns import ColumnsChosen, ColumnsPanel
 from convos_tui.ui.screens.copy_menu import Copyable, CopyMenu
 from convos_tui.ui.table_tsv import table_tsv
@@ -19,6 +24,7 @@ from convos_tui.ui.table_tsv import table_tsv
 if TYPE_CHECKING:
     from convos_tui.ui.app import ConvosApp
     from convos_tui.ui.screens.main import MainScreen
+    from convos_tui.ui.widgets.view_line import ViewCommandLine
 
 
 class ConsoleViews:
@@ -29,6 +35,10 @@ class ConsoleViews:
         profile = self.inventory.profiles.get(fleet.profile) if fleet.profile else None
         self.profile = fleet.profile if profile is not None else None
         self.start_columns = (profile.columns if profile else ()) or self.inventory.settings.columns
+        self.saved = dict(self.inventory.views)  # [views.NAME], and those saved or deleted since
+        self.line: ViewCommandLine | None = None  # mounted at the first `:`
+        store_path = fleet.store.path
+        self.filter_history = FilterHistory(store_path.parent / HISTORY_FILE if store_path is not None else None)
 
     def columns_where(self) -> str:
         return f"profile {self.profile}" if self.profile else "the config"
@@ -98,3 +108,69 @@ class ConsoleViews:
             said = self.screen.context.copy_text(choice.text, what=choice.what)
             words = said.plain if said.plain.startswith("copied") else f"{choice.what}: {said.plain}"
             self.screen.say(words, str(said.style))
+
+    # -- saved views: `:` ------------------------------------------------------------------------
+    def command_line(self) -> None:
+        from convos_tui.ui.widgets.view_line import ViewCommandLine
+
+        screen = self.screen
+        if self.line is None:
+            self.line = ViewCommandLine(self.run, lambda: screen.set_focus(screen.table), sorted(self.saved))
+            screen.mount(self.line, before=screen.filter_box)
+        self.line.open()
+
+    def run(self, command: str) -> None:
+        """What was typed after `:`."""
+        verb, _, name = command.strip().partition(" ")
+        name = name.strip()
+        if verb in ("save", "delete") and not name:
+            self.screen.say(f":{verb} needs a view name, e.g. :{verb} faults", "bold yellow")
+        elif verb == "save":
+            self._save_view(name)
+        elif verb == "delete":
+            self._delete_view(name)
+        elif not verb or verb == "views":
+            names = ", ".join(sorted(self.saved)) or "none saved yet"
+            self.screen.say(f"views: {names} (:NAME applies, :save NAME saves what is shown)")
+        elif verb in self.saved:
+            self.apply(self.saved[verb])
+        else:
+            known = ", ".join(sorted(self.saved)) or "none saved yet"
+            self.screen.say(f"no view {verb!r} (views: {known}); :save {verb} saves what is shown", "bold yellow")
+
+    def apply(self, saved: SavedView) -> None:
+        screen, table = self.screen, self.screen.table
+        screen.filter, screen.faults_only = Filter(saved.filter), False
+        if saved.columns:
+            self.set_columns(saved.columns)
+        if saved.sort:
+            table.set_sort(saved.sort.removeprefix("-"), saved.sort.startswith("-"))
+        screen.rebuild(resort=True)
+        screen.say(f"view {saved.name}")
+
+    def current(self, name: str) -> SavedView:
+        screen, table = self.screen, self.screen.table
+        expression = " ".join(filter(None, [screen.filter.expression, "state:faults" if screen.faults_only else ""]))
+        sort = ("-" if table.sort_reverse else "") + table.sort_column
+        return SavedView(name, expression, sort, table.chosen or tuple(c for c in table.columns if c != "mark"))
+
+    def _save_view(self, name: str) -> None:
+        if not NAME_RE.match(name):
+            self.screen.say(f"{name!r} is not a view name: letters, digits and . _ : @ / -", "bold yellow")
+            return
+        view_now = self.current(name)
+        self.saved[name] = view_now
+        self._names_changed()
+        self.screen.say(*self.save(("views", name), view_now.as_toml(), f"view {name}"))
+
+    def _delete_view(self, name: str) -> None:
+        if self.saved.pop(name, None) is None:
+            self.screen.say(f"no view {name!r} to delete", "bold yellow")
+            return
+        self._names_changed()
+        said, style = self.save(("views", name), None, f"view {name} deleted;")
+        self.screen.say(said.replace("deleted; saved to", "deleted from"), style)
+
+    def _names_changed(self) -> None:
+        if self.line is not None:
+            self.line.names(sorted(self.saved))

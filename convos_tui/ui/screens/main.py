@@ -25,6 +25,7 @@ from convos_tui.ui.views import ConsoleViews
 from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
+from convos_tui.ui.widgets.history_input import HistoryInput
 from convos_tui.ui.widgets.summary import Summary, SummaryBar, status_text
 
 if TYPE_CHECKING:
@@ -64,13 +65,14 @@ class MainScreen(Screen[None]):
             yield FleetTable(id="fleet")
             yield Static(id="too-small")
         yield Static(id="statusline")
-        yield Input(id="filter", placeholder="filter: words, state:stalled, tag:pool-a, env:dev, -state:idle …")
+        hint = "filter: words, state:stalled, tag:pool-a, env:dev, -state:idle … (↑ earlier ones)"
+        yield HistoryInput(self.views.filter_history, id="filter", placeholder=hint)
         yield Footer()
 
     def on_mount(self) -> None:
         self.table.chosen = self.views.start_columns
         self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
-        self.filter_box = self.query_one("#filter", Input)
+        self.filter_box = self.query_one("#filter", HistoryInput)
         self.filter_box.display = False
         self.rebuild()
         self.ticker = self.set_interval(REFRESH_S, self._tick)
@@ -223,8 +225,8 @@ class MainScreen(Screen[None]):
     # -- keys ------------------------------------------------------------------------------------
     @property
     def typing(self) -> bool:
-        """The filter box has the keys."""
-        return self.focused is getattr(self, "filter_box", None)
+        """A field has the keys: the filter box, or the view command line."""
+        return isinstance(self.focused, Input)
 
     def action_filter(self) -> None:
         box = self.filter_box
@@ -242,9 +244,11 @@ class MainScreen(Screen[None]):
         self.say("")
         self.rebuild()
 
-    def action_filter_done(self) -> None:
+    def action_filter_done(self, applied: bool = False) -> None:
         # The key after enter (or escape) in the box is the table's again, at once; keys typed before it that
         # the box has not taken yet still go to the box, and the filter follows them (Input.Changed).
+        if applied:  # enter: into the filter history (ui/filter_history.py)
+            self.filter_box.remember()
         self.filter_box.display = False
         self.set_focus(self.table)
 
@@ -405,8 +409,8 @@ class MainScreen(Screen[None]):
         self.post_message(OpenPresentation(self.table.cursor_name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "filter_done":
-            return self.typing
+        if action == "filter_done" or (action == "escape" and self.typing):
+            return self.focused is self.filter_box  # the view command line has its own
         if action in ("filter", "act", "provision", "instances") and self.typing:
             return False  # a letter typed in the filter box
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
