@@ -227,6 +227,8 @@ KEYS = (
     Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
     Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),
     Key("detail", "raw-detail", "d", "toggle_raw", "Raw error"),
+    Key("detail", "detail-log-search", "slash", "log_search", "Search log", show=False),
+    Key("detail", "detail-log-save", "w", "log_save", "Save log", show=False),
     Key("events", "events-back", "escape,q", "app.pop_screen", "Back"),
     Key("events", "events-filter", "slash", "focus_filter", "Filter"),
     Key("events", "events-reload", "r", "reload", "Reload"),
