@@ -22,6 +22,6 @@ def run_console(ctx: Context, *, read_only: bool) -> None:
         keymap=settings.keymap,
     )
     try:
-        app.run()
+        app.run(mouse=settings.mouse)  # mouse = false: the terminal's own selection works
     finally:
         fleet.close()
