@@ -9,6 +9,7 @@ so that whoever looks later sees what happened. No Textual here: `status --watch
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,10 @@ class AlertWatch:
         self.rules = tuple(rules)
         self._began: dict[tuple[str, str], float] = {}  # (rule, gateway) → when its episode began
         self._alerted: set[tuple[str, str]] = set()  # episodes that have alerted
+        # When each episode under way comes due, soonest first: the clock checks only those due, not every
+        # gateway's (5,000 gateways with a rule each are 5,000 episodes; a tick must not scan them all).
+        self._due: list[tuple[float, str, str]] = []
+        self._by_name = {rule.name: rule for rule in self.rules}
         self.active: dict[str, Alert] = {}  # gateway → its newest alert not acknowledged
 
     def __bool__(self) -> bool:
@@ -74,8 +79,10 @@ class AlertWatch:
                 self._began.pop(key, None)
                 self._alerted.discard(key)
                 continue
-            # A state already under way when first seen began when the gateway says it did.
-            began = self._began.setdefault(key, min(state.since, now))
+            began = self._began.get(key)
+            if began is None:  # a state already under way when first seen began when the gateway says it did
+                began = self._began[key] = min(state.since, now)
+                heapq.heappush(self._due, (began + rule.after, rule.name, config.name))
             if key not in self._alerted and now - began >= rule.after:
                 raised.append(self._raise(rule, config, state, began, now))
         return raised
@@ -83,12 +90,13 @@ class AlertWatch:
     def due(self, now: float, lookup: Callable[[str], tuple[GatewayConfig, GatewayState] | None]) -> list[Alert]:
         """Episodes under way whose `after` has passed since, without a poll: the clock alone alerts them."""
         raised: list[Alert] = []
-        by_name = {rule.name: rule for rule in self.rules}
-        for key, began in list(self._began.items()):
-            rule = by_name[key[0]]
-            if key in self._alerted or now - began < rule.after:
-                continue
-            found = lookup(key[1])
+        while self._due and self._due[0][0] <= now:
+            _, rule_name, gateway = heapq.heappop(self._due)
+            key, rule = (rule_name, gateway), self._by_name[rule_name]
+            began = self._began.get(key)
+            if began is None or key in self._alerted or now - began < rule.after:
+                continue  # ended, alerted already, or a later episode (its own entry is still waiting)
+            found = lookup(gateway)
             if found is None:  # gone from the fleet
                 del self._began[key]
                 continue
@@ -111,7 +119,7 @@ class AlertWatch:
         return alert
 
     def rule(self, name: str) -> AlertRule:
-        return next(rule for rule in self.rules if rule.name == name)
+        return self._by_name[name]
 
     def acknowledge(self, names: Iterable[str]) -> list[str]:
         """Clear the alerts of these gateways; the names that had one."""
