@@ -65,6 +65,9 @@ class AlertWatch:
         # gateway's (5,000 gateways with a rule each are 5,000 episodes; a tick must not scan them all).
         self._due: list[tuple[float, str, str]] = []
         self._by_name = {rule.name: rule for rule in self.rules}
+        # The state each gateway was last seen in: a poll that finds it unchanged changes no episode (the clock
+        # alerts those that come due), so most polls cost one lookup, not one per rule.
+        self._seen: dict[str, State] = {}
         self.active: dict[str, Alert] = {}  # gateway → its newest alert not acknowledged
 
     def __bool__(self) -> bool:
@@ -72,6 +75,12 @@ class AlertWatch:
 
     def observe(self, config: GatewayConfig, state: GatewayState, now: float) -> list[Alert]:
         """A gateway was polled: begin or end its episodes; the alerts whose time has come."""
+        if self._seen.get(config.name) is state.state:
+            return []
+        self._seen[config.name] = state.state
+        return self._episodes(config, state, now)
+
+    def _episodes(self, config: GatewayConfig, state: GatewayState, now: float) -> list[Alert]:
         raised: list[Alert] = []
         for rule in self.rules:
             key = (rule.name, config.name)
@@ -100,7 +109,7 @@ class AlertWatch:
             if found is None:  # gone from the fleet
                 del self._began[key]
                 continue
-            raised.extend(alert for alert in self.observe(*found, now) if alert.rule == rule.name)
+            raised.extend(alert for alert in self._episodes(*found, now) if alert.rule == rule.name)
         return raised
 
     def _raise(self, rule: AlertRule, config: GatewayConfig, state: GatewayState, began: float, now: float) -> Alert:
