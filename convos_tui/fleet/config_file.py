@@ -252,6 +252,9 @@ def set_value(text: str, keys: tuple[str, ...], value: Any) -> str:
     """Set the value at `keys` (`("columns",)`, `("views", "faults")`), making the tables on the way; None
     removes it. Every comment stays, a value's own trailing comment too; the result is verified."""
     expected = copy.deepcopy(tomllib.loads(text))
+    if len(keys) == 1 and keys[0] not in expected and value is not None:
+        expected[keys[0]] = value  # a new top-level key: beside the others (tomlkit would file it under a comment)
+        return _verified(_insert_top_level(text, keys[0], value), expected)
     doc = tomlkit.parse(text)
     table: Any = doc
     want: dict[str, Any] = expected
@@ -269,6 +272,19 @@ def set_value(text: str, keys: tuple[str, ...], value: Any) -> str:
         _set_keeping_comment(table, keys[-1], value)
         want[keys[-1]] = value
     return _verified(tomlkit.dumps(doc), expected)
+
+
+def _insert_top_level(text: str, key: str, value: Any) -> str:
+    """`key = value` on the line after the last top-level key, above the first table and its comments."""
+    toml_map = scan(text)
+    first_table = min((line for line, _ in toml_map.headers), default=None)
+    ends = [end for path, end in toml_map.ends.items() if len(path) == 1 and (first_table is None or end < first_table)]
+    lines = text.splitlines(keepends=True)
+    after = max(ends, default=0 if first_table is not None else len(lines))
+    if lines and after == len(lines) and not lines[-1].endswith("\n"):
+        lines[-1] += _newline(text)
+    rendered = tomlkit.dumps({key: value}).rstrip("\n") + _newline(text)
+    return "".join(lines[:after] + [rendered] + lines[after:])
 
 
 def save_value(path: Path, keys: tuple[str, ...], value: Any) -> None:

@@ -23,7 +23,9 @@ def test_values_go_where_they_belong_and_every_comment_stays():
     text = set_value(text, ("views", "faults"), {"filter": "state:faults", "sort": "-latency"})
     for line in CONFIG.splitlines():
         assert line in text.splitlines()
-    assert 'columns = ["state", "name"]' in text.split("[[gateways]]")[0]
+    # A new top-level key goes beside the others, not under the comment that belongs to the next table.
+    assert text.startswith('# the booth fleet\nrefresh = "5s"  # fast\ncolumns = ["state", "name"]\n')
+    assert "# booth only\n[profiles.booth]\n" in text
     assert 'columns = ["name"]' in text.split("[profiles.booth]")[1]
     assert "[views.faults]\n" in text and "\n[views]\n" not in text
     assert set_value(text, ("views", "faults"), None).rstrip() + "\n" == set_value(
