@@ -11,7 +11,7 @@ import time
 import click
 
 from convos_tui.fleet.alert_hooks import notification, run_hook
-from convos_tui.fleet.alerts import AlertWatch
+from convos_tui.fleet.alerts import AlertWatch, in_fleet
 from convos_tui.fleet.fleet import Fleet
 
 
@@ -28,6 +28,7 @@ class HeadlessAlerts:
             state = fleet.states.get(config.name)
             if state is not None:
                 raised += self.watch.observe(config, state, now)
+        raised += self.watch.due(now, in_fleet(fleet))  # episodes that have lasted long enough
         terminal = sys.stderr.isatty()
         for alert in raised:
             rule = self.watch.rule(alert.rule)

@@ -12,14 +12,28 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convos_tui.api.interpret import one_line
 from convos_tui.fleet.alert_rules import AlertRule
 from convos_tui.fleet.config_model import GatewayConfig
 from convos_tui.fleet.state import GatewayState, State, describe_duration, iso_time
 
+if TYPE_CHECKING:
+    from convos_tui.fleet.fleet import Fleet
+
 SCHEMA = "convos-tui/alert/1"
+Lookup = Callable[[str], "tuple[GatewayConfig, GatewayState] | None"]
+
+
+def in_fleet(fleet: Fleet) -> Lookup:
+    """A gateway's config and state by name, for `AlertWatch.due` (None once it left the fleet)."""
+
+    def lookup(name: str) -> tuple[GatewayConfig, GatewayState] | None:
+        config, state = fleet.config(name), fleet.states.get(name)
+        return None if config is None or state is None else (config, state)
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +110,7 @@ class AlertWatch:
                 raised.append(self._raise(rule, config, state, began, now))
         return raised
 
-    def due(self, now: float, lookup: Callable[[str], tuple[GatewayConfig, GatewayState] | None]) -> list[Alert]:
+    def due(self, now: float, lookup: Lookup) -> list[Alert]:
         """Episodes under way whose `after` has passed since, without a poll: the clock alone alerts them."""
         raised: list[Alert] = []
         while self._due and self._due[0][0] <= now:

@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from convos_tui.fleet.alert_hooks import notification, run_hook
-from convos_tui.fleet.alerts import Alert, AlertWatch
-from convos_tui.fleet.inventory import GatewayConfig
-from convos_tui.fleet.state import GatewayState
+from convos_tui.fleet.alerts import Alert, AlertWatch, in_fleet
 
 if TYPE_CHECKING:
     from convos_tui.ui.screens.main import MainScreen
@@ -51,13 +49,7 @@ class ConsoleAlerts:
         """The clock moved: episodes that have lasted long enough alert without waiting for a poll."""
         if not self.watch:
             return
-        fleet = self.screen.context.fleet
-
-        def lookup(name: str) -> tuple[GatewayConfig, GatewayState] | None:
-            config, state = fleet.config(name), fleet.states.get(name)
-            return None if config is None or state is None else (config, state)
-
-        self._raised(self.watch.due(self.screen.context.clock(), lookup))
+        self._raised(self.watch.due(self.screen.context.clock(), in_fleet(self.screen.context.fleet)))
 
     def _raised(self, alerts: list[Alert]) -> None:
         if not alerts:
