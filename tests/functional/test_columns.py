@@ -91,3 +91,16 @@ async def test_a_row_whose_data_is_three_intervals_old_says_how_old():
         main.tick()
         assert main.table.get_cell("eu-booth-1", "latency").plain == "⌛ 16 s"
         assert main.table.get_cell("us-pool-1", "latency").plain == "88 ms"
+
+
+async def test_with_a_profile_w_saves_into_that_profile(tmp_path):
+    config = tmp_path / "fleet.toml"
+    config.write_text('[profiles.booth]  # the booth team\ntags = ["booth"]\n')
+    app = make_app(fleet=fleet_with(profile_columns=["name", "state"], path=config))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("vertical_line", "space", "w")  # hide name
+        await pilot.pause()
+        assert app.main_screen.table.columns == ("mark", "state")
+    text = config.read_text()
+    assert text.startswith("[profiles.booth]  # the booth team\n")
+    assert parse_inventory(text, config, environ={}).profiles["booth"].columns == ("state",)
