@@ -20,8 +20,11 @@ from convos_tui.commands.golden import golden
 from convos_tui.commands.instances import instances, recycle, terminate
 from convos_tui.commands.invite import invite
 from convos_tui.commands.launch import launch
+from convos_tui.commands.runtime_actions import COMMANDS as RUNTIME_ACTION_COMMANDS
+from convos_tui.commands.serve import serve
 from convos_tui.commands.simulate import simulate
 from convos_tui.commands.status import status
+from convos_tui.commands.web import web
 
 
 def global_options(**extra: Any) -> list[click.Option]:
@@ -66,8 +69,23 @@ def _accept_global_options(command: click.Command) -> None:
     params=global_options(),
 )
 @click.version_option(__version__, "-V", "--version", prog_name="convos-tui")
+@click.option(
+    "--metrics",
+    metavar="HOST:PORT",
+    help="While the console runs, serve the fleet's metrics for Prometheus there (as `convos-tui serve`).",
+)
+@click.option("--metrics-bind-any", is_flag=True, help="Allow a --metrics address that is not loopback (warns).")
+@click.option("--presentation", is_flag=True, help="Open the console in presentation mode (the invite's QR code).")
 @click.pass_context
-def main(ctx: click.Context, config_file: Path | None, profile: str | None, read_only: bool) -> None:
+def main(
+    ctx: click.Context,
+    config_file: Path | None,
+    profile: str | None,
+    read_only: bool,
+    metrics: str | None,
+    metrics_bind_any: bool,
+    presentation: bool,
+) -> None:
     """A terminal fleet console for OpenClaw gateways running the Convos plugin.
 
     With no command, opens the console on the configured gateways.
@@ -76,16 +94,18 @@ def main(ctx: click.Context, config_file: Path | None, profile: str | None, read
     if ctx.invoked_subcommand is None:
         from convos_tui.commands.console import run_console
 
-        run_console(ctx.obj, read_only=read_only)
+        run_console(ctx.obj, read_only=read_only, metrics=metrics, bind_any=metrics_bind_any, present=presentation)
 
 
 main.add_command(demo)
 main.add_command(simulate)
 main.add_command(config)
 main.add_command(status)
+main.add_command(serve)
+main.add_command(web)
 main.add_command(invite)
 for command in (golden, launch, instances, terminate, recycle):
     main.add_command(command)
-for command in ACTION_COMMANDS:
+for command in [*ACTION_COMMANDS, *RUNTIME_ACTION_COMMANDS]:
     main.add_command(command)
 _accept_global_options(main)

@@ -6,7 +6,9 @@ from collections import deque
 
 from convos_tui.api import errors
 from convos_tui.api.models import GatewayStatus
+from convos_tui.api.runtimes import Runtime
 from convos_tui.fleet.fleet import Fleet
+from convos_tui.fleet.health_poll import Health
 from convos_tui.fleet.inventory import GatewayConfig, Inventory
 from convos_tui.fleet.poller import Poller
 from convos_tui.fleet.state import GatewayState, State, Transition
@@ -81,7 +83,18 @@ REASONS = {
 }
 
 
-def build_fleet(spec=SPEC, *, profile: str | None = None) -> Fleet:
+# What each gateway's routes said at its last probe (no entry: never probed, the runtime shows as "?").
+OPENCLAW_2026_2 = Health(Runtime("openclaw", core="<2026.3"), ("/convos/status: answered (classic shape)",))
+WRAPPED = Health(Runtime("openclaw", "0.3.4", wrapper=True), ("/pool/health: ready (openclaw 0.3.4)",))
+HEALTH = {
+    **dict.fromkeys(("eu-booth-1", "eu-booth-2", "eu-pool-1", "eu-pool-2", "eu-pool-3"), OPENCLAW_2026_2),
+    **dict.fromkeys(("us-pool-1", "us-pool-2", "us-pool-3"), WRAPPED),
+    "lab-old": Health(Runtime("openclaw", core="2026.3+"), ("/readyz: ready",)),
+    "us-slow": Health(Runtime("hermes"), ("/readyz: absent (FastAPI's 404: a Hermes runtime)",)),
+}
+
+
+def build_fleet(spec=SPEC, *, profile: str | None = None, health: dict[str, Health] = HEALTH) -> Fleet:
     gateways = []
     store = Store.open(None)
     for index, (name, _state, _conversation, _streaming, _latency, _age, tags, _error) in enumerate(spec):
@@ -94,6 +107,7 @@ def build_fleet(spec=SPEC, *, profile: str | None = None) -> Fleet:
         gw.state, gw.since = state, NOW - age
         gw.reason = error.summary if error else REASONS[state]
         gw.error = error
+        gw.health = health.get(name)
         gw.last_success = None if error else NOW - 1
         gw.latency_ms = latency
         gw.latencies = deque([latency * (1 + (i % 5) / 10) for i in range(20)] if latency else [], maxlen=60)

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from convos_tui import __version__
-from convos_tui.api import crashpoints, errors, interpret
+from convos_tui.api import crashpoints, errors, interpret, newer_bodies
 from convos_tui.api.endpoint import Endpoint, Route
 from convos_tui.api.invites import Invite
 from convos_tui.api.models import (
@@ -217,6 +217,41 @@ class GatewayClient:
             summary += "; the outcome is unknown: re-poll the gateway to find out"
         return errors.Unreachable(summary, detail=_safe_detail(exc), route=route.label, outcome_unknown=unknown)
 
+    # --- the managed runtime's newer routes (OpenClaw fork and Hermes) ------------------------
+
+    async def notify(self, text: str) -> None:
+        """A system message the agent reads and answers in the conversation; members never see it."""
+        text = newer_bodies.check_notify_text(text)
+        try:
+            value = await self._call(Route.NOTIFY, {"text": text})
+        except errors.Unreachable as exc:
+            raise _plugin_503(exc) from None
+        interpret.parse_ok(value, Route.NOTIFY.label)
+
+    async def update_metadata(self, metadata: dict[str, str]) -> None:
+        """Set the agent's profile metadata in the conversation (what the pool sets when it adds a service)."""
+        value = await self._call(Route.UPDATE_METADATA, {"metadata": newer_bodies.check_metadata(metadata)})
+        interpret.parse_ok(value, Route.UPDATE_METADATA.label)
+
+    async def reattest(self, attestation: str, attestation_ts: str, attestation_kid: str) -> None:
+        """Replace the agent's attestation (the pool's signature over its inbox id and a time)."""
+        signature, signed_at, kid = newer_bodies.check_attestation(attestation, attestation_ts, attestation_kid)
+        body = {"attestation": signature, "attestation_ts": signed_at, "attestation_kid": kid}
+        interpret.parse_ok(await self._call(Route.RE_ATTEST, body), Route.RE_ATTEST.label)
+
+    async def reset(self, *, skip_greeting: bool = False) -> GatewayStatus | None:
+        """The managed runtime's factory reset: the instance stopped, its identity and state deleted. Returns the
+        status it answers with (None when it gave none). On xmtplabs/openclaw the same path starts a Control-UI
+        onboarding instead: the action service checks the status shape before calling this."""
+        value = await self._call(Route.RESET, {"skipGreeting": True} if skip_greeting else {})
+        interpret.parse_ok(value, Route.RESET.label)
+        if value.get("reset") is not True:
+            raise errors.UnexpectedAnswer(
+                "answer of the wrong shape: 'reset' should be true", status=200, route=Route.RESET.label
+            )
+        status = value.get("status")
+        return interpret.parse_status(status, Route.RESET.label) if isinstance(status, dict) else None
+
 
 async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """The body, read up to `limit` bytes; True when there was more (the rest is never read)."""
@@ -265,6 +300,26 @@ def connection_reason(exc: BaseException) -> str:
 def _safe_detail(exc: httpx.HTTPError) -> str:
     # httpx messages hold the URL at most, never request headers: the pool key cannot leak here.
     return interpret.gateway_text(f"{type(exc).__name__}: {exc}")
+
+
+def _plugin_503(exc: errors.Unreachable) -> errors.GatewayError:
+    """A 503 carrying the plugin's own `{"error": …}` is its answer, not a proxy's: notify says so when it has no
+    conversation or no runtime yet. Anything else stays what decode_answer made of it."""
+    if exc.status != 503:
+        return exc
+    try:
+        value = json.loads(exc.detail)
+    except ValueError:
+        return exc
+    message = value.get("error") if isinstance(value, dict) else None
+    if not isinstance(message, str):
+        return exc
+    message = interpret.gateway_text(message)
+    if "No active conversation" in message:
+        return errors.NoActiveConversation(
+            "no active conversation on this gateway", detail=message, status=503, route=exc.route
+        )
+    return errors.Starting("starting: " + interpret.one_line(message, 80), detail=message, status=503, route=exc.route)
 
 
 def _drop_none(**fields: Any) -> dict[str, Any]:

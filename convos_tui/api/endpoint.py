@@ -20,6 +20,11 @@ class Route(enum.Enum):
     LOCK = ("POST", "/convos/lock", True)
     EXPLODE = ("POST", "/convos/explode", True)
     SETUP_STATUS = ("GET", "/convos/setup/status", False)
+    # The managed runtime's newer routes (OpenClaw fork and Hermes); other gateways answer 404 or a web page.
+    NOTIFY = ("POST", "/convos/notify", True)
+    UPDATE_METADATA = ("POST", "/convos/update-metadata", True)
+    RE_ATTEST = ("POST", "/convos/re-attest", True)
+    RESET = ("POST", "/convos/reset", True)
 
     def __init__(self, method: str, path: str, mutating: bool) -> None:
         self.method = method
@@ -43,6 +48,10 @@ class Timeouts:
     lock: float = 15.0
     explode: float = 15.0
     setup_status: float = 15.0
+    notify: float = 60.0  # Hermes answers once the agent has answered the notification
+    update_metadata: float = 15.0
+    re_attest: float = 15.0
+    reset: float = 30.0  # stops the instance and deletes its identity and state
 
     def for_route(self, route: Route) -> float:
         return float(getattr(self, route.name.lower()))

@@ -173,6 +173,9 @@ def decode_answer(
     if status == 200:
         return value
     message = _error_text(value)
+    if status == 404 and message == "Not Found":
+        # FastAPI's own answer for a route it does not have (Hermes): the route is absent, as a text 404 says.
+        raise errors.PluginMissing(_not_plugin_summary(status, kind), detail=message, status=status, route=route)
     if status == 409:
         raise errors.AlreadyBound(
             "already holds a conversation: provision a fresh instance",
@@ -184,7 +187,7 @@ def decode_answer(
         raise errors.NoActiveConversation(
             "no active conversation on this gateway", detail=message, status=status, route=route
         )
-    if status == 400:
+    if status in (400, 422):  # 422: FastAPI's body validation (Hermes), before any other check of the route
         raise errors.InvalidRequest(
             "refused: " + one_line(message or "bad request"), detail=message or "", status=status, route=route
         )
@@ -247,9 +250,32 @@ def _parse_json(route: str, status: int, body: bytes) -> Any:
 
 
 def _error_text(value: Any) -> str | None:
-    if isinstance(value, dict) and isinstance(value.get("error"), str):
+    """The error message of an answer: the OpenClaw plugin's `{"error": str}`, or FastAPI's (Hermes)
+    `{"detail": str}` or `{"detail": [{"loc": [...], "msg": str}, ...]}` (one line per invalid field)."""
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("error"), str):
         return gateway_text(value["error"])
+    detail = value.get("detail")
+    if isinstance(detail, str):
+        return gateway_text(detail)
+    if isinstance(detail, list):
+        problems = [_validation_problem(item) for item in detail[:5]]
+        return gateway_text("; ".join(p for p in problems if p)) or None
     return None
+
+
+def _validation_problem(item: Any) -> str:
+    """One of FastAPI's validation errors as `field 'message': Field required`: the field named first,
+    without the `body` FastAPI puts in front of every body field."""
+    if not isinstance(item, dict) or not isinstance(item.get("msg"), str):
+        return ""
+    where = item.get("loc")
+    parts = [str(p) for p in where if isinstance(p, (str, int))] if isinstance(where, list) else []
+    if parts[:1] == ["body"]:
+        parts = parts[1:]
+    field = ".".join(parts)
+    return f"field {field!r}: {item['msg']}" if field else item["msg"]
 
 
 # --- route answers ---------------------------------------------------------------------------
@@ -365,6 +391,28 @@ def parse_status(value: Any, route: str = "status") -> GatewayStatus:
         pending=raw.get("pending") is True,  # some forks add it beside the classic keys
         missing=tuple(key for key in CLASSIC_KEYS if key not in raw),
         raw=raw,
+    )
+
+
+RAILWAY_KEYS = ("ready", "provisioned", "conversationId", "inviteUrl")
+
+
+def parse_railway_status(value: Any, route: str = "pool-status") -> GatewayStatus:
+    """The Railway template's `GET /pool/status`: `ready` is its pre-warmed identity, `provisioned` a
+    conversation made (its invite URL is not kept: an invite is a secret of the moment)."""
+    shape = _Shape(route, value)
+    raw = shape.value
+    if "provisioned" not in raw or "ready" not in raw:
+        raise shape.wrong("not the Railway template's /pool/status (ready, provisioned)")
+    provisioned = shape.flag("provisioned")
+    return GatewayStatus(
+        shape="railway",
+        ready=shape.flag("ready"),
+        conversation_id=shape.ident("conversationId", optional=True),
+        streaming=None,
+        clean=not provisioned,
+        missing=tuple(key for key in RAILWAY_KEYS if key not in raw),
+        raw={key: raw[key] for key in ("ready", "provisioned", "conversationId") if key in raw},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-StatusShape = Literal["classic", "newer"]
+StatusShape = Literal["classic", "newer", "railway"]
 JoinOutcome = Literal["joined", "pending"]
 
 
@@ -14,7 +14,8 @@ class GatewayStatus:
     """`GET /convos/status`, normalised from both shapes met in the field.
 
     classic: `{ready, conversation: {id} | null, streaming}` (xmtplabs/openclaw)
-    newer:   `{conversationId, inboxId, pending, clean}` (the managed-runtime fork)
+    newer:   `{conversationId, inboxId, pending, clean}` (the managed-runtime fork, and Hermes)
+    railway: `GET /pool/status` `{ready, provisioned, conversationId, inviteUrl}` (the Railway template)
     Fields a shape does not carry are None; keys the shape should have but lacked are in `missing`.
     """
 

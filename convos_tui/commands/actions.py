@@ -3,7 +3,8 @@
 They go through the same action service as the console (read-only, audit, stored invites, checks).
 Exit codes: 0 done; 1 failed; 2 usage or config problem; 3 refused (read-only, a bad invite, an empty
 message); 4 outcome unknown (timed out or cut off after sending: check with `convos-tui status`); 5 the
-store could not record it (nothing sent if that was before sending; after, the invite is printed anyway).
+store could not record it (nothing sent if that was before sending; after, the invite is printed anyway); 6 not
+supported by the gateway's runtime (it has no such route: nothing was changed).
 
 Each first looks into the actions left with outcome unknown by earlier runs (re-polling their
 gateways), and after acting polls the gateway again, so its transitions are recorded in the store as the
@@ -21,13 +22,13 @@ import click
 
 from convos_tui.commands.context import Context, pass_context
 from convos_tui.commands.invite import echo_qr
-from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, ActionResult, Actions, check_unfinished
+from convos_tui.fleet.actions import FAILED, OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, Actions, check_unfinished
 from convos_tui.fleet.fleet import Fleet
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State
 
-EXIT = {OK: 0, FAILED: 1, REFUSED: 3, UNKNOWN: 4}
+EXIT = {OK: 0, FAILED: 1, REFUSED: 3, UNKNOWN: 4, UNSUPPORTED: 6}
 STORE_FAILED = 5
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

@@ -27,6 +27,12 @@ from convos_tui.sim.modes import Mode
     help="Behaviour of the gateways; repeat to cycle through several. Default: healthy.",
 )
 @click.option("--mix", is_flag=True, help="A realistic mixed fleet (reproducible with --seed) instead of --mode.")
+@click.option(
+    "--runtimes",
+    is_flag=True,
+    help="One gateway per runtime the field runs: the OpenClaw plugin (idle, bound), Hermes, the pool wrapper "
+    "in front of each, the Railway template, plugin-404 (2026.3.13) and no-plugin (2026.9.6). Ignores --count.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids, invites, timings and --mix.")
 @click.option(
     "--speed",
@@ -51,6 +57,7 @@ def simulate(
     base_port: int,
     modes: tuple[str, ...],
     mix: bool,
+    runtimes: bool,
     seed: int,
     speed: float,
     env: str,
@@ -63,13 +70,18 @@ def simulate(
     from another. The gateways are printed as config TOML. Stop with Ctrl-C.
     """
     from convos_tui.sim import mixed_specs, specs_for_modes
+    from convos_tui.sim.modes import runtime_specs
     from convos_tui.sim.serve import serve
 
-    if mix and modes:
-        raise click.UsageError("--mix and --mode do not go together: --mix chooses the modes itself.")
+    if sum((mix, runtimes, bool(modes))) > 1:
+        raise click.UsageError("--mix, --runtimes and --mode do not go together: each chooses the modes itself.")
+    if runtimes:
+        count = len(runtime_specs())
     if base_port and base_port + count - 1 > 65535:
         raise click.UsageError(f"--base-port {base_port} leaves no room for {count} gateways below port 65536.")
-    if mix:
+    if runtimes:
+        specs = runtime_specs(env=env)
+    elif mix:
         specs = mixed_specs(count, seed, env=env)
     else:
         specs = specs_for_modes(count, [Mode(m.lower()) for m in modes] or [Mode.HEALTHY])

@@ -41,6 +41,8 @@ CSV_COLUMNS = (
     "pending",
     "shape",
     "error_kind",
+    "runtime",
+    "runtime_version",
 )
 
 
@@ -180,6 +182,8 @@ def _print(rows: list[dict[str, Any]], fmt: str | None, fleet: Fleet, *, clear: 
                     status.get("pending"),
                     status.get("shape"),
                     (row["error"] or {}).get("kind"),
+                    row["runtime"]["name"],
+                    row["runtime"]["version"],
                 )
             )
         click.echo(buffer.getvalue(), nl=False)
@@ -201,7 +205,7 @@ def _yes_no(value: Any) -> str:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    headers = ("STATE", "NAME", "URL", "READY", "STREAM", "CONVERSATION", "LATENCY", "SINCE", "REASON")
+    headers = ("STATE", "NAME", "RUNTIME", "URL", "READY", "STREAM", "CONVERSATION", "LATENCY", "SINCE", "REASON")
     lines = []
     for row in rows:
         status = row["status"] or {}
@@ -210,6 +214,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
             (
                 row["state"].upper() if State(row["state"]).is_fault else row["state"],
                 row["name"],
+                row["runtime"]["label"],
                 row["url"],
                 _yes_no(status.get("ready")),
                 _yes_no(status.get("streaming")),

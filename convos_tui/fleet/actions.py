@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from convos_tui.api import crashpoints, errors
@@ -25,56 +24,16 @@ from convos_tui.api.client import GatewayClient
 from convos_tui.api.endpoint import Endpoint
 from convos_tui.api.invites import InviteError, parse_invite
 from convos_tui.api.models import CreatedConversation, JoinResult
+from convos_tui.fleet.action_result import FAILED, OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, tally, unsupported
 from convos_tui.fleet.inventory import GatewayConfig
+from convos_tui.fleet.newer_actions import NEWER_ACTIONS, NewerActions
 from convos_tui.fleet.poller import Poller
 from convos_tui.fleet.state import GatewayState, State, short_id
 from convos_tui.fleet.store import Store, StoreError
 
-ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode")
-OK, REFUSED, FAILED, UNKNOWN = "ok", "refused", "failed", "unknown"
+ACTIONS = ("create", "join", "send", "rename", "lock", "unlock", "explode", *NEWER_ACTIONS)
 BULK_CONCURRENCY = 8
-
-
-@dataclass
-class ActionResult:
-    gateway: str
-    action: str
-    outcome: str  # ok | refused | failed | unknown
-    summary: str  # one line for a person
-    elapsed_s: float = 0.0
-    hint: str = ""
-    detail: str = ""  # the gateway's full text, for the screen one key away
-    data: dict[str, Any] = field(default_factory=dict)  # conversation_id, invite_url, …
-    store_failure: str = ""  # the store could not keep this action (and, for a create, its invite)
-    # what the store keeps of the answer, committed with the audit row: conversation / revoked / exploded
-    effects: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == OK
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "gateway": self.gateway,
-            "action": self.action,
-            "outcome": self.outcome,
-            "summary": self.summary,
-            "hint": self.hint,
-            "elapsed_s": round(self.elapsed_s, 3),
-            **self.data,
-            **({"store_failure": self.store_failure} if self.store_failure else {}),
-        }
-
-
 ClientFactory = Callable[[Endpoint], GatewayClient]
-
-
-def tally(results: Sequence[ActionResult]) -> str:
-    """ "3 ok, 1 failed": the outcomes of a bulk run, always in the same order."""
-    counts = {outcome: 0 for outcome in (OK, FAILED, UNKNOWN, REFUSED)}
-    for result in results:
-        counts[result.outcome] = counts.get(result.outcome, 0) + 1
-    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
 
 
 NEVER_RECEIVED = "created by a run that did not finish; its invite was never received"
@@ -127,7 +86,7 @@ async def check_unfinished(store: Store, poller: Poller) -> list[str]:
     return lines
 
 
-class Actions:
+class Actions(NewerActions):
     def __init__(
         self,
         store: Store,
@@ -429,7 +388,7 @@ class Actions:
                 result = await call(client)
         except errors.GatewayError as exc:
             outcome = UNKNOWN if exc.outcome_unknown else FAILED
-            result = ActionResult(
+            result = unsupported(gateway.name, action, exc) or ActionResult(
                 gateway.name,
                 action,
                 outcome,
@@ -464,3 +423,23 @@ class Actions:
             detail=result.summary,
             elapsed_s=result.elapsed_s,
         )
+
+
+# The outcomes and the result are action_result.py's; screens and commands take them from here with the service.
+__all__ = [
+    "ACTIONS",
+    "BULK_CONCURRENCY",
+    "FAILED",
+    "NEVER_RECEIVED",
+    "NO_ANSWER",
+    "OK",
+    "REFUSED",
+    "UNKNOWN",
+    "UNSUPPORTED",
+    "ActionResult",
+    "Actions",
+    "ClientFactory",
+    "check_unfinished",
+    "tally",
+    "unfinished_finding",
+]

@@ -29,12 +29,15 @@ SETTING_KEYS = (
     "gateways",
     "sources",
     "launchers",
+    "metric_labels",
     "alerts",
     "columns",
     "views",
     "mouse",
 )
-GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts")
+GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts", "runtime")
+# `runtime`: "auto" finds out from the routes; "railway-template" polls the template's GET /pool/status.
+RUNTIME_CHOICES = ("auto", "railway-template")
 PROFILE_KEYS = ("gateways", "tags", "columns")
 SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
 
@@ -49,6 +52,7 @@ class Settings:
     clipboard: str = "auto"
     timeouts: Timeouts = field(default_factory=Timeouts)
     keymap: dict[str, str] = field(default_factory=dict)
+    metric_labels: tuple[str, ...] = ()  # tag prefixes that become Prometheus labels (`region` for region/eu)
     columns: tuple[str, ...] = ()  # the fleet table's, in order; none: the default (fleet/view_settings.py)
     mouse: bool = True  # false: the terminal's own selection works (no clicks, no wheel)
 
@@ -65,6 +69,7 @@ class GatewayConfig:
     tls_verify: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     origin: str = "config"  # config, or the discovery source it came from
+    runtime: str = "auto"  # see RUNTIME_CHOICES
     # Derived once, because the console filters and draws thousands of gateways per keystroke.
     display_url: str = field(init=False, repr=False, compare=False, default="")
     search_text: str = field(init=False, repr=False, compare=False, default="")

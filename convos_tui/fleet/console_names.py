@@ -38,7 +38,7 @@ THEMES = (
 
 # The fleet table's columns, as the config's `columns` names them, in their default order (ui/rows.py: COLUMNS
 # draws them; tests/functional/test_columns.py holds the two equal). A new column is one entry in each.
-COLUMN_NAMES = ("state", "name", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
+COLUMN_NAMES = ("state", "name", "runtime", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,51 @@ KEYS = (
         "Explode",
         priority=True,
         palette="Explode the conversation",
+        hint=_ACTS,
+    ),
+    # The managed runtime's newer routes (fleet/newer_actions.py); a gateway without them says "unsupported".
+    Key(
+        "main",
+        "notify",
+        "t",
+        "act('notify')",
+        "Notify",
+        show=False,
+        priority=True,
+        palette="Notify the agent (a system message it answers)",
+        hint=_ACTS,
+    ),
+    Key(
+        "main",
+        "update-metadata",
+        "E",
+        "act('update-metadata')",
+        "Metadata",
+        show=False,
+        priority=True,
+        palette="Update the agent's profile metadata",
+        hint=_ACTS,
+    ),
+    Key(
+        "main",
+        "re-attest",
+        "A",
+        "act('re-attest')",
+        "Re-attest",
+        show=False,
+        priority=True,
+        palette="Re-attest the agent (the pool's signature)",
+        hint=_ACTS,
+    ),
+    Key(
+        "main",
+        "reset",
+        "Z",
+        "act('reset')",
+        "Reset",
+        show=False,
+        priority=True,
+        palette="Factory-reset the instance (managed runtime)",
         hint=_ACTS,
     ),
     Key(

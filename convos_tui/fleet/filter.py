@@ -1,9 +1,10 @@
 """The filter language of `status --filter` and the console's `/`.
 
 Words are ANDed. `field:value` matches a field (`state:stalled`, `tag:pool-a`, `env:dev`, `name:gw-1*`,
-`url:…`, `shape:newer`, `origin:launcher:NAME`); commas mean OR (`state:stalled,flapping`); a leading `-` negates (`-state:idle`);
-`state:faults` is every fault state. A bare word matches name, URL, tags, state, reason or conversation
-id, case-insensitively; `*` and `?` are wildcards.
+`url:…`, `shape:newer`, `origin:launcher:NAME`, `runtime:hermes`); commas mean OR (`state:stalled,flapping`); a leading `-` negates (`-state:idle`);
+`state:faults` is every fault state. `runtime:` matches the runtime's name (openclaw, hermes, railway-template,
+unknown), its label (`openclaw 2026.3+`, `hermes 0.3.4`), or `pool-wrapper` for any behind the pool wrapper.
+A bare word matches name, URL, tags, state, reason, runtime or conversation id, case-insensitively; `*` and `?` are wildcards.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import FAULTS, GatewayState, State
 
-FIELDS = ("state", "tag", "env", "name", "url", "shape", "conv", "origin")
+FIELDS = ("state", "tag", "env", "name", "url", "shape", "conv", "origin", "runtime")
 
 
 class FilterError(ValueError):
@@ -84,8 +85,11 @@ class Filter:
                     or word in state.state
                     or word in state.reason.lower()
                     or (word in conversation.lower())
+                    or word in state.runtime.label
                 )
-            haystack = (config.name, config.url, *config.tags, str(state.state), state.reason, conversation)
+            haystack = (
+                config.name, config.url, *config.tags, str(state.state), state.reason, conversation, state.runtime.label
+            )  # fmt: skip
             return any(_matches(word, text) for text in haystack)
         if term.field == "state":
             return any(
@@ -98,5 +102,9 @@ class Filter:
             return config.env in term.values
         if term.field == "shape":
             return state.status is not None and state.status.shape in term.values
+        if term.field == "runtime":
+            runtime = state.runtime
+            names = (runtime.name or "unknown", runtime.label, *(("pool-wrapper",) if runtime.wrapper else ()))
+            return any(_matches(value, name) for value in term.values for name in names)
         field_text = {"name": config.name, "url": config.url, "conv": conversation, "origin": config.origin}[term.field]
         return any(_matches(value, field_text) for value in term.values)

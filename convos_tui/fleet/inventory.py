@@ -24,6 +24,7 @@ from convos_tui.fleet.config_model import (
     ENVS,
     GATEWAY_KEYS,
     PROFILE_KEYS,
+    RUNTIME_CHOICES,
     SETTING_KEYS,
     SOURCE_KEYS,
     SOURCE_TYPES,
@@ -48,6 +49,10 @@ from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.launchers import read_launchers
 from convos_tui.fleet.toml_lines import KeyPath, scan
 from convos_tui.fleet.view_settings import read_columns, read_views
+
+METRIC_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+# The labels the metrics set themselves (convos_tui/metrics/collector.py), and the ones Prometheus adds.
+TAKEN_METRIC_LABELS = frozenset({"gateway", "state", "le", "action", "outcome", "launcher", "phase", "job", "instance"})
 
 __all__ = [
     "ENV_VAR_RE",
@@ -228,9 +233,34 @@ class _Checker(ValueReader):
             clipboard=self.choice(data, "clipboard", (), "the", CLIPBOARD_MODES, defaults.clipboard),
             timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
             keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
+            metric_labels=self.metric_labels(data.get("metric_labels", [])),
             columns=read_columns(self, data, (), "the config's"),
             mouse=self.boolean(data, "mouse", (), "the", True),
         )
+
+    def metric_labels(self, value: Any) -> tuple[str, ...]:
+        """Tag prefixes that `convos-tui serve --metrics` turns into labels: `region` gives region="eu" for the tag
+        `region/eu`. Each must be a Prometheus label name that the metrics do not set themselves."""
+        if not isinstance(value, list):
+            self.add(("metric_labels",), "metric_labels should be a list", 'Write metric_labels = ["region"]')
+            return ()
+        good: list[str] = []
+        for index, label in enumerate(value):
+            if not isinstance(label, str) or not METRIC_LABEL_RE.match(label) or label.startswith("__"):
+                self.add(
+                    ("metric_labels", index),
+                    f"metric label {label!r} is not a Prometheus label name",
+                    "Use letters, digits and '_', not starting with a digit, e.g. region (for tags like region/eu)",
+                )
+            elif label in TAKEN_METRIC_LABELS or label in good:
+                self.add(
+                    ("metric_labels", index),
+                    f"metric label {label!r} is already a label of the metrics",
+                    f"Remove it, or tag the gateways with another prefix; taken: {', '.join(sorted(TAKEN_METRIC_LABELS))}",
+                )
+            else:
+                good.append(label)
+        return tuple(good)
 
     def theme(self, data: dict[str, Any], default: str) -> str:
         theme = self.string(data, "theme", (), "the", default) or default
@@ -336,6 +366,7 @@ class _Checker(ValueReader):
             timeouts=self.timeouts(entry["timeouts"], where + ("timeouts",), settings.timeouts, label)
             if "timeouts" in entry
             else settings.timeouts,
+            runtime=self.choice(entry, "runtime", where, label, RUNTIME_CHOICES, "auto"),
         )
         errors = [p for p in self.problems[problems_before:] if p.severity == "error"]
         return None if errors else gateway

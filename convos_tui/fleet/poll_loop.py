@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import yarl
 
 from convos_tui.api import errors
-from convos_tui.api.endpoint import Route
 from convos_tui.api.interpret import remember_secret
+from convos_tui.api.runtimes import RAILWAY
+from convos_tui.fleet.health_poll import RuntimeProbe
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import DEFAULT_GRACE_S, DEFAULT_START_GRACE_S, GatewayState, Transition
-from convos_tui.fleet.status_fetch import fetch_status, new_session, parsed_url
+from convos_tui.fleet.status_fetch import new_session
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ CONTROLS = frozenset({"add", "remove", "set_interval", "pause", "resume", "poll_
 @dataclass
 class _Slot:
     config: GatewayConfig
-    headers: dict[str, str]
-    url: yarl.URL | str  # parsed once: aiohttp would parse the string again on every poll
-    verify: bool  # False: this gateway opted out of TLS verification
+    probe: RuntimeProbe  # its status route, and what it learned of the gateway's other routes
     in_flight: bool = False
     again: bool = False  # poll again as soon as the current poll ends
     due: float = 0.0
@@ -147,13 +145,8 @@ class PollLoop:
         # Known here too (a polling process gets its configs pickled, never built): an echoed token is redacted.
         remember_secret(gateway.token)
         headers = {"Authorization": f"Bearer {gateway.token}"} if gateway.token else {}
-        url = gateway.url.rstrip("/") + Route.STATUS.path
-        self._slots[gateway.name] = _Slot(
-            config=gateway,
-            headers=headers,
-            url=parsed_url(url),
-            verify=gateway.tls_verify,
-        )
+        probe = RuntimeProbe(gateway.url, headers, verify=gateway.tls_verify, railway=gateway.runtime == RAILWAY)
+        self._slots[gateway.name] = _Slot(config=gateway, probe=probe)
         if state is None:
             now = self.clock()
             state = GatewayState(gateway.name, added_at=now if new else now - self.start_grace_s)
@@ -296,23 +289,17 @@ class PollLoop:
         try:
             async with self._limit:
                 started = time.monotonic()
-                try:
-                    assert self._session is not None
-                    status = await fetch_status(
-                        self._session, slot.url, slot.headers, verify=slot.verify, timeout_s=slot.config.timeouts.status
-                    )
-                except errors.GatewayError as error:
-                    latency = time.monotonic() - started
-                    state = self.states.get(name)
-                    if state is None:
-                        return
-                    transition = state.observe_error(error, latency, self.clock(), start_grace_s=self.start_grace_s)
+                assert self._session is not None
+                result = await slot.probe.poll(self._session, slot.config.timeouts.status)
+                latency = time.monotonic() - started
+                state = self.states.get(name)
+                if state is None:
+                    return
+                state.health = slot.probe.health
+                if isinstance(result, errors.GatewayError):
+                    transition = state.observe_error(result, latency, self.clock(), start_grace_s=self.start_grace_s)
                 else:
-                    latency = time.monotonic() - started
-                    state = self.states.get(name)
-                    if state is None:
-                        return
-                    transition = state.observe_status(status, latency, self.clock(), grace_s=self.grace_s)
+                    transition = state.observe_status(result, latency, self.clock(), grace_s=self.grace_s)
             self.polls += 1
             self.last_poll_at = self.clock()
             self._report(state, transition)

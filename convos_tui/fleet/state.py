@@ -13,10 +13,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from types import EllipsisType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from convos_tui.api import errors
 from convos_tui.api.models import GatewayStatus
+from convos_tui.api.runtimes import UNKNOWN, Runtime
+
+if TYPE_CHECKING:
+    from convos_tui.fleet.health_poll import Health
 
 
 class State(enum.StrEnum):
@@ -100,7 +104,7 @@ def describe_duration(seconds: float) -> str:
 class Observation(NamedTuple):
     """A GatewayState as a poll left it, sent from the polling process to the console's (GatewayState.apply).
 
-    `status` and `error` are ... when they equal the ones sent last for this gateway, and `latency_ms` is
+    `status`, `error` and `health` are ... when they equal the ones sent last for this gateway, and `latency_ms` is
     None when the poll measured none: most polls change neither, and these are the costly fields to send."""
 
     name: str
@@ -115,6 +119,7 @@ class Observation(NamedTuple):
     status: GatewayStatus | None | EllipsisType
     error: errors.GatewayError | None | EllipsisType
     latency_ms: float | None
+    health: Health | None | EllipsisType = ...
 
     def __reduce__(self) -> tuple[Any, ...]:
         # As the tuple it is, with its class: 20 % cheaper to pickle and to load than a NamedTuple's own
@@ -141,6 +146,13 @@ class GatewayState:
     stream_down_since: float | None = None
     # Set when a join answered "waiting for acceptance": the classic status shape cannot say so itself.
     pending_join: bool = False
+    # The runtime and what each of its routes said at the last probe (fleet/health_poll.py); None until then.
+    health: Health | None = None
+    _health_sent: Health | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.health.runtime if self.health is not None else UNKNOWN
 
     def __post_init__(self) -> None:
         if not self.since:
@@ -194,6 +206,8 @@ class GatewayState:
             return State.PENDING, "join waiting for the creator to accept"
         if status.conversation_id is None:
             self.stream_down_since = None
+            if not status.ready and status.shape == "railway":
+                return State.STARTING, "the Railway template is still preparing its identity (/pool/status)"
             if not status.ready:
                 return State.ERROR, "the plugin says it is not ready"
             return State.IDLE, "no conversation: ready to create or join"
@@ -244,9 +258,12 @@ class GatewayState:
         latency_ms: float | None,
     ) -> Observation:
         """What the last poll left in this state, for a copy of it in another process (see Observation)."""
+        # The health object stays the same one while nothing changes: sent by identity, once per change.
+        health: Health | None | EllipsisType = ... if self.health is self._health_sent else self.health
+        self._health_sent = self.health
         return Observation(
             self.name, self.state, self.reason, self.since, self.failures, self.last_success, self.last_poll,
-            self.stream_down_since, self.pending_join, status, error, latency_ms,
+            self.stream_down_since, self.pending_join, status, error, latency_ms, health,
         )  # fmt: skip
 
     def apply(self, seen: Observation) -> None:
@@ -254,7 +271,9 @@ class GatewayState:
         # Unpacked in Observation's order, just above: 5 times faster than reading its fields by name,
         # which at 5,000 records a batch cost 4 ms of the console's thread (measured).
         (_, self.state, self.reason, self.since, self.failures, self.last_success, self.last_poll,
-         self.stream_down_since, self.pending_join, status, error, latency_ms) = seen  # fmt: skip
+         self.stream_down_since, self.pending_join, status, error, latency_ms, health) = seen  # fmt: skip
+        if health is not ...:
+            self.health = health
         if status is not ...:
             self.status = status
         if error is not ...:
@@ -288,6 +307,8 @@ class GatewayState:
                 "clean": status.clean,
                 "missing": list(status.missing),
             },
+            "runtime": self.runtime.as_dict(),
+            "health": [] if self.health is None else list(self.health.reasons),
             "error": None
             if self.error is None
             else {

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import aiohttp
 import yarl
@@ -48,54 +50,87 @@ def parsed_url(url: str) -> yarl.URL | str:
         return url
 
 
+class RawAnswer(NamedTuple):
+    status: int
+    content_type: str | None
+    body: bytes
+    truncated: bool
+    headers: Mapping[str, str]
+
+
 async def fetch_status(
     session: aiohttp.ClientSession, url: yarl.URL | str, headers: dict[str, str], *, verify: bool, timeout_s: float
 ) -> GatewayStatus:
     """The gateway's status, or the GatewayError that says why not."""
+    answer = await fetch_raw(session, url, headers, verify=verify, timeout_s=timeout_s)
+    return interpret.parse_status(decode(answer, "status"), "status")
+
+
+def decode(answer: RawAnswer, route: str) -> object:
+    """The JSON value of a 200 answer, or the GatewayError it means (api/interpret.py's rules)."""
+    return interpret.decode_answer(
+        route,
+        answer.status,
+        answer.content_type,
+        answer.body,
+        truncated=answer.truncated,
+        retry_after=answer.headers.get("Retry-After"),
+        location=answer.headers.get("Location"),
+    )
+
+
+async def fetch_raw(
+    session: aiohttp.ClientSession,
+    url: yarl.URL | str,
+    headers: dict[str, str],
+    *,
+    verify: bool,
+    timeout_s: float,
+    route: str = "status",
+    limit: int = interpret.MAX_BODY,
+) -> RawAnswer:
+    """One GET's answer as it came (at most `limit` bytes of body), or the transport's GatewayError."""
     for attempt in (1, 2):
         try:
-            return await _fetch_once(session, url, headers, verify, timeout_s)
+            return await _get_once(session, url, headers, verify, timeout_s, route, limit)
         except aiohttp.ServerDisconnectedError:
             # A keep-alive connection the gateway had just closed: one retry of this safe GET.
             if attempt == 2:
                 raise errors.Unreachable(
-                    "connection broken mid-answer: the gateway closed the connection", route="status"
+                    "connection broken mid-answer: the gateway closed the connection", route=route
                 ) from None
     raise AssertionError("unreachable")
 
 
-async def _fetch_once(
-    session: aiohttp.ClientSession, url: yarl.URL | str, headers: dict[str, str], verify: bool, timeout_s: float
-) -> GatewayStatus:
+async def _get_once(
+    session: aiohttp.ClientSession,
+    url: yarl.URL | str,
+    headers: dict[str, str],
+    verify: bool,
+    timeout_s: float,
+    route: str,
+    limit: int,
+) -> RawAnswer:
     try:
         async with asyncio.timeout(timeout_s):
             async with session.get(url, headers=headers, allow_redirects=False, ssl=verify) as response:
-                body, truncated = await _read_capped(response, interpret.MAX_BODY)
+                body, truncated = await _read_capped(response, limit)
                 status, answer_headers = response.status, response.headers
     except TimeoutError:
-        raise errors.GatewayTimeout(f"status timed out after {timeout_s:g} s", route="status") from None
+        raise errors.GatewayTimeout(f"{route} timed out after {timeout_s:g} s", route=route) from None
     except aiohttp.ServerDisconnectedError:
         raise
     except (aiohttp.ClientConnectorError, aiohttp.ClientSSLError, ssl.SSLError) as exc:
-        raise errors.Unreachable(f"unreachable: {connection_reason(exc)}", detail=str(exc), route="status") from None
+        raise errors.Unreachable(f"unreachable: {connection_reason(exc)}", detail=str(exc), route=route) from None
     except (aiohttp.ClientPayloadError, aiohttp.ClientOSError, aiohttp.ClientResponseError) as exc:
         raise errors.Unreachable(
-            f"connection broken mid-answer: {connection_reason(exc)}", detail=str(exc), route="status"
+            f"connection broken mid-answer: {connection_reason(exc)}", detail=str(exc), route=route
         ) from None
     except (aiohttp.InvalidURL, ValueError) as exc:
-        raise errors.Unreachable(f"bad URL: {interpret.one_line(str(exc), 120)}", route="status") from None
+        raise errors.Unreachable(f"bad URL: {interpret.one_line(str(exc), 120)}", route=route) from None
     if answer_headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
-        raise errors.UnexpectedAnswer("the answer is compressed although it was asked not to be", route="status")
-    value = interpret.decode_answer(
-        "status",
-        status,
-        answer_headers.get("Content-Type"),
-        body,
-        truncated=truncated,
-        retry_after=answer_headers.get("Retry-After"),
-        location=answer_headers.get("Location"),
-    )
-    return interpret.parse_status(value, "status")
+        raise errors.UnexpectedAnswer("the answer is compressed although it was asked not to be", route=route)
+    return RawAnswer(status, answer_headers.get("Content-Type"), body, truncated, answer_headers)
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:

@@ -463,6 +463,12 @@ class Store:
         self._transaction([(sql, args, False) for sql, args in statements])
 
     @_locked
+    def action_counts(self) -> dict[tuple[str, str], int]:
+        """How many audited actions each (action, outcome) has: what Prometheus counts (convos_tui/metrics)."""
+        cursor = self._db.execute("SELECT action, outcome, COUNT(*) FROM audit GROUP BY action, outcome")
+        return {(action, outcome): count for action, outcome, count in cursor}
+
+    @_locked
     def counts(self) -> dict[str, int]:
         return {
             table: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]

@@ -23,15 +23,19 @@ from typing import Any
 
 from aiohttp import web
 
-from . import core, faults
+from . import core, faults, fronts, hermes
 from .modes import (
     DEFAULT_POOL_KEY,
     DEFAULT_SLOW_LATENCY,
+    HERMES_MODES,
+    NEWER_SHAPE_MODES,
     NO_PLUGIN_START_WINDOW,
+    WRAPPER_MODES,
     GatewaySpec,
     Mode,
 )
 from .network import SimNetwork
+from .newer_routes import NewerRoutes
 from .onboarding import OnboardingRoutes
 from .plugin_body import MAX_BODY_BYTES, PluginError
 from .responses import (
@@ -90,7 +94,7 @@ def pathname(raw_target: str) -> str:
     return "/" + "/".join(segments)
 
 
-class SimGateway(OnboardingRoutes):
+class SimGateway(OnboardingRoutes, NewerRoutes):
     """A gateway process: created by SimFleet, which starts and stops it."""
 
     def __init__(self, spec: GatewaySpec, *, network: SimNetwork, speed: float, seed: int, host: str) -> None:
@@ -130,6 +134,7 @@ class SimGateway(OnboardingRoutes):
             self.config["poolApiKey"] = key
         self.instructions: str | None = None
         self.sent_messages: list[str] = []  # texts the CLI sent, oldest first
+        self.reset_newer_records()  # what the newer routes were sent (newer_routes.py)
         # (method, raw path with query, status) of the latest requests: bounded, because a demo or a
         # benchmark sends millions and a growing log slowed the simulator down.
         self.request_log: deque[tuple[str, str, int]] = deque(maxlen=REQUEST_LOG_SIZE)
@@ -167,7 +172,12 @@ class SimGateway(OnboardingRoutes):
     def pool_key(self) -> str | None:
         if self.spec.pool_key:
             return self.spec.pool_key
-        return DEFAULT_POOL_KEY if self.mode is Mode.POOL_KEY else None
+        return DEFAULT_POOL_KEY if self.mode in (Mode.POOL_KEY, Mode.RAILWAY) else None
+
+    @property
+    def hermes(self) -> bool:
+        """The runtime answering is Hermes (FastAPI), directly or behind the pool wrapper."""
+        return self.mode in HERMES_MODES
 
     @property
     def start_window(self) -> float:
@@ -408,6 +418,18 @@ class SimGateway(OnboardingRoutes):
             return await faults.drip(request)
 
         path = pathname(request.raw_path)
+        # A front (the pool wrapper, the Railway template) answers its own routes before the runtime behind it.
+        front: web.StreamResponse | None = None
+        if mode in WRAPPER_MODES:
+            front = await fronts.pool_wrapper(self, request, path)
+        elif mode is Mode.RAILWAY:
+            front = fronts.railway_template(self, request, path)
+        if front is not None:
+            return front
+        if mode in HERMES_MODES:
+            if path == "/health" and request.method == "GET":
+                return hermes.health()
+            return await hermes.answer(request, path, self._routes().get(path), self.pool_key)
         modern = self._modern_core
         # The core dispatches /tools/invoke (and, on newer cores, health probes) before plugin routes.
         if path == "/tools/invoke" and request.method == "POST":
@@ -421,8 +443,11 @@ class SimGateway(OnboardingRoutes):
             # sees "starting" rather than the Control UI.
             extra = {"Retry-After": "1", **MODERN_TEXT_HEADERS}
             return text_response(request, 503, "Plugin runtime is starting", extra)
-        if mode is Mode.NO_PLUGIN:
+        if mode in (Mode.NO_PLUGIN, Mode.RAILWAY):
             return control_ui_fallthrough(request, self._core_version)
+        if mode is Mode.PLUGIN_404 and path.startswith("/convos/"):
+            # openclaw#46924 (2026.3.13): the plugin registry lost its routes; the core answers text 404.
+            return text_response(request, 404, "Not Found", MODERN_TEXT_HEADERS)
         route = self._routes().get(path)
         if route is None:
             return control_ui_fallthrough(request, self._core_version)
@@ -437,9 +462,13 @@ class SimGateway(OnboardingRoutes):
             status, body = 500, {"error": str(exc)}
         return json_response(request, status, body)
 
+    def plugin_route(self, path: str) -> _Route:
+        """The plugin's handler of one of its routes (a front calls it as the runtime's own)."""
+        return self._routes()[path][1]
+
     def _routes(self) -> dict[str, tuple[str, _Route]]:
         """Registered path → (method, handler); built once per shape."""
-        newer = self.mode is Mode.NEWER_SHAPE
+        newer = self.mode in NEWER_SHAPE_MODES
         if newer not in self._route_tables:
             self._route_tables[newer] = self._build_routes(newer)
         return self._route_tables[newer]
@@ -455,7 +484,9 @@ class SimGateway(OnboardingRoutes):
             "/convos/explode": ("POST", self._explode),
             "/convos/reset": ("POST", self._reset),
         }
-        if not newer:  # the managed-runtime fork removed the onboarding routes
+        if newer:  # the managed runtime's notify, update-metadata and re-attest
+            routes.update(self.newer_route_table())
+        else:  # the managed-runtime fork removed the onboarding routes
             routes.update(
                 {
                     "/convos/setup": ("POST", self._setup),

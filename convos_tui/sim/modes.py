@@ -28,6 +28,19 @@ class Mode(enum.StrEnum):
     GARBAGE = "garbage"  # 200 application/json with a broken body (see GatewaySpec.garbage_kind)
     HUGE = "huge"  # 200 application/json, 2 MiB streamed
     DRIP = "drip"  # headers at once, then one body byte every 0.5 s
+    HERMES = "hermes"  # the managed runtime's Hermes (Python/FastAPI): same routes, {"detail": ...} errors, 422
+    POOL_WRAPPER = "pool-wrapper"  # the managed runtime's pool wrapper in front of its OpenClaw plugin
+    POOL_WRAPPER_HERMES = "pool-wrapper-hermes"  # the same wrapper in front of Hermes
+    RAILWAY = "railway"  # the Railway template: GET /pool/status, no /convos/status
+    PLUGIN_404 = "plugin-404"  # OpenClaw 2026.3.13: core ready, every plugin route answers text 404
+
+
+# The modes whose /convos/status has the newer shape {conversationId, inboxId, pending, clean}.
+NEWER_SHAPE_MODES = frozenset({Mode.NEWER_SHAPE, Mode.HERMES, Mode.POOL_WRAPPER, Mode.POOL_WRAPPER_HERMES})
+HERMES_MODES = frozenset({Mode.HERMES, Mode.POOL_WRAPPER_HERMES})
+WRAPPER_MODES = frozenset({Mode.POOL_WRAPPER, Mode.POOL_WRAPPER_HERMES})
+# The managed runtime's version a pool wrapper reports (runtime/package.json at the sources' 2026-04-11).
+DEFAULT_RUNTIME_VERSION = "0.3.4"
 
 
 # The key a `pool-key` gateway requires when its spec gives none: the one the real-gateway transcript used.
@@ -59,6 +72,9 @@ class GatewaySpec:
     - `core_version`: the OpenClaw core release; only its family matters (2026.2.x vs ≥ 2026.3).
     - `start_window`: simulated seconds after each (re)start during which the /convos/ routes answer
       `503 Plugin runtime is starting`, in any mode; None: 8 s for `no-plugin` (what 2026.9.6 showed), 0 otherwise.
+      Behind a pool wrapper, the runtime is not up for that long: `/pool/health` answers 503 `{ready: false}`
+      and everything else 502 `Runtime unavailable`.
+    - `runtime_version`: the managed runtime's version a pool wrapper reports in `/pool/health`.
     """
 
     name: str
@@ -73,6 +89,7 @@ class GatewaySpec:
     port: int = 0
     core_version: str | None = None
     start_window: float | None = None
+    runtime_version: str = DEFAULT_RUNTIME_VERSION
 
     def __post_init__(self) -> None:
         self.mode = Mode(self.mode)
@@ -90,7 +107,7 @@ class GatewaySpec:
         """The key the plugin requires, if any."""
         if self.pool_key:
             return self.pool_key
-        return DEFAULT_POOL_KEY if self.mode is Mode.POOL_KEY else None
+        return DEFAULT_POOL_KEY if self.mode in (Mode.POOL_KEY, Mode.RAILWAY) else None
 
     @property
     def effective_latency(self) -> float:
@@ -112,7 +129,11 @@ class GatewaySpec:
             return "2026.9.6"
         if self.mode is Mode.NEWER_SHAPE:
             return "2026.4.2"
-        return "2026.2.17"
+        if self.mode in WRAPPER_MODES or self.mode is Mode.HERMES:
+            return "2026.4.10"  # the managed runtime's OpenClaw pin (Hermes has no OpenClaw core: unused)
+        if self.mode is Mode.PLUGIN_404:
+            return "2026.3.13"  # the release whose plugin routes all answered 404 (openclaw#46924)
+        return "2026.2.17"  # the Railway template builds xmtplabs/openclaw's 2026.2 staging too
 
 
 def gateway_names(count: int) -> list[str]:
@@ -129,6 +150,24 @@ def specs_for_modes(count: int, modes: list[Mode], *, env: str = "dev") -> list[
         raise ValueError("modes must not be empty")
     names = gateway_names(count)
     return [GatewaySpec(name=name, mode=Mode(modes[i % len(modes)]), env=env) for i, name in enumerate(names)]
+
+
+# One gateway of each runtime the field runs, by name: what `convos-tui simulate --runtimes` serves.
+RUNTIME_FLEET = (
+    ("openclaw-plugin", Mode.HEALTHY),
+    ("openclaw-bound", Mode.BOUND),
+    ("hermes", Mode.HERMES),
+    ("wrapper-openclaw", Mode.POOL_WRAPPER),
+    ("wrapper-hermes", Mode.POOL_WRAPPER_HERMES),
+    ("railway-template", Mode.RAILWAY),
+    ("plugin-404", Mode.PLUGIN_404),
+    ("no-plugin-2026.9", Mode.NO_PLUGIN),
+)
+
+
+def runtime_specs(*, env: str = "dev") -> list[GatewaySpec]:
+    """The RUNTIME_FLEET as specs."""
+    return [GatewaySpec(name=name, mode=mode, env=env) for name, mode in RUNTIME_FLEET]
 
 
 # Share of each mode in a realistic fleet: mostly working gateways, a tail of every kind of trouble.

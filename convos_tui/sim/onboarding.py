@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from . import convos_cli as cli
-from .modes import Mode
+from .modes import NEWER_SHAPE_MODES
 from .plugin import PluginRoutes
 from .plugin_body import PluginError, prop, read_body, str_prop
 from .qr import qr_data_url
@@ -96,7 +96,7 @@ class OnboardingRoutes(PluginRoutes):
         return await self._handle_setup(name=name, env=env, force=force)
 
     async def _reset(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.mode is Mode.NEWER_SHAPE:
+        if self.mode in NEWER_SHAPE_MODES:
             return await self._factory_reset(request)
         try:
             body = await read_body(request)

@@ -21,7 +21,7 @@ from aiohttp import web
 from . import convos_cli as cli
 from .invites import InviteError, parse_invite
 from .jsjson import js_trim
-from .modes import GatewaySpec, Mode
+from .modes import NEWER_SHAPE_MODES, GatewaySpec, Mode
 from .network import Conversation, JoinVerdict, SimNetwork
 from .plugin_body import CliFailure, prop, read_body, str_prop
 from .streams import GIVE_UP_AFTER, StreamProfile, streaming_at
@@ -149,7 +149,7 @@ class PluginRoutes:
             raise KeyError(f"no conversation {conversation_id!r} in this simulated network")
         if self.name not in conv.pending:
             conv.pending.append(self.name)
-        if self.mode is Mode.NEWER_SHAPE:
+        if self.mode in NEWER_SHAPE_MODES:
             self.pending = True
             self._pending_conversation = conversation_id
             self.profile_name = profile_name
@@ -275,7 +275,7 @@ class PluginRoutes:
     # ---- the routes ---------------------------------------------------------------------------------------
 
     async def _status(self, request: web.BaseRequest) -> tuple[int, Any]:
-        if self.mode is Mode.NEWER_SHAPE:
+        if self.mode in NEWER_SHAPE_MODES:
             return 200, {
                 "conversationId": self.bound,
                 "inboxId": self.inbox_id,
@@ -339,7 +339,7 @@ class PluginRoutes:
         self._write_instructions(body)
         env = self._request_env(body)
         argv = cli.join_argv(invite, profile_name=profile_name, timeout=JOIN_TIMEOUT)
-        waiting = {"status": "pending_acceptance" if self.mode is Mode.NEWER_SHAPE else "waiting_for_acceptance"}
+        waiting = {"status": "pending_acceptance" if self.mode in NEWER_SHAPE_MODES else "waiting_for_acceptance"}
 
         async def work() -> dict[str, str]:
             self._cli_env_check(env)

@@ -69,8 +69,12 @@ class ConvosApp(App[None]):
         clock: Callable[[], float] = time.time,
         live: bool = True,
         instances: ConsoleInstances | None = None,
+        present: bool = False,
     ) -> None:
         super().__init__()
+        self.present_at_start = present  # `convos-tui --presentation`, and `convos-tui web --presentation`
+        # Told of every poll too, in the thread that reports it (the metrics' tally of `--metrics`).
+        self.poll_listeners: list[Callable[[GatewayState], None]] = []
         self.fleet = fleet
         self.read_only = read_only
         self.clock = clock
@@ -126,6 +130,8 @@ class ConvosApp(App[None]):
             # collector need not scan them on each full collection (measured at 5,000 gateways: pauses of
             # up to 0.2 s during keys before, a quarter of that after; benchmarks/ui.py).
             gc.freeze()
+        if self.present_at_start:
+            self.present()
 
     async def on_unmount(self) -> None:
         if self.live and self.fleet.poller is not None:
@@ -143,6 +149,8 @@ class ConvosApp(App[None]):
         # Runs in the thread that receives the polling process's batches: only hand the name over; the
         # screen's tick does the rest.
         self.main_screen.mark_dirty(state.name)
+        for listener in self.poll_listeners:
+            listener(state)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Run headless (snapshots, `demo --screenshots`, tests), no cursor blinks: a screen taken at any

@@ -14,9 +14,14 @@ from rich.text import Text
 
 from convos_tui.api.interpret import one_line
 from convos_tui.export import write_csv_and_json
-from convos_tui.fleet.actions import OK, REFUSED, UNKNOWN, ActionResult, tally
+from convos_tui.fleet.actions import OK, REFUSED, UNKNOWN, UNSUPPORTED, ActionResult, tally
 
-STYLES = {OK: "green", REFUSED: "yellow", UNKNOWN: "yellow"}
+STYLES = {
+    OK: "green",
+    REFUSED: "yellow",
+    UNKNOWN: "yellow",
+    UNSUPPORTED: "cyan",
+}  # unsupported: not the gateway's fault
 
 
 def outcome_style(outcome: str) -> str:
@@ -24,9 +29,10 @@ def outcome_style(outcome: str) -> str:
 
 
 def said(result: ActionResult) -> str:
-    """ "failed: the plugin could not …": the outcome once, even when the summary already starts with it."""
+    """ "failed: the plugin could not …": the outcome once, even when the summary already starts with it (an
+    unsupported one always does: "not supported by this gateway's runtime: …")."""
     summary = result.summary
-    if result.outcome == OK or _words(summary).startswith(_words(result.outcome)):
+    if result.outcome in (OK, UNSUPPORTED) or _words(summary).startswith(_words(result.outcome)):
         return summary
     return f"{result.outcome}: {summary}"
 

@@ -47,6 +47,7 @@ COLUMNS = (
     Column("mark", " ", True, 1),
     Column("state", "STATE", True, 14),
     Column("name", "NAME", True, max_width=40),
+    Column("runtime", "RUNTIME", False, 16),
     Column("url", "URL", False, max_width=48),
     Column("ready", "READY", False, 5),
     Column("streaming", "STREAM", True, 6),
@@ -67,7 +68,7 @@ def grown_value(column: str, config: GatewayConfig) -> str:
     return ",".join(config.tags)
 
 
-SORTABLE = ("state", "name", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
+SORTABLE = ("state", "name", "runtime", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
 
 
 def state_text(state: State) -> Text:
@@ -131,6 +132,7 @@ def cells(
         "mark": mark_text(marked, alerted),
         "state": state_text(state.state),
         "name": name_text(config, marked),
+        "runtime": Text(state.runtime.label, style="dim" if not state.runtime.name else ""),
         "url": Text(config.display_url, style="dim"),
         "ready": yes_no(status.ready if status else None),
         "streaming": yes_no(status.streaming if status else None),
@@ -169,6 +171,7 @@ def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:
         status.conversation_id if status else None,
         latency_shown(state.latency_ms),
         state.since,
+        state.runtime.label,
     )
 
 
@@ -190,6 +193,8 @@ def sort_value(column: str, config: GatewayConfig, state: GatewayState) -> objec
         return name_value(config)
     if column == "url":
         return config.url
+    if column == "runtime":
+        return state.runtime.label if state.runtime.name else "\x7f"  # unknown last
     status = state.status if state.error is None else None
     if column in ("ready", "streaming"):
         return _BOOL_RANK[getattr(status, column) if status else None]
@@ -210,10 +215,11 @@ def name_value(config: GatewayConfig) -> str:
 
 
 def search_text(config: GatewayConfig, state: GatewayState) -> str:
-    """Where a bare filter word is looked for: name, URL, tags, state, reason, conversation id, in lower
-    case (a word never holds a newline, so it cannot match across two of them)."""
+    """Where a bare filter word is looked for: name, URL, tags, state, reason, conversation id, runtime, in
+    lower case (a word never holds a newline, so it cannot match across two of them)."""
     conversation = (state.status.conversation_id or "") if state.status else ""
-    return f"{config.search_text}\n{state.state}\n{state.reason.lower()}\n{conversation.lower()}"
+    runtime = state.runtime.label
+    return f"{config.search_text}\n{state.state}\n{state.reason.lower()}\n{conversation.lower()}\n{runtime}"
 
 
 class RowFilter:

@@ -43,7 +43,7 @@ def test_table_for_a_person(fleet_config):
     result = run(path)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["STATE", "NAME", "URL"]
+    assert lines[0].split()[:4] == ["STATE", "NAME", "RUNTIME", "URL"]
     by_name = {line.split()[1]: line for line in lines[1:5]}
     assert by_name["idle-1"].startswith("idle ")
     assert by_name["live-1"].startswith("live ") and " yes " in by_name["live-1"]

@@ -2,6 +2,7 @@
 
 from textual.widgets import Static
 
+from convos_tui.ui import rows as view
 from convos_tui.ui.screens.copy_menu import CopyMenu
 from tests.ui_fixtures import cid, make_app
 
@@ -43,7 +44,9 @@ async def test_the_table_as_tsv_is_what_is_shown(monkeypatch):
         monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
         await pilot.press("slash", *"tag:booth", "enter", "y", "t")
         lines = copied[-1].splitlines()
-        assert lines[0] == "STATE\tNAME\tURL\tREADY\tSTREAM\tCONVERSATION\tLATENCY\tSINCE\tTAGS"
-        assert lines[1].split("\t")[:3] == ["flapping", "eu-booth-2", "http://127.0.0.1:18802"]
+        labels = {c.key: c.label for c in view.COLUMNS}
+        assert lines[0] == "\t".join(labels[c] for c in app.main_screen.table.columns if c != "mark")
+        assert lines[0].startswith("STATE\tNAME\t") and lines[0].endswith("\tLATENCY\tSINCE\tTAGS")
+        assert lines[1].split("\t")[:2] == ["flapping", "eu-booth-2"]
         assert lines[2].split("\t")[:2] == ["live", "eu-booth-1"] and cid(1) in lines[2].split("\t")
         assert len(lines) == 3 and "table as TSV: sent" in status(app)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "convos_tui"
-HEADLESS_LAYERS = ("api", "fleet", "sim", "instances")
+HEADLESS_LAYERS = ("api", "fleet", "sim", "instances", "metrics")
 HEADLESS_MODULES = (
     "qr.py",
     "clipboard.py",

@@ -37,6 +37,10 @@ def panel_for(
     action: str, gateways: Sequence[GatewayConfig], context: Context, conversation_id: str | None = None
 ) -> ActionPanel:
     """The panel of an action, by the name the keys and the palette use."""
+    from convos_tui.ui.screens.runtime_panels import newer_panel  # its panels build on ExplodePanel, below
+
+    if (newer := newer_panel(action, gateways, context, conversation_id)) is not None:
+        return newer
     if action == "unlock":
         return LockPanel(gateways, context, unlock=True)
     if action == "explode":

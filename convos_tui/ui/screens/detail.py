@@ -19,6 +19,7 @@ from convos_tui.fleet.state import GatewayState, describe_duration
 from convos_tui.instances.records import PHASES, InstanceRecord
 from convos_tui.ui.instances import LogFollower
 from convos_tui.ui.keys import bindings
+from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.log_view import LogView
@@ -204,6 +205,15 @@ class DetailScreen(Screen[None]):
         text.append("\n")
         field(text, "state", state_text(state.state))
         field(text, "reason", state.reason)
+        runtime = state.runtime
+        if state.health is None:
+            field(text, "runtime", "not known yet: its routes are probed at its first poll", "dim")
+        else:
+            behind = " (behind the pool wrapper)" if runtime.wrapper and runtime.name else ""
+            field(text, "runtime", runtime.label + behind)
+            # What each route said at the last probe: the verdict's reasons (fleet/health_poll.py).
+            for number, reason in enumerate(state.health.reasons):
+                field(text, "health" if number == 0 else "", reason, "dim")
         field(text, "since", f"{clock_time(state.since)} ({describe_duration(now - state.since)})")
         field(text, "last answer", clock_time(state.last_success))
         field(text, "failures", str(state.failures), "bold red" if state.failures else "")
@@ -300,6 +310,6 @@ class DetailScreen(Screen[None]):
         for action in actions:
             text.append(f"{clock_time(action['at'])}  ", style="dim")
             text.append(f"{action['action']:<8}", style="bold")
-            text.append(f" {action['outcome']:<8}", style="green" if action["outcome"] == "ok" else "red")
+            text.append(f" {action['outcome']:<8}", style=outcome_style(action["outcome"]))
             text.append(f" {action['who']}  {action['detail']}\n")
         return text

@@ -23,6 +23,7 @@ from textual.widgets.data_table import RowDoesNotExist, RowKey
 from convos_tui.fleet.state import Transition
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail
+from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
 from convos_tui.ui.widgets.footer import Footer
@@ -142,7 +143,7 @@ def transition_event(t: Transition) -> Event:
 
 def action_event(a: dict[str, Any]) -> Event:
     what = Text(f"{a['action']} ")
-    what.append(a["outcome"], style="green" if a["outcome"] == "ok" else "red")
+    what.append(a["outcome"], style=outcome_style(a["outcome"]))  # unsupported and refused are no failures
     gateway = str(a["gateway"] or "-")
     fields = {
         "gateway": (gateway,),

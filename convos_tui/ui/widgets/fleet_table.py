@@ -34,6 +34,8 @@ FIXED_WIDTHS = {c.key: c.width for c in view.COLUMNS if c.width}
 GROWING = tuple(c.key for c in view.COLUMNS if not c.width)
 MAX_WIDTH = {c.key: c.max_width for c in view.COLUMNS if not c.width}
 SEPARATOR = 2
+# On a wide screen still too narrow for every column, these give way first (the detail screen shows them).
+GIVE_WAY = ("url",)
 CACHED_ROWS = 400  # rows whose cells and drawn lines are kept: a few screens' worth
 LABELS = {c.key: c.label for c in view.COLUMNS}
 
@@ -72,7 +74,8 @@ class FleetTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]  # the Widget keywords (id, classes…), passed through
         self.index = RowIndex()  # which rows are shown, in what order: the data behind the drawing
         self.compact = False
-        self.columns: tuple[str, ...] = ()
+        self.columns: tuple[str, ...] = ()  # as drawn
+        self._wanted: tuple[str, ...] = ()  # as the screen's width class asks (some may give way: GIVE_WAY)
         self.chosen: tuple[str, ...] = ()  # the columns the config or the columns panel chose; none: the default
         self.stale_after_s: float | None = None  # a row's data older than this gets the stale mark
         self.now = 0.0
@@ -103,9 +106,10 @@ class FleetTable(ScrollView, can_focus=True):
         """The columns drawn: those chosen, in their order, at every width; else the default ones that fit."""
         self.compact = compact
         if self.chosen:
-            self.columns = ("mark", *self.chosen)
+            self._wanted = ("mark", *self.chosen)
         else:
-            self.columns = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
+            self._wanted = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
+        self.columns = self._wanted
         self._cells.clear()
         self._measure()
 
@@ -123,8 +127,16 @@ class FleetTable(ScrollView, can_focus=True):
         """The widths drawn: the last column (tags) gives up what the screen lacks, down to its label,
         so the table does not scroll sideways for the sake of a few tags (they end in an ellipsis)."""
         widths = dict(self._natural)
-        last = self.columns[-1] if self.columns else None
         space = self.scrollable_content_region.width
+        columns = self._wanted
+        for key in GIVE_WAY if not self.chosen else ():  # columns chosen stay, at any width
+            last_label = len(LABELS[columns[-1]]) + 2 if columns and columns[-1] in GROWING else 0
+            needed = 1 + sum(widths[c] + SEPARATOR for c in columns[:-1]) + last_label
+            if space > 0 and key in columns and needed > space:
+                columns = tuple(c for c in columns if c != key)
+        if columns != self.columns:
+            self.columns, force = columns, True
+        last = self.columns[-1] if self.columns else None
         if last in GROWING and space > 0:
             others = 1 + sum(widths[c] + SEPARATOR for c in self.columns) - widths[last]
             label = next(c.label for c in view.COLUMNS if c.key == last)
