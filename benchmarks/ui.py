@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import json
 import os
@@ -52,13 +53,20 @@ from textual._compositor import CompositorUpdate
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from convos_tui.fleet.alert_rules import AlertRule  # noqa: E402 - after sys.path has the checkout
 from convos_tui.fleet.fleet import Fleet  # noqa: E402 - after sys.path has the checkout
 from convos_tui.fleet.inventory import parse_inventory  # noqa: E402 - after sys.path has the checkout
-from convos_tui.fleet.state import State  # noqa: E402 - after sys.path has the checkout
+from convos_tui.fleet.state import FAULTS, State  # noqa: E402 - after sys.path has the checkout
 from convos_tui.ui.app import ConvosApp  # noqa: E402 - after sys.path has the checkout
 from convos_tui.ui.widgets.fleet_table import FleetTable  # noqa: E402 - after sys.path has the checkout
 
 START_TIMEOUT_S = 120.0
+# --alerts: every poll of every gateway goes through the rules, and every gateway has an episode under way (none
+# due for an hour: the clock checks all of them twice a second); faults alert at once, with the bell.
+BENCH_ALERTS = (
+    AlertRule("every-state", frozenset(State), after=3600.0),
+    AlertRule("faults", FAULTS, after=0.0, bell=True, notify="osc9"),
+)
 
 
 def log(message: str) -> None:
@@ -286,6 +294,8 @@ async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[
 async def measure(count: int, args: argparse.Namespace) -> dict:
     with simulated_fleet(count) as (config_path, simulator_pids):
         inventory = parse_inventory(config_path.read_text(), config_path, environ={})
+        if args.alerts:
+            inventory = dataclasses.replace(inventory, alerts=BENCH_ALERTS)
         fleet = await Fleet.load(inventory, data_dir=None)
         poller = fleet.poller
         assert poller is not None
@@ -401,6 +411,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
                 "polls_waiting_per_step_median": int(statistics.median(dirty_sizes)) if dirty_sizes else 0,
                 "all_rows_dirty_in_one_go": stats_ms(full),
             },
+            "alerts": {"rules": len(inventory.alerts), "raised_and_not_acknowledged": len(screen.alerts.watch.active)},
         }
 
 
@@ -418,6 +429,7 @@ def main() -> None:
         help="where the console polls from: its own process (the default, as convos-tui does) "
         "or a thread of the console's process (as before), to compare",
     )
+    parser.add_argument("--alerts", action="store_true", help="alert rules on (BENCH_ALERTS): every gateway watched")
     args = parser.parse_args()
     if not all(1 <= n <= 10_000 for n in args.sizes) or args.hold < 0:
         parser.error("--sizes from 1 to 10000 (the simulator's limit), --hold from 0")

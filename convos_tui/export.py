@@ -29,6 +29,14 @@ def write_csv_and_json(
     return [csv_path, json_path]
 
 
+def write_text_lines(lines: Sequence[str], folder: Path, name: str, *, now: float) -> Path:
+    """`<name>-<UTC time>.log` in `folder`: the lines, one a line; never over an existing file (FileExistsError)."""
+    path = folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}.log"
+    with _private(path) as out:
+        out.writelines(line + "\n" for line in lines)
+    return path
+
+
 def _private(path: Path, newline: str | None = None) -> TextIO:
     """A new file (never an existing one: FileExistsError) readable by its owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)

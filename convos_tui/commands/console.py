@@ -50,7 +50,7 @@ def run_console(
         )
         if served is not None:
             app.poll_listeners.append(served.tally)
-        app.run()
+        app.run(mouse=settings.mouse)  # mouse = false: the terminal's own selection works
     finally:
         if served is not None:
             served.server.stop_thread()

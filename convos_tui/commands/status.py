@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from convos_tui.commands.context import Context, pass_context
+from convos_tui.commands.status_watch import HeadlessAlerts
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State, describe_duration, iso_time, parse_states, short_id
@@ -133,8 +134,11 @@ async def _run(
         for problem in fleet.problems:
             click.echo(f"discovery: {problem}", err=True)
         pause = interval or inventory.settings.refresh
+        alerts = HeadlessAlerts(fleet) if watch else None  # [[alerts]], as the console runs them
         while True:
             await fleet.sweep()
+            if alerts is not None:
+                await alerts.after_sweep(fleet)
             rows = _rows(fleet, selected)
             heading = f"as of {time.strftime('%H:%M:%S')}, every {pause:g} s (Ctrl-C stops)" if watch else None
             _print(rows, fmt, fleet, clear=watch and fmt is None and sys.stdout.isatty(), heading=heading)

@@ -248,6 +248,53 @@ def _verified(result: str, expected: dict[str, Any]) -> str:
     return result
 
 
+def set_value(text: str, keys: tuple[str, ...], value: Any) -> str:
+    """Set the value at `keys` (`("columns",)`, `("views", "faults")`), making the tables on the way; None
+    removes it. Every comment stays, a value's own trailing comment too; the result is verified."""
+    expected = copy.deepcopy(tomllib.loads(text))
+    if len(keys) == 1 and keys[0] not in expected and value is not None:
+        expected[keys[0]] = value  # a new top-level key: beside the others (tomlkit would file it under a comment)
+        return _verified(_insert_top_level(text, keys[0], value), expected)
+    doc = tomlkit.parse(text)
+    table: Any = doc
+    want: dict[str, Any] = expected
+    for key in keys[:-1]:
+        if key not in table:
+            table[key] = tomlkit.table(is_super_table=True)  # no [views] header of its own over [views.x]
+        table, want = table[key], want.setdefault(key, {})
+    if value is None:
+        table.pop(keys[-1], None)
+        want.pop(keys[-1], None)
+        if len(keys) == 2 and not want:  # the last [views.x] gone: the empty [views] goes too
+            doc.pop(keys[0], None)
+            expected.pop(keys[0], None)
+    else:
+        _set_keeping_comment(table, keys[-1], value)
+        want[keys[-1]] = value
+    return _verified(tomlkit.dumps(doc), expected)
+
+
+def _insert_top_level(text: str, key: str, value: Any) -> str:
+    """`key = value` on the line after the last top-level key, above the first table and its comments."""
+    toml_map = scan(text)
+    first_table = min((line for line, _ in toml_map.headers), default=None)
+    ends = [end for path, end in toml_map.ends.items() if len(path) == 1 and (first_table is None or end < first_table)]
+    lines = text.splitlines(keepends=True)
+    after = max(ends, default=0 if first_table is not None else len(lines))
+    if lines and after == len(lines) and not lines[-1].endswith("\n"):
+        lines[-1] += _newline(text)
+    rendered = tomlkit.dumps({key: value}).rstrip("\n") + _newline(text)
+    return "".join(lines[:after] + [rendered] + lines[after:])
+
+
+def save_value(path: Path, keys: tuple[str, ...], value: Any) -> None:
+    """set_value on the config file itself, under its lock; a config with errors is never rewritten."""
+    with locked(path):
+        text = read_config(path) if path.exists() else ""
+        check_editable(text, path)
+        atomic_write(path, set_value(text, keys, value))
+
+
 @contextlib.contextmanager
 def locked(path: Path, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     """Hold the config's edit lock (`.<name>.lock` beside it): read, edit and write inside it."""

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TypedDict
 
 from convos_tui.api.endpoint import Endpoint, Timeouts, display_url
+from convos_tui.fleet.alert_rules import AlertRule
 from convos_tui.fleet.config_values import Problem
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.pools_config import PoolConfig
+from convos_tui.fleet.view_settings import SavedView
 
 ENVS = ("dev", "production")
 CLIPBOARD_MODES = ("auto", "osc52", "system", "off")
@@ -30,11 +32,15 @@ SETTING_KEYS = (
     "launchers",
     "metric_labels",
     "pools",
+    "alerts",
+    "columns",
+    "views",
+    "mouse",
 )
 GATEWAY_KEYS = ("name", "url", "env", "tags", "note", "token_env", "token", "tls_verify", "timeouts", "runtime")
 # `runtime`: "auto" finds out from the routes; "railway-template" polls the template's GET /pool/status.
 RUNTIME_CHOICES = ("auto", "railway-template")
-PROFILE_KEYS = ("gateways", "tags")
+PROFILE_KEYS = ("gateways", "tags", "columns")
 SOURCE_KEYS = ("type", "path", "url", "token_env", "gateway_token_env", "env", "tags", "tls_verify")
 
 
@@ -49,6 +55,8 @@ class Settings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     keymap: dict[str, str] = field(default_factory=dict)
     metric_labels: tuple[str, ...] = ()  # tag prefixes that become Prometheus labels (`region` for region/eu)
+    columns: tuple[str, ...] = ()  # the fleet table's, in order; none: the default (fleet/view_settings.py)
+    mouse: bool = True  # false: the terminal's own selection works (no clicks, no wheel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,7 @@ class Profile:
     name: str
     gateways: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # its own fleet table columns; none: the config's
 
     def selects(self, gateway: GatewayConfig) -> bool:
         return gateway.name in self.gateways or any(tag in gateway.tags for tag in self.tags)
@@ -126,6 +135,8 @@ class Inventory:
     exists: bool = True
     launchers: tuple[LauncherConfig, ...] = ()  # read by convos_tui/fleet/launchers.py
     pools: tuple[PoolConfig, ...] = ()  # [pools.NAME], read by convos_tui/fleet/pools_config.py
+    alerts: tuple[AlertRule, ...] = ()  # read by convos_tui/fleet/alert_rules.py
+    views: dict[str, SavedView] = field(default_factory=dict)  # [views.NAME], fleet/view_settings.py
 
     def select(self, profile: str | None) -> list[GatewayConfig]:
         """The static gateways of a profile (all when None). Unknown profiles are refused with the known ones."""

@@ -36,6 +36,11 @@ THEMES = (
 )
 
 
+# The fleet table's columns, as the config's `columns` names them, in their default order (ui/rows.py: COLUMNS
+# draws them; tests/functional/test_columns.py holds the two equal). A new column is one entry in each.
+COLUMN_NAMES = ("state", "name", "runtime", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
+
+
 @dataclass(frozen=True)
 class Key:
     screen: str  # whose binding: app, main, detail, events, pools, panel, gallery, qr, present, help
@@ -195,8 +200,45 @@ KEYS = (
     ),
     Key(
         "main",
-        "launch",
+        "ack-alert",
         "a",
+        "ack_alert",
+        "Ack alert",
+        show=False,
+        palette="Acknowledge the alert of the marked gateways or the one under the cursor",
+    ),
+    Key(
+        "main",
+        "views",
+        "colon",
+        "view('command_line')",
+        "Views",
+        show=False,
+        palette="Views: apply, save or delete a saved view",
+        hint="  :NAME, :save NAME, :delete NAME",
+    ),
+    Key(
+        "main",
+        "copy",
+        "y",
+        "view('copy_menu')",
+        "Copy",
+        show=False,
+        palette="Copy the row's name, URL, conversation id or invite, or the table as TSV",
+    ),
+    Key(
+        "main",
+        "columns",
+        "vertical_line",
+        "view('open_columns')",
+        "Columns",
+        show=False,
+        palette="Columns: choose, order, hide",
+    ),
+    Key(
+        "main",
+        "launch",
+        "I",
         "instances('launch')",
         "Launch",
         show=False,
@@ -248,10 +290,12 @@ KEYS = (
         palette="Claim an instance from a pool",
         hint=": its invite's QR code at once",
     ),
-    Key("main", "filter-done", "enter", "filter_done", "", show=False, priority=True),  # only while typing in it
+    Key("main", "filter-done", "enter", "filter_done(True)", "", show=False, priority=True),  # only while typing in it
     Key("detail", "back", "escape,q", "app.pop_screen", "Back"),
     Key("detail", "detail-poll-now", "r", "poll_now", "Poll now"),
     Key("detail", "raw-detail", "d", "toggle_raw", "Raw error"),
+    Key("detail", "detail-log-search", "slash", "log_search", "Search log", show=False),
+    Key("detail", "detail-log-save", "w", "log_save", "Save log", show=False),
     Key("events", "events-back", "escape,q", "app.pop_screen", "Back"),
     Key("events", "events-filter", "slash", "focus_filter", "Filter"),
     Key("events", "events-reload", "r", "reload", "Reload"),
@@ -259,6 +303,24 @@ KEYS = (
     Key("pools", "pools-claim", "c", "claim", "Claim"),
     Key("pools", "pool-replenish", "plus", "replenish", "Replenish"),
     Key("pools", "pool-drain", "D", "drain", "Drain"),
+    Key("copy", "copy-close", "escape,q", "close", "Close"),
+    Key("copy", "copy-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
+    Key("copy", "copy-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    Key("copy", "copy-take", "enter", "take", "Copy"),
+    Key("copy", "copy-name", "n", "take('n')", "Name", show=False),
+    Key("copy", "copy-url", "u", "take('u')", "URL", show=False),
+    Key("copy", "copy-conversation", "c", "take('c')", "Conversation id", show=False),
+    Key("copy", "copy-invite", "i", "take('i')", "Invite", show=False),
+    Key("copy", "copy-table", "t", "take('t')", "Table as TSV", show=False),
+    Key("columns", "columns-cancel", "escape,q", "cancel", "Cancel"),
+    Key("columns", "columns-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
+    Key("columns", "columns-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    Key("columns", "columns-toggle", "space", "flip", "Show/hide"),
+    Key("columns", "columns-move-up", "shift+up,K", "move(-1)", "Move up"),
+    Key("columns", "columns-move-down", "shift+down,J", "move(1)", "Move down"),
+    Key("columns", "columns-default", "r", "default", "Default"),
+    Key("columns", "columns-apply", "enter", "apply(False)", "Apply"),
+    Key("columns", "columns-save", "w", "apply(True)", "Apply+save"),
     Key("panel", "panel-cancel", "escape", "cancel", "Cancel"),
     Key("panel", "panel-detail", "d", "show_detail", "Full error", show=False),
     Key("panel", "panel-submit", "ctrl+s", "submit", "Go"),

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from convos_tui.api.endpoint import Timeouts, url_problem
+from convos_tui.fleet.alert_rules import read_alerts
 from convos_tui.fleet.config_model import (
     CLIPBOARD_MODES,
     ENVS,
@@ -48,6 +49,7 @@ from convos_tui.fleet.console_names import BINDING_IDS, THEMES
 from convos_tui.fleet.launchers import read_launchers
 from convos_tui.fleet.pools_config import read_pools
 from convos_tui.fleet.toml_lines import KeyPath, LazyTomlMap
+from convos_tui.fleet.view_settings import read_columns, read_views
 
 METRIC_LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # The labels the metrics set themselves (convos_tui/metrics/collector.py), and the ones Prometheus adds.
@@ -180,7 +182,10 @@ class _Checker(ValueReader):
         sources = self.sources(data.get("sources", []))
         launchers = read_launchers(self, data.get("launchers", []))
         pools = read_pools(self, data.get("pools", {}), launchers)
+        alerts = read_alerts(self, data.get("alerts", []))
         return Inventory(
+            alerts=tuple(alerts),
+            views=read_views(self, data.get("views", {})),
             launchers=tuple(launchers),
             pools=tuple(pools),
             path=self.path,
@@ -232,6 +237,8 @@ class _Checker(ValueReader):
             timeouts=self.timeouts(data.get("timeouts", {}), ("timeouts",), Timeouts(), "the"),
             keymap={k: v for k, v in keymap.items() if isinstance(v, str) and v.strip()},
             metric_labels=self.metric_labels(data.get("metric_labels", [])),
+            columns=read_columns(self, data, (), "the config's"),
+            mouse=self.boolean(data, "mouse", (), "the", True),
         )
 
     def metric_labels(self, value: Any) -> tuple[str, ...]:
@@ -395,6 +402,7 @@ class _Checker(ValueReader):
                 profile_name,
                 gateways=tuple(m for m in members if isinstance(m, str)),
                 tags=self.tags(entry, where, label),
+                columns=read_columns(self, entry, where, label),
             )
         return result
 

@@ -289,6 +289,9 @@ class ConvosApp(App[None]):
                 run = partial(getattr(self if key.screen == "app" else main, f"action_{name}"), *params)
                 greyed = disabled if key.id in REFUSED_READ_ONLY else ""
                 yield SystemCommand(key.palette + greyed, keys.shown(self, key, self.keymap) + key.hint, run)
+        yield SystemCommand("Acknowledge every alert", "a acknowledges the row's", main.alerts_ack_all)
+        for name, saved in sorted(main.views.saved.items()):
+            yield SystemCommand(f"View: {name}", saved.filter or "every gateway", partial(main.views.apply, saved))
         yield SystemCommand("Light theme", "textual-light", lambda: setattr(self, "theme", LIGHT))
         yield SystemCommand("Dark theme", "textual-dark", lambda: setattr(self, "theme", DARK))
         sort, reverse, slower, faster = (

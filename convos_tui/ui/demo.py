@@ -25,7 +25,7 @@ class DemoApp(ConvosApp):
         self.notify(
             f"{len(self.fleet.gateways)} simulated gateways on 127.0.0.1, in every state a real fleet shows. "
             "Try: f faults only, enter a gateway's detail, c create on an idle one (its QR code follows), "
-            "J join it from another, N provision several, a launch instances (T terminates them), w the warm pool "
+            "J join it from another, N provision several, I launch instances (T terminates them), w the warm pool "
             "(C claims an invite from it at once), P present, "
             "? every key, q quit.",
             title="convos-tui demo",

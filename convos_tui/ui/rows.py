@@ -36,24 +36,38 @@ LAUNCHED_MARK = " ◆"  # after the name of an instance this console launched (o
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    key: str
+    key: str  # as the config's `columns` names it (fleet/console_names.py: COLUMN_NAMES)
     label: str
-    compact: bool  # shown on a narrow terminal too
+    compact: bool  # shown on a narrow terminal too (when the config chooses no columns)
+    width: int = 0  # a width that fits every value it can take; 0: as wide as its longest value, up to max_width
+    max_width: int = 0
 
 
 COLUMNS = (
-    Column("mark", " ", True),
-    Column("state", "STATE", True),
-    Column("name", "NAME", True),
-    Column("runtime", "RUNTIME", False),
-    Column("url", "URL", False),
-    Column("ready", "READY", False),
-    Column("streaming", "STREAM", True),
-    Column("conversation", "CONVERSATION", True),
-    Column("latency", "LATENCY", True),
-    Column("since", "SINCE", True),
-    Column("tags", "TAGS", False),
+    Column("mark", " ", True, 1),
+    Column("state", "STATE", True, 14),
+    Column("name", "NAME", True, max_width=40),
+    Column("runtime", "RUNTIME", False, 16),
+    Column("url", "URL", False, max_width=48),
+    Column("ready", "READY", False, 5),
+    Column("streaming", "STREAM", True, 6),
+    Column("conversation", "CONVERSATION", True, 13),
+    Column("latency", "LATENCY", True, 8),
+    Column("since", "SINCE", True, 7),
+    Column("tags", "TAGS", False, max_width=30),
 )
+STALE_MARK = "⌛"  # in LATENCY, with the age of the row's data, once it is older than three poll intervals
+
+
+def grown_value(column: str, config: GatewayConfig) -> str:
+    """What a column without a fixed width shows for a gateway (its width follows the longest)."""
+    if column == "name":
+        return name_shown(config)
+    if column == "url":
+        return config.display_url
+    return ",".join(config.tags)
+
+
 SORTABLE = ("state", "name", "runtime", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
 
 
@@ -81,16 +95,41 @@ def latency_text(latency_ms: float | None) -> Text:
     return Text(words, style=style)
 
 
+def latency_cell(state: GatewayState, now: float, stale_after_s: float | None) -> Text:
+    """The latency, or how old the row's data is when the gateway has not been polled for three intervals."""
+    last = state.last_poll
+    if stale_after_s is not None and last is not None and now - last > stale_after_s:
+        return Text(f"{STALE_MARK} {describe_duration(now - last)}", style="yellow")
+    return latency_text(state.latency_ms)
+
+
 def since_text(state: GatewayState, now: float) -> Text:
     if state.state == State.UNKNOWN:
         return Text("-", style="dim")
     return Text(describe_duration(now - state.since), style="dim")
 
 
-def cells(config: GatewayConfig, state: GatewayState, *, now: float, marked: bool) -> dict[str, Text]:
+ALERT_MARK = "!"  # on a row whose alert is not acknowledged yet (it wins over the mark: marks have a background)
+
+
+def mark_text(marked: bool, alerted: bool) -> Text:
+    if alerted:
+        return Text(ALERT_MARK, style="bold white on red")
+    return Text("✔" if marked else " ", style="bold reverse" if marked else "")
+
+
+def cells(
+    config: GatewayConfig,
+    state: GatewayState,
+    *,
+    now: float,
+    marked: bool,
+    alerted: bool = False,
+    stale_after_s: float | None = None,
+) -> dict[str, Text]:
     status = state.status if state.error is None else None
     return {
-        "mark": Text("✔" if marked else " ", style="bold reverse" if marked else ""),
+        "mark": mark_text(marked, alerted),
         "state": state_text(state.state),
         "name": name_text(config, marked),
         "runtime": Text(state.runtime.label, style="dim" if not state.runtime.name else ""),
@@ -98,7 +137,7 @@ def cells(config: GatewayConfig, state: GatewayState, *, now: float, marked: boo
         "ready": yes_no(status.ready if status else None),
         "streaming": yes_no(status.streaming if status else None),
         "conversation": Text(short_id(status.conversation_id if status else None)),
-        "latency": latency_text(state.latency_ms),
+        "latency": latency_cell(state, now, stale_after_s),
         "since": since_text(state, now),
         "tags": Text(",".join(config.tags), style="dim"),
     }

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -258,3 +259,31 @@ def test_watch_heads_each_table_with_the_time_of_its_poll(fleet_config):
             hours * 3600 + minutes * 60 + seconds - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec)
         ) % 86400
         assert after_start <= time.time() - started + 1, (heading, local)
+
+
+def test_watch_runs_the_alert_rules_headless(fleet_config, tmp_path):
+    _, path = fleet_config
+    out = tmp_path / "alerts.jsonl"
+    hook = [sys.executable, "-c", f"import sys; open({str(out)!r}, 'a').write(sys.stdin.read())"]
+    rules = f'\n[[alerts]]\nname = "down"\nstates = ["unreachable"]\nafter = "1s"\ncommand = {json.dumps(hook)}\n'
+    path.write_text(path.read_text() + rules)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convos_tui", "--config", str(path), "status", "--watch", "--interval", "0.5", "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and out.read_text().endswith("\n")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for a condition (the hook wrote), not for a time
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+        alert = json.loads(out.read_text().splitlines()[0])
+        assert alert["rule"] == "down" and alert["gateway"] == "down-1" and alert["state"] == "unreachable"
+        said = process.stderr.read()
+        assert "ALERT down: down-1 unreachable for " in said and said.count("ALERT") == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -50,8 +50,8 @@ async def until(pilot, check, seconds=30.0):
 
 
 async def launch_in_demo(pilot, count):
-    """`a`, the count, ctrl+s (then: create, the default): the records of the instances it launched."""
-    await pilot.press("a")
+    """`I`, the count, ctrl+s (then: create, the default): the records of the instances it launched."""
+    await pilot.press("I")
     await pilot.pause()
     panel = pilot.app.screen
     await pilot.press("backspace", str(count), "ctrl+s")

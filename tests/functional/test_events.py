@@ -59,3 +59,29 @@ async def test_the_filter_and_the_cursor_stay_as_events_come_in():
         shown = rows(app)
         assert shown[0] == ("us-pool-1", "state", "flapping → live") and "eu-booth-1" not in {r[0] for r in shown}
         assert shown[table.cursor_row] == held  # the cursor stayed on its event, one row lower now
+
+
+async def test_enter_on_an_event_opens_its_gateway_and_the_filter_takes_fields():
+    from convos_tui.ui.screens.detail import DetailScreen
+    from convos_tui.ui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        flap(app, "eu-booth-1", NOW + 1)
+        app.fleet.store.audit("send", gateway="us-pool-2", params={}, outcome="error", detail="no", at=NOW + 2)
+        await pilot.press("e")
+        await pilot.press("slash", *"kind:state gateway:eu-b*", "enter")
+        shown = rows(app)
+        assert shown and all(r[0].startswith("eu-booth") and r[1] == "state" for r in shown)
+        await pilot.press("slash", "ctrl+u", *"outcome:error -gateway:eu-*", "enter")
+        assert rows(app)[0] == ("us-pool-2", "action", "send error")
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen) and app.screen.gateway_name == "us-pool-2"
+        await pilot.press("escape")
+        # An unknown field says what the fields are, instead of matching nothing in silence.
+        await pilot.press("slash", "ctrl+u", *"colour:red", "enter")
+        title = app.screen.query_one("#events-title", Static).render().plain
+        assert "colour: is not a field of events" in title and "outcome" in title
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "field:value for gateway, kind, state, action, outcome" in app.screen.query_one(Static).render().plain

@@ -13,7 +13,7 @@ from convos_tui.fleet.state import ORDER, GatewayState, State
 from convos_tui.ui import rows as view
 from convos_tui.ui.widgets import fleet_table
 from convos_tui.ui.widgets.fleet_table import FleetTable
-from tests.ui_fixtures import build_fleet, make_app
+from tests.ui_fixtures import NOW, build_fleet, make_app
 
 _RANK = {state: index for index, state in enumerate(ORDER)}
 
@@ -152,7 +152,7 @@ async def test_a_row_polled_again_that_looks_the_same_is_not_drawn_again():
         name = table.names_in_order()[3]
         drawn = table._cells[name]
         state = app.fleet.states[name]
-        state.last_poll = (state.last_poll or 0) + 2  # polled again: nothing the table shows changed
+        state.last_poll = (state.last_poll or NOW - 3) + 2  # polled again: nothing the table shows changed
         state.latencies.append(state.latency_ms)
         app.main_screen.mark_dirty(name)
         app.main_screen.tick()

@@ -29,7 +29,7 @@ async def until(pilot, check, seconds=30.0):
 
 
 async def launch_panel(pilot) -> LaunchPanel:
-    await pilot.press("a")
+    await pilot.press("I")
     await pilot.pause()
     assert isinstance(pilot.app.screen, LaunchPanel)
     return pilot.app.screen
@@ -115,7 +115,7 @@ async def test_launch_two_from_the_panel_see_them_then_terminate_them(env):
 async def test_read_only_refuses_in_the_action_service_and_starts_nothing(env):
     app = await console(env, read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")
+        await pilot.press("I")
         await until(pilot, lambda: "read-only" in app.main_screen._message.plain, seconds=10)
         assert app.screen is app.main_screen  # no panel
         assert "refused" in app.main_screen._message.plain

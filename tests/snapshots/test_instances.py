@@ -7,7 +7,7 @@ import pytest
 from tests.instances_ui import INSTANCE, instances_app
 from tests.snapshots.grid import SIZES, THEMES, on
 
-SCREENS = {"launch": ["a"], "terminate": ["T"], "detail": ["enter"]}
+SCREENS = {"launch": ["I"], "terminate": ["T"], "detail": ["enter"]}
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -27,6 +27,7 @@ from convos_tui.ui.screens.action_panel import ActionPanel
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
+    from convos_tui.ui.screens.main import MainScreen
 
 ENVS = [("dev", "dev"), ("production", "production")]
 PERMISSIONS = [("default (all members)", ""), ("all members may add", "all-members"), ("admins only", "admin-only")]
@@ -335,3 +336,19 @@ class ExplodePanel(ActionPanel):
 
     async def perform(self, gateway: GatewayConfig, values: dict[str, Any]) -> ActionResult:
         return await self.context.actions.explode(gateway)
+
+
+async def provision_key(main: MainScreen) -> None:
+    """`N`: create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
+    fleet = main.context.fleet
+    names = [n for n in main.table.names_in_order() if not main.marked or n in main.marked]
+    idle = [config for n in names if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None]
+    if not idle:
+        if main.marked:  # the marks choose; without them N takes the idle ones shown
+            main.say(
+                "no idle gateway marked: N needs gateways without a conversation; U clears the marks", "bold yellow"
+            )
+        else:
+            main.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
+        return
+    await main._open(ProvisionPanel(idle, main.context, len(idle) if main.marked else 1))

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Log, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import GatewayState, describe_duration
@@ -22,6 +23,7 @@ from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE, launched, state_text
 from convos_tui.ui.widgets.footer import Footer
+from convos_tui.ui.widgets.log_view import LogView
 
 if TYPE_CHECKING:
     from convos_tui.fleet.inventory import GatewayConfig
@@ -43,6 +45,13 @@ def field(text: Text, label: str, value: str | Text, style: str = "") -> None:
     text.append("\n")
 
 
+LOGS_ELSEWHERE = (
+    "Logs: this console did not launch this gateway, so it has no log of it to follow. On the gateway's host they "
+    "are in the file logging.file names in its openclaw.json, else in OpenClaw's default /tmp/openclaw/ "
+    "(in a container: docker logs)."
+)
+
+
 class DetailScreen(Screen[None]):
     BINDINGS = bindings("detail")  # fleet/console_names.py: KEYS
 
@@ -61,7 +70,7 @@ class DetailScreen(Screen[None]):
                 yield Static(id="detail-status", classes="panel")
             yield Static(id="detail-instance", classes="panel")
             yield Static(id="detail-log-caption", classes="caption")
-            yield Log(id="detail-log", max_lines=2000)
+            yield LogView(id="detail-log-view")
             yield Static(id="detail-latency-caption", classes="caption")
             yield Sparkline([], id="detail-latency")
             yield Static(id="detail-conversation", classes="panel")
@@ -72,13 +81,15 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         config = self.context.fleet.config(self.gateway_name)
         record = self.context.instances.record(self.gateway_name) if config and launched(config) else None
-        for widget in ("#detail-instance", "#detail-log-caption", "#detail-log"):
+        for widget in ("#detail-instance", "#detail-log-view"):
             self.query_one(widget).display = record is not None
         if record is not None:
             self.log_follower = self.context.instances.follower(record)
             self.query_one("#detail-log-caption", Static).update(
-                Text(f"log of {record.id}, followed live (its last lines first)")
+                Text(f"log of {record.id}, followed live (its last lines first): / searches it, w saves it")
             )
+        else:
+            self.query_one("#detail-log-caption", Static).update(Text(LOGS_ELSEWHERE, style="dim"))
         self.refresh_detail()
         self.set_interval(1.0, self.refresh_detail)
 
@@ -138,7 +149,20 @@ class DetailScreen(Screen[None]):
             self.query_one("#detail-instance", Static).update(self._instance_panel(record))
         lines = self.log_follower.new_lines()
         if lines:
-            self.query_one("#detail-log", Log).write_lines(lines)
+            self.query_one(LogView).add(lines)
+
+    def action_log_search(self) -> None:
+        if self.log_follower is None:
+            self.notify(LOGS_ELSEWHERE, title="no log here", timeout=8, markup=False)
+        else:
+            self.query_one(LogView).search()
+
+    def action_log_save(self) -> None:
+        if self.log_follower is None:
+            self.notify(LOGS_ELSEWHERE, title="no log here", timeout=8, markup=False)
+            return
+        said = self.query_one(LogView).save(Path.cwd(), self.gateway_name.replace("/", "_"), self.context.clock())
+        self.notify(said, title="log", timeout=8, markup=False)
 
     def _instance_panel(self, record: InstanceRecord) -> Text:
         text = Text()

@@ -7,8 +7,9 @@ as they happen, the filter and the cursor stay as they are, and the title says a
 
 from __future__ import annotations
 
+import fnmatch
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from convos_tui.fleet.state import Transition
 from convos_tui.ui.keys import bindings
+from convos_tui.ui.messages import OpenDetail
 from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
@@ -34,6 +36,13 @@ PEEK = 20  # actions read once a second to see what is new
 REFRESH_S = 1.0
 TITLE = " Events: state transitions and actions, newest first "
 NOTHING = "nothing"  # the row key of the line saying there is nothing to show
+FIELDS = ("gateway", "kind", "state", "action", "outcome")
+FILTER_HELP = (
+    "Filter (/): words are ANDed and looked for anywhere in an event; field:value for "
+    + ", ".join(FIELDS)
+    + " (state: the state a transition left or reached; kind: state or action); "
+    "- negates (-kind:action); * and ? wildcards (gateway:eu-*). enter on an event opens its gateway's detail."
+)
 
 
 @dataclass(frozen=True)
@@ -43,10 +52,45 @@ class Event:
     kind: str  # state or action
     what: Text
     detail: str
+    fields: Mapping[str, tuple[str, ...]]  # what `field:value` in the filter looks at (FIELDS)
 
     @property
     def haystack(self) -> str:
         return f"{self.gateway} {self.kind} {self.what.plain} {self.detail}".lower()
+
+
+class EventFilter:
+    """The events screen's filter: bare words anywhere, field:value on one field, - negates, wildcards."""
+
+    def __init__(self, expression: str = "") -> None:
+        self.terms: list[tuple[str | None, str, bool]] = []  # field (None: anywhere), value, negated
+        self.problem = ""
+        for word in expression.lower().split():
+            negate = word.startswith("-") and len(word) > 1
+            word = word[1:] if negate else word
+            field, _, value = word.partition(":")
+            if value and field in FIELDS:
+                self.terms.append((field, value, negate))
+            elif value and field.isalpha():
+                self.problem = f"{field}: is not a field of events; the fields are {', '.join(FIELDS)}"
+            else:
+                self.terms.append((None, word, negate))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def matches(self, event: Event) -> bool:
+        return all(self._term(event, field, value) != negate for field, value, negate in self.terms)
+
+    @staticmethod
+    def _term(event: Event, field: str | None, value: str) -> bool:
+        if field is None:
+            return value in event.haystack
+        wild = any(ch in value for ch in "*?[")
+        return any(
+            fnmatch.fnmatchcase(have.lower(), value) if wild else have.lower() == value
+            for have in event.fields.get(field, ())
+        )
 
 
 class When(Text):
@@ -93,25 +137,35 @@ def _key(item: Transition | dict[str, Any]) -> Hashable:
 def transition_event(t: Transition) -> Event:
     what = Text(f"{t.old} → ")
     what.append(str(t.new), style=STATE_STYLE[t.new])
-    return Event(t.at, t.gateway, "state", what, t.reason)
+    fields = {"gateway": (t.gateway,), "kind": ("state",), "state": (str(t.old), str(t.new))}
+    return Event(t.at, t.gateway, "state", what, t.reason, fields)
 
 
 def action_event(a: dict[str, Any]) -> Event:
     what = Text(f"{a['action']} ")
     what.append(a["outcome"], style=outcome_style(a["outcome"]))  # unsupported and refused are no failures
-    return Event(a["at"], a["gateway"] or "-", "action", what, f"{a['who']}  {a['detail']}".strip())
+    gateway = str(a["gateway"] or "-")
+    fields = {
+        "gateway": (gateway,),
+        "kind": ("action",),
+        "action": (str(a["action"]),),
+        "outcome": (str(a["outcome"]),),
+    }
+    return Event(a["at"], gateway, "action", what, f"{a['who']}  {a['detail']}".strip(), fields)
 
 
 class EventsScreen(Screen[None]):
     BINDINGS = bindings("events")  # fleet/console_names.py: KEYS
+    FILTER_HELP = FILTER_HELP  # what `?` says of this screen's filter
 
     def __init__(self, context: Context) -> None:
         super().__init__(id="events")
         self.context = context
-        self.words: list[str] = []
+        self.filter = EventFilter()
         self._events: list[Event] = []  # newest first, filtered or not
         self._edges = (Edge(), Edge())  # where the reading of transitions and of actions stands
         self._serial = 0  # row keys
+        self._gateway_of: dict[str, str] = {}  # row key → the event's gateway, for enter
 
     @property
     def table(self) -> DataTable[Text]:
@@ -119,7 +173,10 @@ class EventsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="events-title")
-        yield Input(id="events-filter-box", placeholder="filter: gateway, state, action, outcome, words …")
+        yield Input(
+            id="events-filter-box",
+            placeholder="filter: words, gateway:eu-*, state:stalled, kind:action, outcome:error …",
+        )
         yield DataTable(id="events-table", cursor_type="row")
         yield Footer()
 
@@ -135,8 +192,19 @@ class EventsScreen(Screen[None]):
 
     @on(Input.Changed, "#events-filter-box")
     def _filtered(self, event: Input.Changed) -> None:
-        self.words = event.value.lower().split()
+        self.filter = EventFilter(event.value)
         self._show()
+
+    @on(DataTable.RowSelected, "#events-table")
+    def _open_gateway(self, event: DataTable.RowSelected) -> None:
+        """enter on an event: its gateway's detail (an action on no gateway, or a gateway gone, says so)."""
+        name = self._gateway_of.get(str(event.row_key.value))
+        if name is None:
+            return
+        if self.context.fleet.config(name) is None:
+            self.notify(f"{name} is not in the fleet now: no detail to open", severity="warning", markup=False)
+            return
+        self.post_message(OpenDetail(name))
 
     @on(Input.Submitted, "#events-filter-box")
     def _done(self) -> None:
@@ -158,8 +226,7 @@ class EventsScreen(Screen[None]):
         return events
 
     def _matches(self, event: Event) -> bool:
-        haystack = event.haystack
-        return all(word in haystack for word in self.words)
+        return self.filter.matches(event)
 
     # -- showing ---------------------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -179,9 +246,10 @@ class EventsScreen(Screen[None]):
     def _show(self) -> None:
         table = self.table
         table.clear()
+        self._gateway_of.clear()
         self._add([event for event in self._events if self._matches(event)][: 2 * LIMIT])
         if not table.row_count:
-            words = "nothing recorded yet" if not self.words else "nothing matches"
+            words = "nothing recorded yet" if not self.filter else "nothing matches"
             table.add_row(Text("-"), Text("-"), Text("-"), Text(words), Text(""), key=NOTHING)
         self._show_title()
 
@@ -199,6 +267,7 @@ class EventsScreen(Screen[None]):
             cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         for event in events:
             self._serial += 1
+            self._gateway_of[str(self._serial)] = event.gateway
             table.add_row(
                 When(event.at),
                 Text(event.gateway),
@@ -215,4 +284,6 @@ class EventsScreen(Screen[None]):
         title = Text(TITLE, style="bold reverse")
         as_of = time.strftime("%H:%M:%S", time.localtime(self.context.clock()))
         title.append(f"  as of {as_of}, live", style="dim")
+        if self.filter.problem:
+            title.append(f"  {self.filter.problem}", style="bold red")
         self.query_one("#events-title", Static).update(title)

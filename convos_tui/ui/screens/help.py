@@ -41,7 +41,8 @@ def bindings_text(screen: Screen[object]) -> Text:
     text.append(
         '\nRemap any key in the config\'s [keymap] table: binding id = "keys", e.g. poll-now = "r,f5".\n', style="dim"
     )
-    text.append(FILTER_HELP + "\n", style="dim")
+    # A screen with a filter of its own (events) names its own fields.
+    text.append(getattr(screen, "FILTER_HELP", FILTER_HELP) + "\n", style="dim")
     text.append("ctrl+p opens the command palette: jump to a gateway, every action, theme, interval.\n", style="dim")
     return text
 

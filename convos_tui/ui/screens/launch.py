@@ -321,7 +321,7 @@ NO_LAUNCHERS = "no [[launchers]] in the config: add one (a name, a type, a golde
 
 
 async def instance_key(main: MainScreen, action: str) -> None:
-    """`a` opens the launch panel; `T` and `Y` the confirmation of terminate or recycle, on the marked instances
+    """`I` opens the launch panel; `T` and `Y` the confirmation of terminate or recycle, on the marked instances
     (or the one under the cursor). In read-only mode the action service refuses them (and audits it)."""
     instances = main.context.instances
     if action == "launch":

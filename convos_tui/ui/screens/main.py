@@ -16,14 +16,17 @@ from textual.widgets import Input, Static
 
 from convos_tui.fleet.actions import ACTIONS, ActionResult, tally
 from convos_tui.fleet.filter import Filter, FilterError
-from convos_tui.fleet.state import State
 from convos_tui.ui import rows as view
+from convos_tui.ui.alerts import ConsoleAlerts
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail, OpenEvents, OpenGallery, OpenInvite, OpenPresentation, SetInterval
 from convos_tui.ui.results import said
+from convos_tui.ui.views import ConsoleViews
+from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
-from convos_tui.ui.widgets.summary import Summary, SummaryBar, fleet_text
+from convos_tui.ui.widgets.history_input import HistoryInput
+from convos_tui.ui.widgets.summary import Summary, SummaryBar, status_text
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -52,19 +55,24 @@ class MainScreen(Screen[None]):
         self._dirty: deque[str] = deque()
         self._message = Text()
         self._summary: Summary | None = None
+        self.alerts = ConsoleAlerts(self)  # [[alerts]]: watched as the polls come in (ui/alerts.py)
+        self.views = ConsoleViews(self)  # columns (ui/views.py)
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(id="summary")
+        yield AlertLine(id="alerts")
         with Vertical(id="body"):
             yield FleetTable(id="fleet")
             yield Static(id="too-small")
         yield Static(id="statusline")
-        yield Input(id="filter", placeholder="filter: words, state:stalled, tag:pool-a, env:dev, -state:idle …")
+        hint = "filter: words, state:stalled, tag:pool-a, env:dev, -state:idle … (↑ earlier ones)"
+        yield HistoryInput(self.views.filter_history, id="filter", placeholder=hint)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.table.chosen = self.views.start_columns
         self.table.set_columns(compact=self.size.width < COMPACT_BELOW)
-        self.filter_box = self.query_one("#filter", Input)
+        self.filter_box = self.query_one("#filter", HistoryInput)
         self.filter_box.display = False
         self.rebuild()
         self.ticker = self.set_interval(REFRESH_S, self._tick)
@@ -85,6 +93,7 @@ class MainScreen(Screen[None]):
                 names.add(self._dirty.popleft())
             except IndexError:
                 break
+        self.alerts.observe(names)
         return names
 
     def _rows(self, dirty: set[str]) -> tuple[list[Row], list[str]]:
@@ -142,7 +151,10 @@ class MainScreen(Screen[None]):
                     rows.append((config, state))
             self.table.update(rows, gone, now=now, marked=self.marked)
         if step is None or left <= step:  # the last step: the clock and the counts
-            self.table.refresh_since(fleet.states, now=now)
+            self.table.refresh_since(
+                fleet.states, now=now, interval_s=fleet.poller.interval_s if fleet.poller else None
+            )
+            self.alerts.tick()
             self.show_summary()
 
     def show_summary(self) -> None:
@@ -184,26 +196,9 @@ class MainScreen(Screen[None]):
         self._show_status()
 
     def _show_status(self) -> None:
-        line = Text()
-        if self.filter or self.faults_only:
-            line.append(" filter ", style="bold reverse")
-            line.append(
-                " " + " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
-            )
-            line.append("   ")
+        filters = " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
         sort = f"sorted by {self.table.sort_column}{' (reversed)' if self.table.sort_reverse else ''}"
-        line.append(sort, style="dim")
-        if self._message:
-            line.append("   ")
-            line.append_text(self._message)
-        right = fleet_text(self._summary) if self._summary is not None else Text()
-        width = self.size.width - 2
-        if line.cell_len + right.cell_len + 3 <= width:
-            line.append(" " * (width - line.cell_len - right.cell_len))
-            line.append_text(right)
-        else:  # each part whole, on lines of its own: the message wraps by words, the fleet's part under it
-            line.append("\n" + " " * max(0, width - right.cell_len))
-            line.append_text(right)
+        line = status_text(filters, sort, self._message, self._summary, self.size.width - 2)
         self.query_one("#statusline", Static).update(line)
 
     # -- size ------------------------------------------------------------------------------------
@@ -230,8 +225,8 @@ class MainScreen(Screen[None]):
     # -- keys ------------------------------------------------------------------------------------
     @property
     def typing(self) -> bool:
-        """The filter box has the keys."""
-        return self.focused is getattr(self, "filter_box", None)
+        """A field has the keys: the filter box, or the view command line."""
+        return isinstance(self.focused, Input)
 
     def action_filter(self) -> None:
         box = self.filter_box
@@ -249,9 +244,11 @@ class MainScreen(Screen[None]):
         self.say("")
         self.rebuild()
 
-    def action_filter_done(self) -> None:
+    def action_filter_done(self, applied: bool = False) -> None:
         # The key after enter (or escape) in the box is the table's again, at once; keys typed before it that
         # the box has not taken yet still go to the box, and the filter follows them (Input.Changed).
+        if applied:  # enter: into the filter history (ui/filter_history.py)
+            self.filter_box.remember()
         self.filter_box.display = False
         self.set_focus(self.table)
 
@@ -391,6 +388,15 @@ class MainScreen(Screen[None]):
         if name is not None:
             self.post_message(OpenDetail(name))
 
+    def action_view(self, what: str) -> None:
+        getattr(self.views, what)()  # the columns panel, …: ui/views.py
+
+    def action_ack_alert(self) -> None:
+        self.say(self.alerts.acknowledge(self.targets()))
+
+    def alerts_ack_all(self) -> None:
+        self.say(self.alerts.acknowledge(list(self.alerts.watch.active)))
+
     def action_events(self) -> None:
         self.post_message(OpenEvents())
 
@@ -403,8 +409,8 @@ class MainScreen(Screen[None]):
         self.post_message(OpenPresentation(self.table.cursor_name))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "filter_done":
-            return self.typing
+        if action == "filter_done" or (action == "escape" and self.typing):
+            return self.focused is self.filter_box  # the view command line has its own
         if action in ("filter", "act", "provision", "instances", "pools") and self.typing:
             return False  # a letter typed in the filter box
         # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
@@ -424,23 +430,9 @@ class MainScreen(Screen[None]):
         await self._open(panels.panel_for(action, gateways, self.context, state.conversation_id if state else None))
 
     async def action_provision(self) -> None:
-        """Create conversations on idle gateways: the marked idle ones, or the first idle ones shown."""
-        from convos_tui.ui.screens.actions import ProvisionPanel
+        from convos_tui.ui.screens.actions import provision_key  # the marked idle gateways, or the first shown
 
-        fleet = self.context.fleet
-        names = [n for n in self.table.names_in_order() if not self.marked or n in self.marked]
-        idle = [
-            config for n in names if fleet.states[n].state is State.IDLE and (config := fleet.config(n)) is not None
-        ]
-        if not idle:
-            if self.marked:  # the marks choose; without them N takes the idle ones shown
-                self.say(
-                    "no idle gateway marked: N needs gateways without a conversation; U clears the marks", "bold yellow"
-                )
-            else:
-                self.say("no idle gateway shown: N needs gateways without a conversation", "bold yellow")
-            return
-        await self._open(ProvisionPanel(idle, self.context, len(idle) if self.marked else 1))
+        await provision_key(self)
 
     async def _open(self, panel: Screen[Any]) -> None:
         self.say("")  # what the status line said is about an earlier action, not the panel's

@@ -30,18 +30,9 @@ from convos_tui.ui.row_index import Row, RowIndex
 
 # Columns whose content never changes for a gateway get the width of their longest value;
 # the others have fixed widths that fit every value they can take.
-FIXED_WIDTHS = {
-    "mark": 1,
-    "state": 14,
-    "runtime": 16,
-    "ready": 5,
-    "streaming": 6,
-    "conversation": 13,
-    "latency": 8,
-    "since": 7,
-}
-GROWING = ("name", "url", "tags")
-MAX_WIDTH = {"name": 40, "url": 48, "tags": 30}
+FIXED_WIDTHS = {c.key: c.width for c in view.COLUMNS if c.width}
+GROWING = tuple(c.key for c in view.COLUMNS if not c.width)
+MAX_WIDTH = {c.key: c.max_width for c in view.COLUMNS if not c.width}
 SEPARATOR = 2
 # On a wide screen still too narrow for every column, these give way first (the detail screen shows them).
 GIVE_WAY = ("url",)
@@ -85,8 +76,11 @@ class FleetTable(ScrollView, can_focus=True):
         self.compact = False
         self.columns: tuple[str, ...] = ()  # as drawn
         self._wanted: tuple[str, ...] = ()  # as the screen's width class asks (some may give way: GIVE_WAY)
+        self.chosen: tuple[str, ...] = ()  # the columns the config or the columns panel chose; none: the default
+        self.stale_after_s: float | None = None  # a row's data older than this gets the stale mark
         self.now = 0.0
         self.marked: set[str] = set()
+        self.alerted: set[str] = set()  # rows with an alert not acknowledged (ui/alerts.py)
         self._cursor_name: str | None = None
         self._cursor = 0
         self._widths: dict[str, int] = {}  # as drawn
@@ -109,9 +103,14 @@ class FleetTable(ScrollView, can_focus=True):
 
     # -- columns ---------------------------------------------------------------------------------
     def set_columns(self, compact: bool) -> None:
+        """The columns drawn: those chosen, in their order, at every width; else the default ones that fit."""
         self.compact = compact
-        self._wanted = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
+        if self.chosen:
+            self._wanted = ("mark", *self.chosen)
+        else:
+            self._wanted = tuple(c.key for c in view.COLUMNS if c.compact or not compact)
         self.columns = self._wanted
+        self._cells.clear()
         self._measure()
 
     def _measure(self) -> None:
@@ -130,7 +129,7 @@ class FleetTable(ScrollView, can_focus=True):
         widths = dict(self._natural)
         space = self.scrollable_content_region.width
         columns = self._wanted
-        for key in GIVE_WAY:
+        for key in GIVE_WAY if not self.chosen else ():  # columns chosen stay, at any width
             last_label = len(LABELS[columns[-1]]) + 2 if columns and columns[-1] in GROWING else 0
             needed = 1 + sum(widths[c] + SEPARATOR for c in columns[:-1]) + last_label
             if space > 0 and key in columns and needed > space:
@@ -150,11 +149,8 @@ class FleetTable(ScrollView, can_focus=True):
     def _grow(self, widths: dict[str, int], config: GatewayConfig) -> bool:
         """Widen the columns this gateway's values need; True if one grew."""
         grew = False
-        for key, value in (
-            ("name", view.name_shown(config)),
-            ("url", config.display_url),
-            ("tags", ",".join(config.tags)),
-        ):
+        for key in GROWING:
+            value = view.grown_value(key, config)
             if len(value) > widths[key] and widths[key] < MAX_WIDTH[key]:
                 widths[key] = min(MAX_WIDTH[key], len(value))
                 grew = True
@@ -285,17 +281,23 @@ class FleetTable(ScrollView, can_focus=True):
             self._cursor_name = self.cursor_name
         self._scroll_to_cursor()
 
-    def refresh_since(self, states: dict[str, GatewayState], *, now: float) -> None:
-        """Time moves on: the SINCE column of the rows on screen."""
+    def refresh_since(self, states: dict[str, GatewayState], *, now: float, interval_s: float | None = None) -> None:
+        """Time moves on: the SINCE column of the rows on screen, and the stale mark of a row whose data is older
+        than three poll intervals (`interval_s`)."""
         self.now = now
-        if "since" not in self.columns:
+        self.stale_after_s = 3 * interval_s if interval_s else None
+        if "since" not in self.columns and "latency" not in self.columns:
             return
         top = int(self.scroll_y)
         changed = []
         for name in self.index.order[top : top + self.size.height]:
             cells = self._cells.get(name)
             state = states.get(name)
-            if cells is not None and state is not None and cells["since"] != view.since_text(state, now):
+            if cells is None or state is None:
+                continue
+            if cells["since"] != view.since_text(state, now) or cells["latency"] != view.latency_cell(
+                state, now, self.stale_after_s
+            ):
                 self._forget(name)
                 changed.append(name)
         self._refresh_rows(changed)
@@ -369,7 +371,14 @@ class FleetTable(ScrollView, can_focus=True):
         cells = self._cells.get(name)
         if cells is None:
             config, state = self.index.rows[name]
-            cells = view.cells(config, state, now=self.now, marked=name in self.marked)
+            cells = view.cells(
+                config,
+                state,
+                now=self.now,
+                marked=name in self.marked,
+                alerted=name in self.alerted,
+                stale_after_s=self.stale_after_s,
+            )
             self._cells.set(name, cells)
         return cells
 

@@ -86,3 +86,24 @@ class SummaryBar(Static):
     def show(self, summary: Summary) -> None:
         # The terminal's width, known from the start (the bar's own width is 0 until laid out).
         self.update(header_text(summary, narrow=self.app.size.width < 110))
+
+
+def status_text(filters: str, sort: str, message: Text, summary: Summary | None, width: int) -> Text:
+    """The status line: the filter, the sort, the last message, and the fleet's part on the right."""
+    line = Text()
+    if filters:
+        line.append(" filter ", style="bold reverse")
+        line.append(" " + filters)
+        line.append("   ")
+    line.append(sort, style="dim")
+    if message:
+        line.append("   ")
+        line.append_text(message)
+    right = fleet_text(summary) if summary is not None else Text()
+    if line.cell_len + right.cell_len + 3 <= width:
+        line.append(" " * (width - line.cell_len - right.cell_len))
+        line.append_text(right)
+    else:  # each part whole, on lines of its own: the message wraps by words, the fleet's part under it
+        line.append("\n" + " " * max(0, width - right.cell_len))
+        line.append_text(right)
+    return line
