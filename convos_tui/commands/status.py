@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from convos_tui.commands.context import Context, pass_context
-from convos_tui.commands.status_watch import HeadlessAlerts
 from convos_tui.fleet.filter import Filter, FilterError
 from convos_tui.fleet.paths import data_dir
 from convos_tui.fleet.state import State, describe_duration, iso_time, parse_states, short_id
@@ -134,7 +133,11 @@ async def _run(
         for problem in fleet.problems:
             click.echo(f"discovery: {problem}", err=True)
         pause = interval or inventory.settings.refresh
-        alerts = HeadlessAlerts(fleet) if watch else None  # [[alerts]], as the console runs them
+        alerts = None
+        if watch:  # [[alerts]], as the console runs them (imported only then: it brings the fleet's HTTP stack)
+            from convos_tui.commands.status_watch import HeadlessAlerts
+
+            alerts = HeadlessAlerts(fleet)
         while True:
             await fleet.sweep()
             if alerts is not None:
