@@ -25,7 +25,15 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = {"main.svg", "filtered.svg", "detail.svg", "action-panel.svg", "qr-panel.svg", "presentation.svg"}
+SCREENSHOTS = {
+    "main.svg",
+    "filtered.svg",
+    "detail.svg",
+    "action-panel.svg",
+    "qr-panel.svg",
+    "presentation.svg",
+    "pools.svg",
+}
 
 
 def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 180):
