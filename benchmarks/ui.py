@@ -374,12 +374,18 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             for _ in range(int(args.hold / args.interval)):  # polling goes on: memory must not grow with it
                 await asyncio.sleep(args.interval)
                 held.append({"console": rss_mb(os.getpid()), "poller": rss_mb(poller_pid)})
+                if len(held) % max(1, round(60 / args.interval)) == 0:  # a long hold shows its curve as it goes
+                    print(f"  held {len(held) * args.interval:.0f} s: RSS {held[-1]}", file=sys.stderr, flush=True)
             if held:
                 rss["held_s"], rss["polls_while_held"] = args.hold, poller.polls - polls_before_hold
                 rss["held_first"], rss["held_last"] = held[0], held[-1]
                 for party in ("console", "poller"):
                     values = [h[party] for h in held if h[party] is not None]
                     rss[f"held_{party}_max"] = max(values) if values else None
+                # One sample a minute: whether memory levels off or keeps growing, not just where it ended.
+                rss["held_each_minute"] = held[
+                    max(1, round(60 / args.interval)) - 1 :: max(1, round(60 / args.interval))
+                ]
 
         needed = count / args.interval
         return {
