@@ -257,7 +257,8 @@ async def test_a_tick_applies_many_polls_a_step_at_a_time():
         applied = sum(1 for name in app.fleet.states if table.index.looks[name][5] == ("42 ms", ""))
         assert applied == 500  # one step: the rest waits for the next events
         await pilot.pause()
-        assert steps == [1200, 700, 200]
+        # (the refresh timer may tick too on a slow machine: a tick with nothing to apply is no step)
+        assert [step for step in steps if step] == [1200, 700, 200]
         assert all(table.index.looks[name][5] == ("42 ms", "") for name in app.fleet.states)
 
 

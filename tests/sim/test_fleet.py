@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -15,6 +16,24 @@ import pytest
 from convos_tui.sim import GatewaySpec, Mode, SimFleet, mixed_specs, serve, specs_for_modes
 
 from .conftest import FAST, wait_for
+
+
+def _ports_held_by_this_process() -> set[int]:
+    """The local TCP ports of this process's own sockets, from /proc (Linux)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    held = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    held.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return held
 
 
 def _refuses(port: int) -> bool:
@@ -43,10 +62,9 @@ async def test_start_and_stop_leave_no_port_and_no_task(client: httpx.AsyncClien
     await asyncio.sleep(0.05)
     await fleet.stop()
     assert all(_refuses(port) for port in ports)
-    for port in ports:  # the ports are free again
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", port))
+    # No socket of this process holds them any more. (Binding them again to check is no proof on a shared
+    # machine: another process's outgoing connection can take a freed ephemeral port as its own at once.)
+    assert not _ports_held_by_this_process() & set(ports)
     await asyncio.sleep(0.05)
     leftovers = {t for t in asyncio.all_tasks() - before if not t.done()}
     leftovers = {t for t in leftovers if "AsyncClient" not in repr(t) and "httpx" not in repr(t)}
