@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import re
 import resource
 import sys
@@ -35,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.report import log, run_sizes, summary
 from convos_tui.fleet.actions import Actions
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.store import Store
@@ -43,21 +42,6 @@ from convos_tui.instances.records import Records
 from convos_tui.instances.service import InstanceService, Provision
 
 MARK = re.compile(r"monotonic (\d+\.\d+)")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))], 4)
-
-
-def summary(values: list[float]) -> dict[str, float | None]:
-    return {"p50": pct(values, 0.5), "p95": pct(values, 0.95), "max": pct(values, 1.0)}
 
 
 def cpu() -> float:
@@ -155,22 +139,20 @@ def main() -> None:
     parser.add_argument("--port-base", type=int, default=21000)
     parser.add_argument("--docker", metavar="IMAGE", help="launch containers of IMAGE (tests/docker_image.py's)")
     args = parser.parse_args()
-    figures = {
-        "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
-        "speed": args.speed,
-        "launcher": f"docker {args.docker}" if args.docker else "sim",
-        "runs": [],
-    }
-    for size in (int(s) for s in args.sizes.split(",")):
+
+    def one(size: int) -> dict[str, Any]:
         log(f"launching {size} at once (speed {args.speed:g}) …")
-        run = asyncio.run(one_size(size, args.speed, args.port_base, args.docker))
-        log(
+        return asyncio.run(one_size(size, args.speed, args.port_base, args.docker))
+
+    run_sizes(
+        (int(s) for s in args.sizes.split(",")),
+        {"speed": args.speed, "launcher": f"docker {args.docker}" if args.docker else "sim"},
+        one,
+        lambda run: (
             f"  total p50 {run['total']['p50']} s, p95 {run['total']['p95']} s; console added p95 "
-            f"{run['console_added']['p95']} s; {run['ok']}/{size} ok"
-        )
-        figures["runs"].append(run)
-    figures["machine"]["load_after"] = os.getloadavg()
-    print(json.dumps(figures, indent=2))
+            f"{run['console_added']['p95']} s; {run['ok']}/{run['instances']} ok"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import os
 import sys
 import tempfile
 import time
@@ -33,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.report import log, run_sizes, summary
 from convos_tui.fleet.actions import ActionResult, Actions
 from convos_tui.fleet.launchers import LauncherConfig
 from convos_tui.fleet.pools_config import PoolConfig
@@ -42,21 +41,9 @@ from convos_tui.instances.records import Records
 from convos_tui.instances.service import InstanceService, Provision
 from convos_tui.pools.members import READY
 from convos_tui.pools.reconciler import Reconciler
-from convos_tui.pools.service import PoolService, quantile
+from convos_tui.pools.service import PoolService
 
 REFILL_LIMIT_S = 600.0
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def summary(values: list[float], unit: str) -> dict[str, Any]:
-    return {
-        f"p50_{unit}": quantile(values, 0.5),
-        f"p95_{unit}": quantile(values, 0.95),
-        f"max_{unit}": quantile(values, 1.0),
-    }
 
 
 async def timed(work: Any) -> tuple[float, ActionResult]:
@@ -77,8 +64,10 @@ async def burst(pools: PoolService, pool: str, count: int) -> dict[str, Any]:
         "fill_s": round(fill_s, 3),
         "launch_failures": failed,
         "claims_ok": len(ok),
-        "claim_as_seen": summary([s * 1000 for s, _ in ok], "ms"),
-        "claim_stored": summary([r.data["claim_ms"] for _, r in ok if r.data.get("claim_ms") is not None], "ms"),
+        "claim_as_seen": summary([s * 1000 for s, _ in ok], "ms", digits=3),
+        "claim_stored": summary(
+            [r.data["claim_ms"] for _, r in ok if r.data.get("claim_ms") is not None], "ms", digits=3
+        ),
         "instances": [r.data["instance"] for _, r in ok],
     }
 
@@ -134,7 +123,7 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             await instances.terminate([r.gateway for _, r in cold_ok])
             figures: dict[str, Any] = {
                 "burst": count,
-                "cold_launch_and_create": {"ok": len(cold_ok), **summary([s for s, _ in cold_ok], "s")},
+                "cold_launch_and_create": {"ok": len(cold_ok), **summary([s for s, _ in cold_ok], "s", digits=3)},
             }
             for pool in ("warm-create", "warm-none"):
                 log(f"  {pool}: filling {count}, then {count} claim(s) at once …")
@@ -142,7 +131,7 @@ async def one_size(count: int, speed: float, port_base: int) -> dict[str, Any]:
             log(f"  refill of warm-create to {count} ready …")
             figures["refill_s"] = round(await refill(pools, "warm-create", count), 3)
             cold_starts = pools.members.samples("warm-create", READY)
-            figures["pool_cold_start"] = summary(cold_starts, "s")
+            figures["pool_cold_start"] = summary(cold_starts, "s", digits=3)
         finally:
             live = [r.id for r in records.all()]
             if live:
@@ -162,22 +151,21 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=1.0, help="the simulator's time factor (1: real-time)")
     parser.add_argument("--port-base", type=int, default=24000)
     args = parser.parse_args()
-    figures: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
-        "speed": args.speed,
-        "runs": [],
-    }
-    for size in (int(s) for s in args.sizes.split(",")):
+
+    def one(size: int) -> dict[str, Any]:
         log(f"burst of {size} (speed {args.speed:g}) …")
-        run = asyncio.run(one_size(size, args.speed, args.port_base))
-        log(
+        return asyncio.run(one_size(size, args.speed, args.port_base))
+
+    run_sizes(
+        (int(s) for s in args.sizes.split(",")),
+        {"speed": args.speed},
+        one,
+        lambda run: (
             f"  cold p95 {run['cold_launch_and_create']['p95_s']} s; warm create claim p95 "
             f"{run['warm-create']['claim_as_seen']['p95_ms']} ms; none p95 {run['warm-none']['claim_as_seen']['p95_ms']} ms; "
             f"refill {run['refill_s']} s"
-        )
-        figures["runs"].append(run)
-    figures["machine"]["load_after"] = os.getloadavg()
-    print(json.dumps(figures, indent=2))
+        ),
+    )
 
 
 if __name__ == "__main__":

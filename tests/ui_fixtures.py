@@ -141,3 +141,32 @@ def make_app(**kwargs) -> ConvosApp:
     kwargs.setdefault("clock", lambda: NOW)
     fleet = kwargs.pop("fleet", None) or build_fleet()
     return ConvosApp(fleet, **kwargs)
+
+
+def add_invite(
+    app: ConvosApp,
+    gateway: str,
+    conversation: int,
+    *,
+    name: str,
+    env: str,
+    invite_url: str,
+    at: float,
+    revoked_at: float | None = None,
+) -> None:
+    """A conversation with its invite on one of the fixture's gateways (its URL taken from the fleet), as the
+    invite panels' tests want; revoked at `revoked_at` when given."""
+    url = next(g.url for g in app.fleet.gateways if g.name == gateway)
+    store = app.fleet.store
+    store.add_conversation(
+        gateway=gateway,
+        gateway_url=url,
+        conversation_id=cid(conversation),
+        origin="create",
+        name=name,
+        env=env,
+        invite_url=invite_url,
+        at=at,
+    )
+    if revoked_at is not None:
+        store.mark_invite_revoked(gateway, cid(conversation), at=revoked_at)

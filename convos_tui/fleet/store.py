@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import State, Transition
@@ -43,6 +43,7 @@ from convos_tui.fleet.store_file import (
 )
 from convos_tui.fleet.store_rows import (
     TEXT_LIMIT,
+    ConversationFields,
     alive,
     conversation_row,
     exploded_row,
@@ -252,35 +253,8 @@ class Store:
         return {row[0]: Transition(row[0], _state(row[1]), _state(row[2]), row[3], row[4]) for row in rows}
 
     # -- conversations and invites ---------------------------------------------------------------
-    def add_conversation(
-        self,
-        *,
-        gateway: str,
-        gateway_url: str,
-        conversation_id: str,
-        origin: str,
-        name: str | None = None,
-        env: str | None = None,
-        invite_url: str | None = None,
-        invite_slug: str | None = None,
-        elapsed_s: float | None = None,
-        at: float | None = None,
-    ) -> int:
-        rowid = self._write(
-            *conversation_row(
-                gateway=gateway,
-                gateway_url=gateway_url,
-                conversation_id=conversation_id,
-                origin=origin,
-                name=name,
-                env=env,
-                invite_url=invite_url,
-                invite_slug=invite_slug,
-                elapsed_s=elapsed_s,
-                at=at,
-            )
-        )
-        return int(rowid or 0)
+    def add_conversation(self, **fields: Unpack[ConversationFields]) -> int:
+        return int(self._write(*conversation_row(**fields)) or 0)
 
     def conversations(self, gateway: str | None = None, *, limit: int = 500) -> list[dict[str, Any]]:
         return self._newest("SELECT * FROM conversations", "created_at", gateway, limit)

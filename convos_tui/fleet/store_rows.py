@@ -7,7 +7,7 @@ import getpass
 import os
 import socket
 import time
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 SECRET_KEYS = frozenset({"token", "authorization", "pool_key", "poolapikey", "password", "secret", "key"})
 TEXT_LIMIT = 2000
@@ -33,34 +33,35 @@ def who() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def conversation_row(
-    *,
-    gateway: str,
-    gateway_url: str,
-    conversation_id: str,
-    origin: str,
-    name: str | None = None,
-    env: str | None = None,
-    invite_url: str | None = None,
-    invite_slug: str | None = None,
-    elapsed_s: float | None = None,
-    at: float | None = None,
-) -> tuple[str, tuple[Any, ...]]:
+class ConversationFields(TypedDict, total=False):
+    """A conversation provisioned here, as the store keeps it: `add_conversation` and an action's effects
+    both pass these. `at` (when it was created) defaults to now."""
+
+    gateway: Required[str]
+    gateway_url: Required[str]
+    conversation_id: Required[str]
+    origin: Required[str]
+    name: str | None
+    env: str | None
+    invite_url: str | None
+    invite_slug: str | None
+    elapsed_s: float | None
+    at: float | None
+
+
+_CONVERSATION_COLUMNS = tuple(key for key in ConversationFields.__annotations__ if key != "at")
+
+
+def conversation_row(**fields: Unpack[ConversationFields]) -> tuple[str, tuple[Any, ...]]:
+    unknown = fields.keys() - ConversationFields.__annotations__.keys()
+    missing = ConversationFields.__required_keys__ - fields.keys()
+    if unknown or missing:  # an action's effects are a plain dict: a misspelt key must not drop a field
+        raise TypeError(f"conversation fields: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    at = fields.get("at")
     return (
-        "INSERT INTO conversations (gateway, gateway_url, conversation_id, origin, name, env, invite_url,"
-        " invite_slug, elapsed_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            gateway,
-            gateway_url,
-            conversation_id,
-            origin,
-            name,
-            env,
-            invite_url,
-            invite_slug,
-            elapsed_s,
-            time.time() if at is None else at,
-        ),
+        f"INSERT INTO conversations ({', '.join(_CONVERSATION_COLUMNS)}, created_at)"
+        f" VALUES ({', '.join('?' * (len(_CONVERSATION_COLUMNS) + 1))})",
+        (*(fields.get(column) for column in _CONVERSATION_COLUMNS), time.time() if at is None else at),
     )
 
 

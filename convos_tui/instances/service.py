@@ -47,6 +47,7 @@ from convos_tui.instances.records import (
 from convos_tui.instances.records import (
     FAILED as RECORD_FAILED,
 )
+from convos_tui.quantiles import nearest_rank
 
 PROVISION_KEYS = ("conversation_id", "invite_url", "invite_slug", "provisioning_s", "status")  # of a create or join
 PORT_POLL_S = 0.02  # what the console adds to a launch is mostly how late it notices: poll often, cheaply
@@ -403,7 +404,7 @@ class InstanceService:
                     samples.setdefault(record.launcher, {}).setdefault(phase, []).append(seconds)
         return {
             launcher: {
-                phase: {"p50": _quantile(values, 0.5), "p95": _quantile(values, 0.95), "n": len(values)}
+                phase: {"p50": nearest_rank(values, 0.5), "p95": nearest_rank(values, 0.95), "n": len(values)}
                 for phase, values in phases.items()
             }
             for launcher, phases in samples.items()
@@ -472,11 +473,6 @@ class InstanceService:
 
 async def _done(result: ActionResult) -> ActionResult:
     return result
-
-
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 3)
 
 
 def _what(provision: Provision) -> str:

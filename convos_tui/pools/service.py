@@ -33,6 +33,7 @@ from convos_tui.pools.members import (
     Member,
     Members,
 )
+from convos_tui.quantiles import quantile
 
 BREAKER_FAILURES = 3  # launches failed in a row that open a pool's breaker
 BREAKER_OPEN_S = 300.0  # how long it stays open before a launch is tried again
@@ -452,13 +453,6 @@ class PoolService:
         if breaker.reopens_at is not None and breaker.reopens_at > now:
             return round(breaker.reopens_at - now + cold, 1)
         return None
-
-
-def quantile(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 3)
 
 
 async def _done(result: ActionResult | None) -> ActionResult:

@@ -11,20 +11,7 @@ import sys
 import time
 import tomllib
 
-from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role, demo_plan
-
-EXPECTED = {
-    State.LIVE,
-    State.IDLE,
-    State.PENDING,
-    State.FLAPPING,
-    State.STALLED,
-    State.STARTING,
-    State.UNAUTHORIZED,
-    State.NO_PLUGIN,
-    State.UNREACHABLE,
-}
 
 
 def environment(tmp_path):
@@ -71,7 +58,7 @@ def read_notes(process, deadline_s=30.0):
     raise AssertionError("the demo did not say it serves:\n" + "".join(lines))
 
 
-def test_serve_only_serves_the_headless_commands_and_leaves_nothing(tmp_path):
+def test_serve_only_serves_the_headless_commands_and_leaves_nothing(tmp_path, demo_states):
     dirs, env = environment(tmp_path)
     process = start_demo(env, "--speed", "10")
     try:
@@ -109,13 +96,13 @@ def test_serve_only_serves_the_headless_commands_and_leaves_nothing(tmp_path):
         seen: dict[str, set[str]] = {}
         try:
             deadline = time.monotonic() + 40
-            while time.monotonic() < deadline and not {str(s) for s in EXPECTED} <= set(seen):
+            while time.monotonic() < deadline and not demo_states <= set(seen):
                 row = json.loads(watch.stdout.readline())
                 seen.setdefault(row["state"], set()).add(row["name"])
         finally:
             watch.send_signal(signal.SIGINT)
             watch.wait(timeout=10)
-        assert {str(s) for s in EXPECTED} <= set(seen), sorted(seen)
+        assert demo_states <= set(seen), sorted(seen)
         assert len(seen["idle"]) >= 6
 
         # Create on one idle gateway and join it from another, headless.

@@ -62,6 +62,37 @@ def test_invite_lifecycle():
     assert (record["invite_revoked_at"], record["exploded_at"]) == (20.0, 40.0)
 
 
+def test_every_conversation_field_is_kept_and_a_misspelt_one_is_refused():
+    store = Store.open(None)
+    fields = dict(
+        gateway="gw",
+        gateway_url="u",
+        conversation_id=CID,
+        origin="join",
+        name="Ops",
+        env="dev",
+        invite_url="https://x/v2?i=1",
+        invite_slug="1",
+        elapsed_s=2.5,
+    )
+    store.add_conversation(**fields, at=7.0)
+    record = store.conversation("gw", CID)
+    assert {key: record[key] for key in fields} == fields and record["created_at"] == 7.0
+    # An action's effects are a plain dict: a misspelt key must fail the write, not drop the invite.
+    audit_id = store.begin_action("create", gateway="gw", params={})
+    with pytest.raises(TypeError, match="invite_uri"):
+        store.finish_action(
+            audit_id,
+            outcome="ok",
+            detail="created",
+            elapsed_s=1.0,
+            conversation=dict(
+                gateway="gw", gateway_url="u", conversation_id="cd" * 16, origin="create", invite_uri="i"
+            ),
+        )
+    assert len(store.conversations()) == 1 and store.audit_log()[0]["outcome"] == "unknown"
+
+
 def test_audit_never_keeps_a_token_and_bounds_text():
     store = Store.open(None)
     store.audit(

@@ -9,23 +9,10 @@ import threading
 import time
 
 from convos_tui.commands.demo import demo_console
-from convos_tui.fleet.state import State
 from convos_tui.sim.demo import Role
 from convos_tui.ui.demo import DemoApp
 from convos_tui.ui.widgets.fleet_table import FleetTable
 
-# Every state the demo is there to show (slow is a latency, checked apart).
-EXPECTED = {
-    State.LIVE,
-    State.IDLE,
-    State.PENDING,
-    State.FLAPPING,
-    State.STALLED,
-    State.STARTING,
-    State.UNAUTHORIZED,
-    State.NO_PLUGIN,
-    State.UNREACHABLE,
-}
 SPEED = 10  # the stream of a stalled gateway dies after 2.3 s, the grace is 1.5 s, the boot takes 4.5 s
 
 
@@ -62,7 +49,7 @@ async def launch_in_demo(pilot, count):
     return [pilot.app.instances.record(r.gateway) for r in panel.results]
 
 
-async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monkeypatch):
+async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monkeypatch, demo_states):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert not our_threads()
     before = children()
@@ -79,10 +66,10 @@ async def test_the_demo_console_shows_the_mix_works_and_cleans_up(tmp_path, monk
             slow = demo.names(Role.SLOW)[0]
             slow_answered = lambda: (app.fleet.states[slow].latency_ms or 0) > 1000  # noqa: E731 - a condition, read where it is waited for
             deadline = time.monotonic() + 30
-            while not ({str(s) for s in EXPECTED} <= shown and slow_answered()) and time.monotonic() < deadline:
+            while not (demo_states <= shown and slow_answered()) and time.monotonic() < deadline:
                 await pilot.pause(0.2)
                 shown |= {table.get_cell(name, "state").plain.split()[-1] for name in table.names_in_order()}
-            assert {str(s) for s in EXPECTED} <= shown, shown
+            assert demo_states <= shown, shown
             # The 24 of the config, beside the instances the demo's warm pool keeps ready (tests/functional/
             # test_pools_demo.py).
             configured = [name for name in table.names_in_order() if app.fleet.config(name).origin == "config"]

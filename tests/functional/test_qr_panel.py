@@ -12,7 +12,7 @@ from convos_tui.ui.screens.qr import QRPanel
 from convos_tui.ui.widgets.qr import QRCodeView
 from tests.invite_samples import LONG, SHORT
 from tests.qr_decode import decode
-from tests.ui_fixtures import NOW, cid, make_app
+from tests.ui_fixtures import NOW, add_invite, cid, make_app
 
 
 def text_of(screen, selector) -> str:
@@ -22,28 +22,8 @@ def text_of(screen, selector) -> str:
 def app_with_invites(**kwargs):
     """The deterministic fleet, with a long invite on us-pool-1 (bound to cid(4)) and a revoked one on us-slow."""
     app = make_app(**kwargs)
-    store = app.fleet.store
-    store.add_conversation(
-        gateway="us-pool-1",
-        gateway_url="http://127.0.0.1:18806",
-        conversation_id=cid(4),
-        origin="create",
-        name="[bold]Ops[/bold] room",
-        env="production",
-        invite_url=LONG,
-        at=NOW - 100,
-    )
-    store.add_conversation(
-        gateway="us-slow",
-        gateway_url="http://127.0.0.1:18812",
-        conversation_id=cid(5),
-        origin="create",
-        name="Slow",
-        env="production",
-        invite_url=SHORT,
-        at=NOW - 100,
-    )
-    store.mark_invite_revoked("us-slow", cid(5), at=NOW - 50)
+    add_invite(app, "us-pool-1", 4, name="[bold]Ops[/bold] room", env="production", invite_url=LONG, at=NOW - 100)
+    add_invite(app, "us-slow", 5, name="Slow", env="production", invite_url=SHORT, at=NOW - 100, revoked_at=NOW - 50)
     return app
 
 

@@ -8,34 +8,23 @@ import pytest
 
 from tests.invite_samples import SHORT
 from tests.snapshots.grid import SIZES, THEMES, on
-from tests.ui_fixtures import NOW, cid, make_app
+from tests.ui_fixtures import NOW, add_invite, make_app
 
 
 def app_with_invite(theme="textual-dark"):
     app = make_app(theme=theme)
-    store = app.fleet.store
     # A real-shaped invite for the booth's conversation (the fixture's own is a placeholder slug).
-    store.add_conversation(
-        gateway="eu-booth-1",
-        gateway_url="http://127.0.0.1:18801",
-        conversation_id=cid(1),
-        origin="create",
-        name="Booth",
-        env="dev",
-        invite_url=SHORT,
-        at=NOW - 10,
-    )
-    store.add_conversation(
-        gateway="us-slow",
-        gateway_url="http://127.0.0.1:18812",
-        conversation_id=cid(5),
-        origin="create",
+    add_invite(app, "eu-booth-1", 1, name="Booth", env="dev", invite_url=SHORT, at=NOW - 10)
+    add_invite(
+        app,
+        "us-slow",
+        5,
         name="[bold]Slow[/bold]",
         env="production",
         invite_url=SHORT,
         at=NOW - 100,
+        revoked_at=NOW - 50,
     )
-    store.mark_invite_revoked("us-slow", cid(5), at=NOW - 50)
     return app
 
 
