@@ -54,6 +54,14 @@ class Key:
     hint: str = ""  # the palette's words after the key
 
 
+def _list_cursor(screen: str) -> tuple[Key, Key]:
+    """Up and down a list of choices (the copy menu, the columns panel): the arrows, and vi's k and j."""
+    return (
+        Key(screen, f"{screen}-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
+        Key(screen, f"{screen}-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    )
+
+
 # Main screen: priority for the keys that move the focus (into the filter, into a panel's field), so that they
 # are handled in the app's own task as they come, before the next key is handed out (see MainScreen._open).
 _ACTS = ", on the marked gateways or the one under the cursor"
@@ -304,8 +312,7 @@ KEYS = (
     Key("pools", "pool-replenish", "plus", "replenish", "Replenish"),
     Key("pools", "pool-drain", "D", "drain", "Drain"),
     Key("copy", "copy-close", "escape,q", "close", "Close"),
-    Key("copy", "copy-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
-    Key("copy", "copy-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    *_list_cursor("copy"),
     Key("copy", "copy-take", "enter", "take", "Copy"),
     Key("copy", "copy-name", "n", "take('n')", "Name", show=False),
     Key("copy", "copy-url", "u", "take('u')", "URL", show=False),
@@ -313,8 +320,7 @@ KEYS = (
     Key("copy", "copy-invite", "i", "take('i')", "Invite", show=False),
     Key("copy", "copy-table", "t", "take('t')", "Table as TSV", show=False),
     Key("columns", "columns-cancel", "escape,q", "cancel", "Cancel"),
-    Key("columns", "columns-cursor-up", "up,k", "cursor(-1)", "Up", show=False),
-    Key("columns", "columns-cursor-down", "down,j", "cursor(1)", "Down", show=False),
+    *_list_cursor("columns"),
     Key("columns", "columns-toggle", "space", "flip", "Show/hide"),
     Key("columns", "columns-move-up", "shift+up,K", "move(-1)", "Move up"),
     Key("columns", "columns-move-down", "shift+down,J", "move(1)", "Move down"),

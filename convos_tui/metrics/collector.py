@@ -1,7 +1,8 @@
 """The fleet's metrics, built at scrape time from what the console already keeps (not gauges set by hand).
 
 Sources: the poller's states (state, since, answered or not), the poll tally (failures, durations), the store's
-audit (actions and their outcomes) and, where launchers are configured, the instance records (cold starts).
+audit (actions and their outcomes) and, where launchers are configured, the instance records (cold starts) and
+the warm pools' members (instances per pool per state).
 Labels are the gateway's name and the tag values asked for (`metric_labels`); never a conversation id, an
 invite, a URL or a token: a gateway's name goes through the redaction every text from outside goes through.
 """
@@ -47,6 +48,7 @@ class FleetCollector(Collector):
         *,
         store: Store | None = None,
         instances: Callable[[], Iterable[InstanceRecord]] | None = None,
+        pools: Callable[[], Mapping[str, Mapping[str, int]]] | None = None,
         labels: Sequence[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -55,6 +57,7 @@ class FleetCollector(Collector):
         self.tally = tally
         self.store = store
         self.instances = instances
+        self.pools = pools  # pool name → its members counted per state (pools/members.py: Members.counts)
         self.labels = tuple(labels)
         self.clock = clock
 
@@ -110,6 +113,8 @@ class FleetCollector(Collector):
             yield self._actions(self.store)
         if self.instances is not None:
             yield self._cold_starts(self.instances())
+        if self.pools is not None:
+            yield self._pool_instances(self.pools())
 
     def _labels(self, name: str) -> list[str]:
         config = self.configs(name)
@@ -142,3 +147,15 @@ class FleetCollector(Collector):
         for (launcher, phase), histogram in sorted(by_phase.items()):
             cold.add_metric([label_value(launcher), phase], histogram.cumulative(), histogram.total)
         return cold
+
+    @staticmethod
+    def _pool_instances(pools: Mapping[str, Mapping[str, int]]) -> Metric:
+        gauge = GaugeMetricFamily(
+            "convos_pool_instances",
+            "Instances of each warm pool in each state (launching, ready, claimed, pending, tainted, crashed).",
+            labels=["pool", "state"],
+        )
+        for pool, counts in sorted(pools.items()):
+            for state, count in counts.items():
+                gauge.add_metric([label_value(pool), state], float(count))
+        return gauge

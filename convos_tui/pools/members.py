@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS pool_events (
     state TEXT NOT NULL,              -- a member state, or ended (terminated: drained, recycled, failed launch)
     reason TEXT NOT NULL,
     at REAL NOT NULL,
-    seconds REAL                      -- ready: the cold start; claimed: the claim's own time
+    seconds REAL                      -- ready: the cold start; claimed (or pending): the claim's own time
 );
 CREATE INDEX IF NOT EXISTS pool_events_by_pool ON pool_events (pool, state, at);
 CREATE TABLE IF NOT EXISTS pool_breakers (
@@ -288,12 +288,14 @@ class Members:
             return {state: _counts(db, pool).get(state, 0) for state in STATES}
 
     def samples(self, pool: str, state: str, limit: int = 200) -> list[float]:
-        """The latest `limit` claim times (state claimed) or cold starts (state ready), in seconds."""
+        """The latest `limit` claim times (state claimed) or cold starts (state ready), in seconds. A join's
+        claim that waits for acceptance has its time on its pending event (its later claimed one has none)."""
+        states = (CLAIMED, PENDING) if state == CLAIMED else (state, state)
         with self._read() as db:
             rows = db.execute(
-                "SELECT seconds FROM pool_events WHERE pool = ? AND state = ? AND seconds IS NOT NULL "
+                "SELECT seconds FROM pool_events WHERE pool = ? AND state IN (?, ?) AND seconds IS NOT NULL "
                 "ORDER BY at DESC LIMIT ?",
-                (pool, state, limit),
+                (pool, *states, limit),
             ).fetchall()
         return [row[0] for row in rows]
 

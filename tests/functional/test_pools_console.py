@@ -234,3 +234,47 @@ async def test_without_pools_the_keys_say_how_to_add_one():
             app.screen.say("")
             await pilot.press(key)
             assert status(app.screen) == NO_POOLS and isinstance(app.screen, PoolsScreen)
+
+
+async def test_read_only_greys_exactly_the_keys_that_change_something_and_they_change_nothing(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    from convos_tui.fleet.console_names import KEYS
+    from tests.instances_ui import INSTANCE
+
+    app = pools_app(tmp_path, pools=BOOTH, read_only=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        main = app.main_screen
+        main.jump_to(INSTANCE)
+        for action in ("launch", "terminate", "recycle"):
+            assert main.check_action("instances", (action,)) is None
+        assert main.check_action("pools", ("claim",)) is None
+        assert main.check_action("pools", ("view",)) and main.check_action("ack_alert", ())  # they change nothing
+        footer = {key.action: key.has_class("-disabled") for key in main.query(FooterKey)}
+        assert footer["act('create')"] and footer["act('explode')"] and not footer["events"]
+        changing = ("create", "join", "send", "rename", "lock", "unlock", "explode", "notify", "update-metadata")
+        changing += ("re-attest", "reset", "provision", "launch", "terminate", "recycle", "pool-claim")
+        palette = {key.palette: key.id for key in KEYS if key.palette}
+        greyed = {
+            palette[title.removesuffix(" — disabled: read-only mode")]
+            for title in (command.title for command in app.get_system_commands(main))
+            if title.endswith(" — disabled: read-only mode")
+        }
+        assert greyed == set(changing)  # exactly those: not the pools view, polls, filters, copy, …
+        audited = len(app.fleet.store.audit_log(limit=50))
+        for index, key in enumerate(("I", "T", "Y", "C"), start=audited + 1):
+            await pilot.press(key)
+            await until(pilot, lambda index=index: len(app.fleet.store.audit_log(limit=50)) >= index)
+            assert app.screen is main and "refused" in main._message.plain  # no panel, and it says why
+        pressed = app.fleet.store.audit_log(limit=4)
+        assert all(row["outcome"] == "refused" for row in pressed)
+        # recycle is refused at its first step, the terminate
+        expected = [("claim", "pool:booth"), ("terminate", INSTANCE), ("terminate", INSTANCE), ("launch", "sim")]
+        assert [(row["action"], row["gateway"]) for row in pressed] == expected
+        assert app.context.instances.service.records.get(INSTANCE).state == "running"
+        members = app.context.pools.service.members
+        assert members.counts("booth")[READY] == 2 and members.counts("booth")[CLAIMED] == 2
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, PoolsScreen))
+        footer = {key.action: key.has_class("-disabled") for key in app.screen.query(FooterKey)}
+        assert footer["claim"] and footer["replenish"] and footer["drain"] and not footer["app.pop_screen"]

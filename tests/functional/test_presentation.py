@@ -17,11 +17,12 @@ from tests.qr_decode import decode, image_of, screen_strips
 
 
 @contextlib.asynccontextmanager
-async def console(*specs, read_only=False, size=(130, 50)):
+async def console(*specs, read_only=False, size=(130, 50), polled=True):
     async with SimFleet(list(specs), speed=500) as sim:
         gateways = [GatewayConfig(name=g.name, url=g.url, env="dev") for g in sim.gateways]
         poller = Poller(gateways)
-        await poller.sweep()
+        if polled:
+            await poller.sweep()
         fleet = Fleet(
             Inventory(path=None, gateways=tuple(gateways)), Store.open(None), gateways=gateways, poller=poller
         )
@@ -110,3 +111,16 @@ async def test_a_failed_create_is_shown_and_never_retried():
         await pilot.press("n")  # the next press tries the next idle gateway
         await until(pilot, lambda: not screen.busy)
         assert sim.gateway("a").bound is not None
+
+
+async def test_n_before_the_first_poll_answers_says_to_wait_not_that_no_gateway_is_left():
+    async with console(GatewaySpec("a"), polled=False) as (sim, app, pilot):
+        await pilot.press("P")
+        screen = app.screen
+        await pilot.press("n")
+        assert message(screen) == "the fleet is not polled yet: wait for the first poll to answer, then press n again"
+        assert not screen.busy and app.fleet.store.audit_log() == []  # nothing was tried: a stays untried
+        await app.fleet.poller.sweep()  # the first poll answers: a is idle
+        await pilot.press("n")
+        await until(pilot, lambda: not screen.busy)
+        assert "created on a" in message(screen) and sim.gateway("a").bound is not None

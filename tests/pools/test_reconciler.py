@@ -14,10 +14,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from convos_tui.api.client import GatewayClient
+from convos_tui.fleet.actions import ActionResult
 from convos_tui.instances.launcher import alive
-from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, READY, TAINTED, Breaker
+from convos_tui.pools.members import CLAIMED, CRASHED, LAUNCHING, PENDING, READY, TAINTED, Breaker
 from convos_tui.pools.reconciler import Reconciler
 from convos_tui.pools.service import PoolService
+from tests.invite_samples import SHORT
 from tests.pools.conftest import pool_config, services, until
 
 
@@ -217,3 +219,37 @@ def test_a_conversation_no_claim_made_taints_a_ready_instance_which_is_recycled(
         ]
         assert states[-2][0] == "tainted" and states[-2][1].startswith("a conversation appeared that no claim made")
         assert states[-1] == ("ended", "recycled: " + states[-2][1])
+
+
+def test_a_pending_join_claim_becomes_claimed_once_accepted_and_its_claim_time_counts(env, monkeypatch):
+    pool_config(env, target=1, prepare="none")
+    with services(env) as service:
+
+        async def waits_for_acceptance(gateway, invite_text, **_: Any) -> ActionResult:
+            # What the action service returns when the gateway answers pending_acceptance: nothing bound yet.
+            # (Each sim process is a network of its own, so a real join from one to another cannot wait.)
+            data = {"status": "pending_acceptance", "conversation_id": None}
+            return ActionResult(gateway.name, "join", "ok", "waiting for the creator to accept", data=data)
+
+        monkeypatch.setattr(service.instances.actions, "join", waits_for_acceptance)
+
+        async def body(reconciler: Reconciler) -> tuple[ActionResult, str]:
+            await until(lambda: service.members.counts("booth")[READY] == 1, "1 ready")
+            claim = await service.claim("booth", join=SHORT)
+            instance = claim.data["instance"]
+            assert claim.ok and claim.data["state"] == PENDING
+            await rounds(reconciler, 2)
+            assert service.members.get(instance).state == PENDING  # nothing bound: it keeps waiting
+            async with GatewayClient(service.gateway(instance).endpoint()) as client:
+                accepted = await client.create()  # the gateway is bound now, as after the creator's acceptance
+            await until(lambda: service.members.get(instance).state == CLAIMED, "the pending claim claimed")
+            return claim, accepted.conversation_id
+
+        claim, conversation = reconcile(service, body)
+        member = service.members.get(claim.data["instance"])
+        assert member.conversation_id == conversation and member.reason.endswith("(accepted)")
+        assert member.claimed_at is not None
+        [claim_s] = service.members.samples("booth", CLAIMED)  # the claim's own time, counted once
+        assert claim_s * 1000 <= claim.data["claim_ms"]
+        summary = service.summary(service.pools["booth"])
+        assert summary.claim_ms_p50 == summary.claim_ms_p95 == round(claim_s * 1000, 3)

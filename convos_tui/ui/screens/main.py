@@ -36,8 +36,10 @@ COMPACT_BELOW = 110
 INTERVALS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 REFRESH_S = 0.5
 READY_TIMEOUT_S = 0.5  # how long keys typed after opening a panel may wait for its focus
-# The keys that read-only mode greys out, by binding id, and the action each would have run.
-REFUSED_READ_ONLY = {**{action: action for action in ACTIONS}, "provision": "provision"}
+# The keys that read-only mode greys out, by binding id, and the action each would have run: every one that
+# changes a gateway, an instance or a pool. The services of the last four write their own refusals.
+REFUSED_READ_ONLY = {a: a for a in (*ACTIONS, "provision", "launch", "terminate", "recycle")} | {"pool-claim": "claim"}
+SERVICE_REFUSES = {"launch", "terminate", "recycle", "pool-claim"}
 
 
 class MainScreen(Screen[None]):
@@ -413,8 +415,9 @@ class MainScreen(Screen[None]):
             return self.focused is self.filter_box  # the view command line has its own
         if action in ("filter", "act", "provision", "instances", "pools") and self.typing:
             return False  # a letter typed in the filter box
-        # Read-only: every action that changes a gateway is greyed out (None), here and in the palette.
-        if action in ("act", "provision") and self.context.read_only:
+        # Read-only: what changes a gateway, an instance or a pool is greyed (None): here, in `?`, in the palette.
+        changes = action in ("act", "provision", "instances") or (action == "pools" and parameters != ("view",))
+        if changes and self.context.read_only:
             return None
         return True
 
@@ -452,7 +455,12 @@ class MainScreen(Screen[None]):
         if active is None or active.enabled or active.binding.id not in REFUSED_READ_ONLY:
             return
         event.stop()
-        action = REFUSED_READ_ONLY[active.binding.id]
+        binding_id = active.binding.id
+        if binding_id in SERVICE_REFUSES:  # refused and audited by its service (target: the instance, pool:NAME)
+            call = self.action_pools("claim") if binding_id == "pool-claim" else self.action_instances(binding_id)
+            self.run_worker(call, exit_on_error=False)
+            return
+        action = REFUSED_READ_ONLY[binding_id]
         self.say(self.context.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
 
     async def action_instances(self, action: str) -> None:

@@ -146,6 +146,15 @@ class PresentationScreen(Screen[None]):
                 return gateway
         return None
 
+    def not_polled_yet(self) -> str:
+        """How many gateways `n` might still create on have had no poll answer yet, in words ("" for none)."""
+        fleet = self.context.fleet
+        states = [fleet.states.get(g.name) for g in fleet.gateways if g.name not in self.tried]
+        count = sum(state is None or state.last_poll is None for state in states)
+        if not count:
+            return ""
+        return "the fleet is" if count == len(fleet.gateways) else f"{count} gateway{'s' * (count > 1)}"
+
     def action_next(self) -> None:
         if self.busy:
             self.say("already creating one: wait for it", "yellow")
@@ -155,6 +164,10 @@ class PresentationScreen(Screen[None]):
             self.claim_from(pool)
             return
         gateway = self.next_idle()
+        if gateway is None and (waiting := self.not_polled_yet()):
+            # Before the first poll answers no gateway is idle yet: there may well be one, so wait, not give up.
+            self.say(f"{waiting} not polled yet: wait for the first poll to answer, then press n again", "yellow")
+            return
         if gateway is None:
             self.say("no idle gateway left to create on: explode a used one, or add gateways", "bold yellow")
             return
