@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 LIMIT = 2000  # of each kind, read at once
 PEEK = 20  # actions read once a second to see what is new
 REFRESH_S = 1.0
-TITLE = " Events: transitions, actions, alerts and pools, newest first "
+TITLE = " Events: transitions, actions, alerts, pools "  # newest first; fits 80 columns with "as of"
 NOTHING = "nothing"  # the row key of the line saying there is nothing to show
 FIELDS = ("gateway", "kind", "state", "action", "outcome", "rule", "pool")
 FILTER_HELP = (
