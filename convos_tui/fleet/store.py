@@ -257,28 +257,23 @@ class Store:
     # -- alerts --------------------------------------------------------------------------------------
     def record_alerts(self, rows: Iterable[tuple[str, Alert, float]]) -> None:
         """(event, alert, at) rows in one transaction: an alert raised, or acknowledged by whoever runs this."""
-        values = [
-            (at, a.gateway, a.rule, event, str(a.state), gateway_text(a.reason), a.began, self._who)
-            for event, a, at in rows
-        ]
-        if values:
-            self._write(
-                "INSERT INTO alerts (at, gateway, rule, event, state, reason, began, who)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-                many=True,
-            )
+        sql = "INSERT INTO alerts (at, gateway, rule, event, state, reason, began, who) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        who = self._who
+        self._write(
+            sql,
+            [(t, a.gateway, a.rule, e, str(a.state), gateway_text(a.reason), a.began, who) for e, a, t in rows],
+            many=True,
+        )
 
     @_locked
     def alert_log(self, *, since: float | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """Alerts raised and acknowledged, newest first (from `since` on, that instant included)."""
-        select = "SELECT at, gateway, rule, event, state, reason, began, who FROM alerts"
-        args: list[Any] = [] if since is None else [since]
         cursor = self._db.execute(
-            f"{select}{'' if since is None else ' WHERE at >= ?'} ORDER BY at DESC, id DESC LIMIT ?", [*args, limit]
+            "SELECT at, gateway, rule, event, state, reason, began, who FROM alerts WHERE at >= ?"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (float("-inf") if since is None else since, limit),
         )
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+        return [dict(zip([c[0] for c in cursor.description], row, strict=True)) for row in cursor]
 
     # -- conversations and invites ---------------------------------------------------------------
     def add_conversation(
