@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from convos_tui.api.interpret import gateway_text
 from convos_tui.fleet.state import State, Transition
@@ -51,6 +51,9 @@ from convos_tui.fleet.store_rows import (
     scrub,
     who,
 )
+
+if TYPE_CHECKING:
+    from convos_tui.fleet.alerts import Alert
 
 DAY = 86_400.0
 T = TypeVar("T")
@@ -252,6 +255,27 @@ class Store:
         ).fetchall()
         return {row[0]: Transition(row[0], _state(row[1]), _state(row[2]), row[3], row[4]) for row in rows}
 
+    # -- alerts --------------------------------------------------------------------------------------
+    def record_alerts(self, rows: Iterable[tuple[str, Alert, float]]) -> None:
+        """(event, alert, at) rows in one transaction: an alert raised, or acknowledged by whoever runs this."""
+        sql = "INSERT INTO alerts (at, gateway, rule, event, state, reason, began, who) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        who = self._who
+        self._write(
+            sql,
+            [(t, a.gateway, a.rule, e, str(a.state), gateway_text(a.reason), a.began, who) for e, a, t in rows],
+            many=True,
+        )
+
+    @_locked
+    def alert_log(self, *, since: float | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Alerts raised and acknowledged, newest first (from `since` on, that instant included)."""
+        cursor = self._db.execute(
+            "SELECT at, gateway, rule, event, state, reason, began, who FROM alerts WHERE at >= ?"
+            " ORDER BY at DESC, id DESC LIMIT ?",
+            (float("-inf") if since is None else since, limit),
+        )
+        return [dict(zip([c[0] for c in cursor.description], row, strict=True)) for row in cursor]
+
     # -- conversations and invites ---------------------------------------------------------------
     def add_conversation(self, **fields: Unpack[ConversationFields]) -> int:
         return int(self._write(*conversation_row(**fields)) or 0)
@@ -425,6 +449,7 @@ class Store:
                 (keep.transitions_rows,),
             ),
             ("DELETE FROM audit WHERE at < ?", (now - keep.audit_days * DAY,)),
+            ("DELETE FROM alerts WHERE at < ?", (now - keep.audit_days * DAY,)),
             (
                 "DELETE FROM audit WHERE id <= (SELECT id FROM audit ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (keep.audit_rows,),

@@ -57,6 +57,18 @@ CREATE TABLE IF NOT EXISTS audit (
     checked_at REAL                    -- an unfinished action looked into by a later run
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    gateway TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    event TEXT NOT NULL,               -- raised | acknowledged
+    state TEXT NOT NULL,               -- the state it alerted on
+    reason TEXT NOT NULL,
+    began REAL NOT NULL,               -- when its episode began
+    who TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (at);
 """
 
 

@@ -3,7 +3,9 @@
 The main screen hands over the names it takes from the poller and, on its tick, the clock; an alert puts a
 line in the header (ui/widgets/alert_line.py), a `!` on its row until `a` acknowledges it, and, as its rule
 says, rings the bell, writes a desktop notification to the terminal and runs the rule's command hook (in a
-thread: a slow pager never holds the console up).
+thread: a slow pager never holds the console up). Each alert raised and each acknowledged is written to the
+store's alerts table, which the events screen (`e`) shows beside transitions and actions: when it fired, and
+when, and by whom, it was acked. The writes run in a thread, one batch at a time and in order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from convos_tui.fleet.alert_hooks import notification, run_hook
 from convos_tui.fleet.alerts import Alert, AlertWatch, in_fleet
+from convos_tui.fleet.store import StoreError
 
 if TYPE_CHECKING:
     from convos_tui.ui.screens.main import MainScreen
@@ -24,6 +27,8 @@ class ConsoleAlerts:
         self.screen = screen
         self.watch = AlertWatch(screen.context.fleet.inventory.alerts)
         self.hooks_running = 0
+        self.logging = 0  # batches of the timeline not written yet
+        self._log_order = asyncio.Lock()  # the batches go to the store in the order they came
         # Where the bell and notifications go: the terminal (tests put a list's append here).
         self.terminal: Callable[[str], None] = self._write
 
@@ -55,6 +60,7 @@ class ConsoleAlerts:
         if not alerts:
             return
         self._show({alert.gateway for alert in alerts})
+        self._log([("raised", alert, alert.at) for alert in alerts])
         for alert in alerts:
             rule = self.watch.rule(alert.rule)
             if rule.bell:
@@ -73,12 +79,30 @@ class ConsoleAlerts:
         if problem:
             self.screen.notify(problem, title="alert", severity="warning", timeout=10, markup=False)
 
+    def _log(self, rows: list[tuple[str, Alert, float]]) -> None:
+        """Into the fleet's timeline, off the event loop (an alert storm is one transaction, not one per row)."""
+        if rows:
+            self.logging += 1
+            self.screen.run_worker(self._write_log(rows), group="alert-log")
+
+    async def _write_log(self, rows: list[tuple[str, Alert, float]]) -> None:
+        try:
+            async with self._log_order:
+                await asyncio.to_thread(self.screen.context.fleet.store.record_alerts, rows)
+        except StoreError:
+            pass  # the store's banner says it cannot write; the alert itself still shows
+        finally:
+            self.logging -= 1
+
     def acknowledge(self, names: list[str]) -> str:
         """`a`: clear the alerts of these gateways (the marked ones, or the one under the cursor)."""
         active = self.watch.active
         if not active:
             return "no alert to acknowledge"
+        alerts = dict(active)
         cleared = self.watch.acknowledge(names)
+        now = self.screen.context.clock()
+        self._log([("acknowledged", alerts[name], now) for name in cleared])
         if not cleared:
             others = ", ".join(sorted(active)[:5]) + (" …" if len(active) > 5 else "")
             return f"no alert on {', '.join(names) or 'this row'}; alerts on {others} (the palette acknowledges all)"

@@ -298,7 +298,7 @@ class ConvosApp(App[None]):
             keys.shown(self, keys.BY_ID[binding_id], self.keymap)
             for binding_id in ("sort", "sort-reverse", "interval-up", "interval-down")
         )
-        for column in view.SORTABLE:
+        for column in (c for c in view.SORTABLE if c in main.table.columns):  # a hidden column is no sort
             yield SystemCommand(
                 f"Sort by {column}",
                 f"{sort} / {reverse} cycle and reverse",

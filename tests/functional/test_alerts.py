@@ -83,3 +83,36 @@ async def test_the_table_marks_nothing_and_the_header_shows_no_line_without_rule
         assert not app.main_screen.query_one(AlertLine).display
         assert app.main_screen.query_one(FleetTable).alerted == set()
         assert "no alert to acknowledge" in app.main_screen.query_one("#statusline", Static).render().plain
+
+
+async def test_an_alert_raised_and_acknowledged_is_in_the_events_screen():
+    from convos_tui.ui.screens.events import EventsScreen
+
+    rule = AlertRule("booth-down", frozenset({State.STALLED}), ("booth",), 60.0)
+    fleet = build_fleet()
+    fleet.inventory = dataclasses.replace(fleet.inventory, alerts=(rule,))
+    clock = [NOW]
+    app = make_app(fleet=fleet, clock=lambda: clock[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = app.main_screen
+        gw = fleet.states["eu-booth-1"]
+        gw.state, gw.since = State.STALLED, NOW
+        main.mark_dirty("eu-booth-1")
+        main.tick()
+        clock[0] = NOW + 61
+        main.tick()
+        main.table.move_to("eu-booth-1")
+        clock[0] = NOW + 90
+        await pilot.press("a")
+        await wait_for(pilot, lambda: main.alerts.logging == 0)
+        await pilot.press("e")
+        assert isinstance(app.screen, EventsScreen)
+        await pilot.press("slash", *"kind:alert rule:booth-down", "enter")
+        table = app.screen.table
+        shown = [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1:4] for row in shown] == [
+            ["eu-booth-1", "alert", "alert acknowledged"],
+            ["eu-booth-1", "alert", "alert raised"],
+        ]
+        assert shown[1][4].startswith("booth-down: stalled for 1m01s")
+        assert shown[0][4].startswith("booth-down: stalled since") and " by " in shown[0][4]

@@ -100,3 +100,28 @@ async def test_with_a_profile_w_saves_into_that_profile(tmp_path):
     text = config.read_text()
     assert text.startswith("[profiles.booth]  # the booth team\n")
     assert parse_inventory(text, config, environ={}).profiles["booth"].columns == ("state",)
+
+
+async def test_question_mark_in_the_panel_names_its_own_keys():
+    from convos_tui.ui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("vertical_line", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Static).render().plain
+        assert "columns-toggle" in text and "columns-save" in text and "The columns panel" in text
+        assert "poll-now" not in text.replace('poll-now = "r,f5"', "")  # not the main screen's keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, ColumnsPanel)
+
+
+async def test_the_palette_sorts_only_by_the_columns_shown():
+    app = make_app()
+    async with app.run_test(size=(120, 40)):
+        table = app.main_screen.table
+        assert "latency" in table.columns
+        table.chosen = tuple(c for c in COLUMN_NAMES if c != "latency")  # the panel's or the config's choice
+        table.set_columns(compact=False)
+        titles = {command.title for command in app.get_system_commands(app.main_screen)}
+        assert "Sort by state" in titles and "Sort by name" in titles and "Sort by latency" not in titles

@@ -50,3 +50,18 @@ async def test_the_table_as_tsv_is_what_is_shown(monkeypatch):
         assert lines[1].split("\t")[:2] == ["flapping", "eu-booth-2"]
         assert lines[2].split("\t")[:2] == ["live", "eu-booth-1"] and cid(1) in lines[2].split("\t")
         assert len(lines) == 3 and "table as TSV: sent" in status(app)
+
+
+async def test_question_mark_in_the_copy_menu_names_its_own_keys():
+    from convos_tui.ui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main_screen.table.move_to("eu-booth-1")
+        await pilot.press("y", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Static).render().plain
+        assert "copy-invite" in text and "copy-table" in text and "The copy menu" in text
+        assert "Filter (/)" not in text  # not the fleet table's notes
+        await pilot.press("escape")
+        assert isinstance(app.screen, CopyMenu)

@@ -85,3 +85,21 @@ async def test_enter_on_an_event_opens_its_gateway_and_the_filter_takes_fields()
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert "field:value for gateway, kind, state, action, outcome" in app.screen.query_one(Static).render().plain
+
+
+async def test_the_pools_changes_are_events_of_their_instances_tagged_with_the_pool(tmp_path):
+    from tests.pools_ui import pools_app
+
+    app = pools_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "slash", *"pool:booth", "enter")
+        shown = rows(app)
+        assert ("sim-b00001", "pool", "booth: claimed") in shown and ("sim-b00005", "pool", "booth: launching") in shown
+        assert all(kind == "pool" and what.startswith("booth: ") for _, kind, what in shown)
+        await pilot.press("slash", "ctrl+u", *"kind:pool state:crashed", "enter")
+        assert rows(app) == [("sim-c00001", "pool", "lab: crashed")]
+        # A change made while the screen is open comes in on its next look.
+        app.context.pools.service.members.set_state("sim-b00003", "claimed", "claimed", seconds=0.002)
+        await pilot.press("slash", "ctrl+u", *"pool:booth state:claimed", "enter")
+        app.screen.follow()
+        assert rows(app)[0] == ("sim-b00003", "pool", "booth: claimed")

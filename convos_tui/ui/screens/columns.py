@@ -29,7 +29,9 @@ class ColumnsChosen:
 
 
 class ColumnsPanel(ModalScreen[ColumnsChosen | None]):
-    BINDINGS = bindings("columns")  # fleet/console_names.py: KEYS
+    HELP_NOTES = "The columns panel: the checked columns are shown, in this order; enter applies, w also saves."
+    # `?` is the app's help binding: a modal screen hides the app's keys, so it binds it again.
+    BINDINGS = [*bindings("columns"), *bindings("app", only=("help",))]  # fleet/console_names.py: KEYS
 
     def __init__(self, shown: tuple[str, ...], where: str) -> None:
         super().__init__(id="columns-panel")
@@ -68,6 +70,12 @@ class ColumnsPanel(ModalScreen[ColumnsChosen | None]):
         if not self.on:
             text.append(" nothing shown: at least one column is needed", style="bold yellow")
         self.query_one("#columns-list", Static).update(text)
+
+    def action_help(self) -> None:
+        """`?`: this panel's own keys (help.py reads them from its live bindings)."""
+        from convos_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
 
     def action_cursor(self, step: int) -> None:
         self.cursor = max(0, min(len(self.order) - 1, self.cursor + step))

@@ -28,7 +28,9 @@ class Copyable:
 
 
 class CopyMenu(ModalScreen[Copyable | None]):
-    BINDINGS = bindings("copy")  # fleet/console_names.py: KEYS
+    HELP_NOTES = "The copy menu: a letter copies its line; a greyed line says why there is nothing to copy."
+    # `?` is the app's help binding: a modal screen hides the app's keys, so it binds it again.
+    BINDINGS = [*bindings("copy"), *bindings("app", only=("help",))]  # fleet/console_names.py: KEYS
 
     def __init__(self, title: str, choices: list[Copyable]) -> None:
         super().__init__(id="copy-menu")
@@ -58,6 +60,12 @@ class CopyMenu(ModalScreen[Copyable | None]):
             text.append_text(line)
             text.append("\n")
         self.query_one("#copy-list", Static).update(text)
+
+    def action_help(self) -> None:
+        """`?`: this panel's own keys (help.py reads them from its live bindings)."""
+        from convos_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
 
     def action_cursor(self, step: int) -> None:
         self.cursor = max(0, min(len(self.choices) - 1, self.cursor + step))

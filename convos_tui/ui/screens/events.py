@@ -1,4 +1,5 @@
-"""The fleet-wide timeline: state transitions and actions from the store, newest first, filterable, live.
+"""The fleet-wide timeline: state transitions, actions, alerts (raised, acknowledged) and the warm pools'
+changes of state, from the store, newest first, filterable, live.
 
 Once a second the screen asks the store for what came after the newest event it shows (a cheap query
 at the edge of the timeline) and adds those rows on top: a gateway flapping every 10 s adds its rows
@@ -20,12 +21,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist, RowKey
 
-from convos_tui.fleet.state import Transition
+from convos_tui.fleet.state import Transition, describe_duration
+from convos_tui.pools.members import CLAIMED, RESERVED
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.messages import OpenDetail
 from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
+from convos_tui.ui.screens.pools import EVENT_STYLE as POOL_STYLE
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -34,13 +37,14 @@ if TYPE_CHECKING:
 LIMIT = 2000  # of each kind, read at once
 PEEK = 20  # actions read once a second to see what is new
 REFRESH_S = 1.0
-TITLE = " Events: state transitions and actions, newest first "
+TITLE = " Events: transitions, actions, alerts, pools "  # newest first; fits 80 columns with "as of"
 NOTHING = "nothing"  # the row key of the line saying there is nothing to show
-FIELDS = ("gateway", "kind", "state", "action", "outcome")
+FIELDS = ("gateway", "kind", "state", "action", "outcome", "rule", "pool")
 FILTER_HELP = (
     "Filter (/): words are ANDed and looked for anywhere in an event; field:value for "
     + ", ".join(FIELDS)
-    + " (state: the state a transition left or reached; kind: state or action); "
+    + " (kind: state, action, alert or pool; state: the state a transition left or reached, an alert fired on,"
+    " or a pool's instance moved to; rule: an alert's rule); "
     "- negates (-kind:action); * and ? wildcards (gateway:eu-*). enter on an event opens its gateway's detail."
 )
 
@@ -49,7 +53,7 @@ FILTER_HELP = (
 class Event:
     at: float
     gateway: str
-    kind: str  # state or action
+    kind: str  # state, action, alert or pool
     what: Text
     detail: str
     fields: Mapping[str, tuple[str, ...]]  # what `field:value` in the filter looks at (FIELDS)
@@ -134,6 +138,15 @@ def _key(item: Transition | dict[str, Any]) -> Hashable:
     return tuple(value for name, value in item.items() if name != "params")
 
 
+def _fresh(edge: Edge, read: Any, fresh_start: bool) -> list[Any]:
+    """What `read(limit)` (newest first) has that `edge` has not taken: a peek, then all of it if the peek
+    was new from end to end (a bulk run's worth came in at once)."""
+    items = read(LIMIT if fresh_start else PEEK)
+    if not fresh_start and len(items) == PEEK and all(edge.is_new(item) for item in items):
+        items = read(LIMIT)
+    return edge.take(items)
+
+
 def transition_event(t: Transition) -> Event:
     what = Text(f"{t.old} → ")
     what.append(str(t.new), style=STATE_STYLE[t.new])
@@ -154,6 +167,29 @@ def action_event(a: dict[str, Any]) -> Event:
     return Event(a["at"], gateway, "action", what, f"{a['who']}  {a['detail']}".strip(), fields)
 
 
+def alert_event(a: dict[str, Any]) -> Event:
+    """An alert raised (the rule, the state and how long it had lasted) or acknowledged (and by whom)."""
+    raised = a["event"] == "raised"
+    what = Text("alert ")
+    what.append(a["event"], style="bold red" if raised else "green")
+    why = f" ({a['reason']})" if a["reason"] else ""
+    lasted = f" for {describe_duration(a['at'] - a['began'])}" if raised else f" since {clock_time(a['began'])}"
+    detail = f"{a['rule']}: {a['state']}{lasted}{why}" + ("" if raised else f"  by {a['who']}")
+    fields = {"gateway": (a["gateway"],), "kind": ("alert",), "state": (a["state"],), "rule": (a["rule"],)}
+    return Event(a["at"], a["gateway"], "alert", what, detail, fields)
+
+
+def pool_event(p: dict[str, Any]) -> Event:
+    """A pool's instance changing state, on the instance's gateway (the pool's own row before it has one)."""
+    state, took = p["state"], p["seconds"]
+    gateway = p["pool"] if p["instance"].startswith(RESERVED) else p["instance"]
+    what = Text(f"{p['pool']}: ")
+    what.append(state, style=POOL_STYLE.get(state, ""))
+    timing = "" if took is None else f" ({took * 1000:.1f} ms)" if state == CLAIMED else f" ({took:.1f} s)"
+    fields = {"gateway": (gateway,), "kind": ("pool",), "state": (state,), "pool": (p["pool"],)}
+    return Event(p["at"], gateway, "pool", what, f"{p['reason']}{timing}", fields)
+
+
 class EventsScreen(Screen[None]):
     BINDINGS = bindings("events")  # fleet/console_names.py: KEYS
     FILTER_HELP = FILTER_HELP  # what `?` says of this screen's filter
@@ -163,7 +199,7 @@ class EventsScreen(Screen[None]):
         self.context = context
         self.filter = EventFilter()
         self._events: list[Event] = []  # newest first, filtered or not
-        self._edges = (Edge(), Edge())  # where the reading of transitions and of actions stands
+        self._edges = (Edge(), Edge(), Edge(), Edge())  # how far transitions, actions, alerts, pools are read
         self._serial = 0  # row keys
         self._gateway_of: dict[str, str] = {}  # row key → the event's gateway, for enter
 
@@ -215,15 +251,26 @@ class EventsScreen(Screen[None]):
         """The events the screen has not read yet (all of them, up to LIMIT of each kind, at a fresh start)."""
         store = self.context.fleet.store
         if fresh_start:
-            self._edges = (Edge(), Edge())
-        transitions_edge, actions_edge = self._edges
+            self._edges = (Edge(), Edge(), Edge(), Edge())
+        transitions_edge, actions_edge, alerts_edge, pools_edge = self._edges
         transitions = transitions_edge.take(store.transitions(since=transitions_edge.at, limit=LIMIT))
-        actions = store.audit_log(limit=LIMIT if fresh_start else PEEK)
-        if len(actions) == PEEK and all(actions_edge.is_new(a) for a in actions):
-            actions = store.audit_log(limit=LIMIT)  # a bulk run's worth came in at once
-        events = [transition_event(t) for t in transitions] + [action_event(a) for a in actions_edge.take(actions)]
+        actions = _fresh(actions_edge, lambda limit: store.audit_log(limit=limit), fresh_start)
+        alerts = alerts_edge.take(store.alert_log(since=alerts_edge.at, limit=LIMIT))
+        pools = _fresh(pools_edge, self._pool_events, fresh_start)
+        events = [
+            *(transition_event(t) for t in transitions),
+            *(action_event(a) for a in actions),
+            *(alert_event(a) for a in alerts),
+            *(pool_event(p) for p in pools),
+        ]
         events.sort(key=lambda event: event.at, reverse=True)
         return events
+
+    def _pool_events(self, limit: int) -> list[dict[str, Any]]:
+        """The newest changes of every pool (pools/members.py keeps them beside the store, pool by pool)."""
+        pools = self.context.pools
+        found = [{"pool": name, **event} for name in pools.names for event in pools.events(name, limit)]
+        return sorted(found, key=lambda event: event["at"], reverse=True)[:limit]
 
     def _matches(self, event: Event) -> bool:
         return self.filter.matches(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,7 +18,7 @@ FILTER_HELP = (
 )
 
 
-def bindings_text(screen: Screen[object]) -> Text:
+def bindings_text(screen: Screen[Any]) -> Text:
     text = Text()
     text.append("Keys\n\n", style="bold")
     rows = []
@@ -37,10 +39,15 @@ def bindings_text(screen: Screen[object]) -> Text:
         text.append(f" {label:>{width}}  ", style="bold" if enabled else "dim")
         text.append(f"{description:<22}", style="" if enabled else "dim strike")
         text.append(f" {binding_id}\n", style="dim")
-    text.append("\n arrows, pgup/pgdn, home/end move; a click on a column header sorts by it.\n", style="dim")
+    notes = getattr(screen, "HELP_NOTES", None)  # a panel (columns, copy) says what it is, not the table's notes
+    if notes is None:
+        text.append("\n arrows, pgup/pgdn, home/end move; a click on a column header sorts by it.\n", style="dim")
     text.append(
         '\nRemap any key in the config\'s [keymap] table: binding id = "keys", e.g. poll-now = "r,f5".\n', style="dim"
     )
+    if notes is not None:
+        text.append(notes + "\n", style="dim")
+        return text
     # A screen with a filter of its own (events) names its own fields.
     text.append(getattr(screen, "FILTER_HELP", FILTER_HELP) + "\n", style="dim")
     text.append("ctrl+p opens the command palette: jump to a gateway, every action, theme, interval.\n", style="dim")
@@ -50,7 +57,7 @@ def bindings_text(screen: Screen[object]) -> Text:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = bindings("help")  # fleet/console_names.py: KEYS
 
-    def __init__(self, underneath: Screen[object]) -> None:
+    def __init__(self, underneath: Screen[Any]) -> None:
         super().__init__(id="help")
         self.underneath = underneath
 
