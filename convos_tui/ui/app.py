@@ -120,6 +120,7 @@ class ConvosApp(App[None]):
             self.notify(notice, title="history", timeout=10, markup=False)
         if self.live:
             self.context.pools.start()  # one reconciler per pool, while the console runs
+            self.run_worker(self._tell_orphans(), group="orphans")
         poller = self.fleet.poller
         if self.live and poller is not None:
             poller.on_poll = self._polled
@@ -138,6 +139,26 @@ class ConvosApp(App[None]):
             gc.freeze()
         if self.present_at_start:
             self.present()
+
+    async def _tell_orphans(self) -> None:
+        """Say once, at start, what runs labelled for a launcher of this config that the store does not know: left by
+        a lost data dir or another machine's console. Never removed from here."""
+        try:
+            orphans = await asyncio.to_thread(self.instances.orphans)  # asks the engine: not on the event loop
+        except Exception:
+            return  # an engine or store that cannot be asked now: the instances' own rows say so
+        if orphans:
+            shown = ", ".join(f"{o['name']} ({o['launcher']})" for o in orphans[:5])
+            more = f" and {len(orphans) - 5} more" if len(orphans) > 5 else ""
+            self.notify(
+                f"{len(orphans)} orphan container{'s' if len(orphans) != 1 else ''}, labelled for a launcher of this "
+                f"config but unknown to its store: {shown}{more}. `convos-tui instances` lists them; "
+                "`convos-tui instances --remove-orphans` removes them after asking.",
+                title="instances",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     async def on_unmount(self) -> None:
         await self.context.pools.stop()  # before the instances close: a launch under way cleans up first

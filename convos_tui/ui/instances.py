@@ -55,6 +55,11 @@ class ConsoleInstances:
             list(self.service.launchers.values()) if self.service is not None else list(self.fleet.inventory.launchers)
         )
 
+    def orphans(self) -> list[dict[str, str]]:
+        """Containers labelled for a launcher of this config that the store does not know (asks the engine:
+        call it from a thread)."""
+        return self.service.orphans() if self.service is not None else []
+
     def record(self, name: str) -> InstanceRecord | None:
         return self.service.records.get(name) if self.service is not None else None
 

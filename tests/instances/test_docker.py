@@ -222,6 +222,31 @@ def test_orphans_are_listed_and_removed_only_when_confirmed(denv):
     assert containers(client) == []
 
 
+async def test_the_console_says_at_start_that_orphan_containers_are_there_and_removes_none(denv):
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.inventory import load_inventory
+    from convos_tui.ui.app import ConvosApp
+    from tests.instances.test_console import until
+
+    client = denv.client
+    orphan = client.containers.create(
+        denv.image, labels={"convos-tui.launcher": LAUNCHER, "convos-tui.instance": "lost-2"}
+    )
+    fleet = await Fleet.load(load_inventory(denv.config, required=True), data_dir=denv.data / "convos-tui")
+    app = ConvosApp(fleet, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        said = lambda: [n.message for n in app._notifications if n.title == "instances"]  # noqa: E731
+        await until(pilot, lambda: said(), seconds=30)
+        [message] = said()
+        assert (
+            f"1 orphan container, labelled for a launcher of this config but unknown to its store: {orphan.name} ({LAUNCHER})"
+            in message
+        )
+        assert "convos-tui instances --remove-orphans" in message
+    app.fleet.close()
+    assert client.containers.get(orphan.id)  # told, never removed
+
+
 def test_host_networking_for_an_engine_without_a_bridge(denv):
     """With network = "host" the gateway listens on the port the console gives it, on loopback."""
     denv.write_config(
