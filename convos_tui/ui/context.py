@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,12 +27,13 @@ class Context:
     instances: ConsoleInstances  # launch, terminate, recycle (ui/instances.py), through `actions`
     pools: ConsolePools  # the warm pools: claim, replenish, drain (ui/pools.py), through `actions`
 
-    def refuse_read_only(self, action: str, names: Sequence[str]) -> str:
+    async def refuse_read_only(self, action: str, names: Sequence[str], say: Callable[[str, str], None]) -> None:
         """An action's key pressed in read-only mode: a refused row in the audit for each gateway it would have
-        touched, as the action service writes for a refused action, and what to tell the operator."""
+        touched, as the action service writes for a refused action, written from a thread (a busy store waits
+        there, not on the event loop); then `say` tells the operator."""
         touched: list[str | None] = [*names] or [None]
-        recorded = "recorded in the audit"
-        try:
+
+        def write() -> None:
             for name in touched:
                 self.fleet.store.audit(
                     action,
@@ -41,9 +43,14 @@ class Context:
                     detail="refused: read-only mode",
                     elapsed_s=0.0,
                 )
+
+        recorded = "recorded in the audit"
+        try:
+            await asyncio.to_thread(write)
         except StoreError:  # the store's banner says why; a key press never ends the console
             recorded = "not recorded: the store cannot be written"
-        return (
+        say(
             f"read-only mode: {action} refused ({recorded}). Start without --read-only "
-            "(and read_only = false in the config) to act."
+            "(and read_only = false in the config) to act.",
+            "bold yellow",
         )

@@ -1,5 +1,7 @@
 """The console driven with Pilot: keys, filter, marks, sort, pause, cursor, read-only, keymap, sizes."""
 
+import threading
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -224,9 +226,13 @@ async def test_a_greyed_action_key_in_read_only_says_why_and_is_audited():
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
         before = len(app.fleet.store.audit_log())
+        audit, threads = app.fleet.store.audit, []
+        app.fleet.store.audit = lambda *a, **kw: (threads.append(threading.current_thread()), audit(*a, **kw))[1]
         await pilot.press("X")
+        await pilot.pause()
         assert app.screen is app.main_screen
         assert "read-only mode: explode refused (recorded in the audit)" in status_line(app)
+        assert threads and threading.main_thread() not in threads  # a busy store waits there, not on the event loop
         await pilot.press("space", "space", "m")  # two marked: one row each
         rows = app.fleet.store.audit_log()[: len(app.fleet.store.audit_log()) - before]
         assert sorted((row["action"], row["gateway"], row["outcome"]) for row in rows) == [
@@ -247,6 +253,7 @@ async def test_a_read_only_refusal_the_store_cannot_record_says_so_and_the_conso
     async with app.run_test(size=(120, 40)) as pilot:
         app.fleet.store.audit = unwritable
         await pilot.press("X")
+        await pilot.pause()
         assert app.is_running and app.screen is app.main_screen
         assert "explode refused (not recorded: the store cannot be written)" in status_line(app)
 

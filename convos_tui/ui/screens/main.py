@@ -455,13 +455,13 @@ class MainScreen(Screen[None]):
         if active is None or active.enabled or active.binding.id not in REFUSED_READ_ONLY:
             return
         event.stop()
-        binding_id = active.binding.id
-        if binding_id in SERVICE_REFUSES:  # refused and audited by its service (target: the instance, pool:NAME)
+        # SERVICE_REFUSES: refused and audited by their service; the others here, in a thread (a busy store waits).
+        binding_id, action = active.binding.id, REFUSED_READ_ONLY[active.binding.id]
+        if binding_id in SERVICE_REFUSES:
             call = self.action_pools("claim") if binding_id == "pool-claim" else self.action_instances(binding_id)
-            self.run_worker(call, exit_on_error=False)
-            return
-        action = REFUSED_READ_ONLY[binding_id]
-        self.say(self.context.refuse_read_only(action, self.targets() if action != "provision" else []), "bold yellow")
+        else:
+            call = self.context.refuse_read_only(action, [] if action == "provision" else self.targets(), self.say)
+        self.run_worker(call, exit_on_error=False)
 
     async def action_instances(self, action: str) -> None:
         from convos_tui.ui.screens.launch import instance_key  # launch, terminate, recycle
