@@ -228,3 +228,24 @@ async def test_an_unexpected_error_on_one_gateway_is_its_row_and_the_run_finishe
         assert all("unexpected error: RuntimeError" in r.summary for r in results)
         assert rows(panel)["a"][1] == "unknown"
         assert sim.gateway("a").locked and sim.gateway("b").locked  # sent and done: only the audit failed
+
+
+async def test_long_answers_are_cut_to_the_panel_with_an_ellipsis_not_scrolled_sideways():
+    # Before: the result column was as wide as its longest answer, and at 80 columns the table scrolled sideways.
+    async with console(GatewaySpec("a"), GatewaySpec("b", Mode.BOUND), size=(80, 24)) as (sim, app, pilot):
+        await pilot.press("asterisk", "c")
+        panel = app.screen
+        panel.query_one("#bulk-confirm", Input).value = "CREATE"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        results = await run_over(pilot, panel)
+        table = panel.query_one("#bulk-results", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing to scroll to
+        long = [r for r in results if len(r.summary) > table.columns[table.ordered_columns[3].key].width]
+        assert long, [r.summary for r in results]  # a create's answer holds its invite URL: longer than the column
+        for result in long:
+            assert rows(panel)[result.gateway][3].endswith("…")
+        table.focus()
+        table.move_cursor(row=[str(table.get_row_at(i)[0]) for i in range(2)].index(long[0].gateway))
+        await pilot.press("d")
+        assert (long[0].detail or long[0].summary) in result_text(panel)  # the whole answer, one key away

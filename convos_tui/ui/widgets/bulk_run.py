@@ -19,11 +19,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
+from convos_tui.fleet.action_result import OUTCOMES
 from convos_tui.fleet.actions import REFUSED, UNKNOWN, ActionResult, Actions
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.ui.results import bulk_outcome, result_cells, results_text, save_results
 
 Perform = Callable[[GatewayConfig], Awaitable[ActionResult]]
+RESULT_MIN_WIDTH = 20  # on the narrowest panel, still enough of an answer to tell rows apart
 
 
 class BulkRun(Vertical):
@@ -117,7 +119,13 @@ class BulkRun(Vertical):
         confirm.display = False
         bar = ProgressBar(total=len(self.gateways), show_eta=False, id="bulk-progress")
         table: DataTable[Text] = DataTable(id="bulk-results", cursor_type="row", zebra_stripes=True)
-        table.add_columns("gateway", "outcome", "took", "result")
+        table.add_columns("gateway", "outcome", "took")
+        # The result gets the width the panel leaves, each cut with an ellipsis (`d` shows a row in full): as wide
+        # as its longest answer, it pushed the table sideways behind a scroll bar, every row cut mid-word.
+        name_width = max(len("gateway"), *(len(g.name) for g in self.gateways))
+        used = name_width + max(map(len, OUTCOMES)) + len("100.0 s") + 4 * 2 + 2  # cell padding, the scroll bar
+        result_width = max(RESULT_MIN_WIDTH, self.content_size.width - used)
+        table.add_column("result", width=result_width)
         await self.mount(bar, table, before="#panel-result")
         table.focus()
 
@@ -144,7 +152,9 @@ class BulkRun(Vertical):
 
         def done(result: ActionResult) -> None:
             bar.advance(1)
-            table.add_row(*result_cells(result), key=result.gateway)
+            *cells, answer = result_cells(result)
+            answer.truncate(result_width, overflow="ellipsis")
+            table.add_row(*cells, answer, key=result.gateway)
             tell()
 
         timer = self.set_interval(1.0, tell)
