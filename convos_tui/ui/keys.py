@@ -30,3 +30,14 @@ def shown(app: App[Any], key: Key, keymap: Mapping[str, str]) -> str:
     """A binding's keys as the footer and `?` show them: the keymap's if it remaps them, else the default."""
     keys = keymap.get(key.id) or key.keys
     return ",".join(app.get_key_display(Binding(one.strip(), "")) for one in keys.split(","))
+
+
+def key_of(app: App[Any], binding_id: str) -> str:
+    """The first key of a binding as the config remaps it ("z", "esc"): what a line of help names."""
+    return shown(app, BY_ID[binding_id], getattr(app, "keymap", {})).split(",")[0]
+
+
+def hint(app: App[Any], *what: tuple[str, str], sep: str = " · ") -> str:
+    """A screen's line of keys ("z zoom · c copy the URL"): each binding's first key as the config remaps it, then
+    what it does, so that the line never names a key that no longer does it."""
+    return sep.join(f"{key_of(app, binding_id)} {does}" for binding_id, does in what)

@@ -105,7 +105,7 @@ async def test_c_copies_the_url_with_osc52_and_the_system_clipboard(monkeypatch)
         panel = await open_panel(app, pilot, "us-pool-1")
         await pilot.press("c")
         assert app.clipboard == LONG and copied == [LONG]  # OSC 52 through Textual, and pyperclip
-        assert "copied" in text_of(panel, "#qr-message")
+        assert "clipboard" in text_of(panel, "#qr-message")
 
 
 async def test_a_failing_clipboard_never_crashes_and_leaves_the_url_on_screen(monkeypatch):
@@ -212,3 +212,14 @@ async def test_an_idle_gateway_with_an_old_stored_invite_does_not_offer_it():
         panel = await open_panel(app, pilot, "eu-pool-1")
         assert panel.code is None and not panel.query_one(QRCodeView).display
         assert "holds no conversation now" in text_of(panel, "#qr-notice").replace("\n", " ")
+
+
+async def test_the_panel_names_its_keys_as_the_keymap_remaps_them():
+    # Before: "z zoom · c copy the URL" was written out, so a remapped key was still named by its default.
+    app = app_with_invites(keymap={"qr-zoom": "Z", "qr-copy": "y", "qr-save": "w"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = await open_panel(app, pilot, "us-pool-1")
+        assert text_of(panel, "#qr-keys") == "Z zoom · y copy the URL\nw save SVG and PNG · esc close"
+        assert "y copies the URL, w saves the code as SVG and PNG." in text_of(panel, "#qr-notice")
+        await pilot.press("y")  # and the key it names does it
+        assert "clipboard" in text_of(panel, "#qr-message")

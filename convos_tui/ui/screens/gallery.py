@@ -22,7 +22,7 @@ from convos_tui.export import write_csv_and_json
 from convos_tui.fleet.actions import ActionResult
 from convos_tui.fleet.state import short_id
 from convos_tui.qr import QR, make_qr
-from convos_tui.ui.keys import bindings
+from convos_tui.ui.keys import bindings, hint
 from convos_tui.ui.messages import OpenInvite
 from convos_tui.ui.screens.qr import fit_zoom, too_small_text
 from convos_tui.ui.widgets.footer import Footer
@@ -105,7 +105,13 @@ class InviteGallery(Screen[None]):
         view.show(code if zoom else None, zoom or 1)
         view.display, notice.display = zoom is not None, zoom is None
         if zoom is None:
-            notice.update(too_small_text(code, self.app.size, GALLERY_CHROME))
+            instead = hint(
+                self.app,
+                ("gallery-copy", "copies the URL"),
+                ("gallery-export", "exports them all as CSV and JSON"),
+                sep=", ",
+            )
+            notice.update(too_small_text(code, self.app.size, GALLERY_CHROME, instead))
         self.query_one("#gallery-url", Static).update(Text(url))
 
     def on_resize(self) -> None:

@@ -23,7 +23,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.invites import StoredInvite, find_invite
 from convos_tui.fleet.state import State
 from convos_tui.qr import QR, make_qr
-from convos_tui.ui.keys import bindings
+from convos_tui.ui.keys import bindings, hint, key_of
 from convos_tui.ui.results import said, useful_hint
 from convos_tui.ui.screens.qr import (
     copy_invite,
@@ -63,9 +63,15 @@ class PresentationScreen(Screen[None]):
                 yield Static(id="present-details")
                 yield Static(id="present-url")
                 yield Static(id="present-message")
-        keys = "z zoom · c copy the URL · s save SVG and PNG · q leave"
+        keys = hint(
+            self.app,
+            ("present-zoom", "zoom"),
+            ("present-copy", "copy the URL"),
+            ("present-save", "save SVG and PNG"),
+            ("present-leave", "leave"),
+        )
         pool = self.pool
-        following = f"n next invite (pool {pool})" if pool else "n next conversation"
+        following = hint(self.app, ("present-next", f"next invite (pool {pool})" if pool else "next conversation"))
         yield Static(Text(keys if self.context.read_only else f"{following} · {keys}", style="dim"), id="present-keys")
 
     @property
@@ -103,16 +109,19 @@ class PresentationScreen(Screen[None]):
 
     def lay_out(self, space: Size) -> None:
         empty = (
-            "No invite yet, and read-only mode creates none: leave (q), put the cursor on a gateway whose "
-            "invite this console holds, and press P again; or start without --read-only."
+            f"No invite yet, and read-only mode creates none: leave ({key_of(self.app, 'present-leave')}), put the "
+            "cursor on a gateway whose invite this console holds, and press "
+            f"{key_of(self.app, 'present')} again; or start without --read-only."
             if self.context.read_only
-            else f"No invite yet: press n to claim one from pool {pool}."
+            else f"No invite yet: press {key_of(self.app, 'present-next')} to claim one from pool {pool}."
             if (pool := self.pool)
-            else "No invite yet: press n to create a conversation on the next idle gateway."
+            else f"No invite yet: press {key_of(self.app, 'present-next')} to create a conversation on the next idle gateway."
         )
-        show_code(
-            self, self.code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=Text(empty, style="bold")
+        instead = hint(
+            self.app, ("present-copy", "copies the URL"), ("present-save", "saves the code as SVG and PNG"), sep=", "
         )
+        code, bold = self.code, Text(empty, style="bold")
+        show_code(self, code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=bold, keys=instead)
 
     def say(self, text: str, style: str = "") -> None:
         self.query_one("#present-message", Static).update(Text(text, style=style))

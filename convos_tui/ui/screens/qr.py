@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from convos_tui.fleet.invites import StoredInvite
 from convos_tui.qr import QR, invite_file_stem, make_qr
-from convos_tui.ui.keys import bindings
+from convos_tui.ui.keys import bindings, hint
 from convos_tui.ui.widgets.qr import QRCodeView
 
 if TYPE_CHECKING:
@@ -46,28 +46,35 @@ def needed(code: QR, chrome: tuple[int, int], zoom: int = 1) -> str:
 
 
 def show_code(
-    screen: Screen[None], code: QR | None, chrome: tuple[int, int], *, space: Size, zoom_wanted: bool, empty: Text
+    screen: Screen[None],
+    code: QR | None,
+    chrome: tuple[int, int],
+    *,
+    space: Size,
+    zoom_wanted: bool,
+    empty: Text,
+    keys: str,
 ) -> None:
-    """Draw the code whole, at the zoom that fits, or put the notice saying why (`empty`: there is no code)
-    in its place; the screen gets the class -no-code then."""
+    """Draw the code whole, at the zoom that fits, or put the notice saying why (`empty`: there is no code; `keys`:
+    what the screen's keys do instead) in its place; the screen gets the class -no-code then."""
     view, notice = screen.query_one(QRCodeView), screen.query_one(".code-notice", Static)
     zoom = fit_zoom(code, space, chrome, zoom_wanted=zoom_wanted) if code is not None else None
     if code is None:
         notice.update(empty)
     elif zoom is None:
-        notice.update(too_small_text(code, space, chrome))
+        notice.update(too_small_text(code, space, chrome, keys))
     view.show(code if zoom else None, zoom or 1)
     view.display = zoom is not None
     notice.display = zoom is None
     screen.set_class(zoom is None, "-no-code")
 
 
-def too_small_text(code: QR, space: Size, chrome: tuple[int, int]) -> Text:
+def too_small_text(code: QR, space: Size, chrome: tuple[int, int], keys: str) -> Text:
+    """Why no code is drawn, and `keys`: what the screen's keys do instead ("c copies the URL, …")."""
     text = Text("This terminal is too small for a scannable code.\n", style="bold")
     text.append(f"The code needs {needed(code, chrome)} cells; this terminal is {space.width}×{space.height}.\n")
     text.append(
-        "Enlarge the window or make the font smaller (ctrl+- in most terminals). "
-        "c copies the URL, s saves the code as SVG and PNG.",
+        f"Enlarge the window or make the font smaller (ctrl+- in most terminals). {keys}.",
         style="dim",
     )
     return text
@@ -152,9 +159,11 @@ class QRPanel(ModalScreen[None]):
                     yield Static(details_text(self.invite, self.env), id="qr-details")
                     yield Static(url_text(self.invite), id="qr-url")
                     yield Static(id="qr-message")
-                    yield Static(
-                        Text("z zoom · c copy the URL\ns save SVG and PNG · esc close", style="dim"), id="qr-keys"
+                    lines = (
+                        hint(self.app, ("qr-zoom", "zoom"), ("qr-copy", "copy the URL")),
+                        hint(self.app, ("qr-save", "save SVG and PNG"), ("qr-close", "close")),
                     )
+                    yield Static(Text("\n".join(lines), style="dim"), id="qr-keys")
 
     def on_mount(self) -> None:
         self.app.clear_notifications()  # a toast over the code would stop a phone reading it
@@ -164,9 +173,9 @@ class QRPanel(ModalScreen[None]):
         self.lay_out(event.size)
 
     def lay_out(self, space: Size) -> None:
-        show_code(
-            self, self.code, PANEL_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=problem_text(self.invite)
-        )
+        instead = hint(self.app, ("qr-copy", "copies the URL"), ("qr-save", "saves the code as SVG and PNG"), sep=", ")
+        empty = problem_text(self.invite)
+        show_code(self, self.code, PANEL_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=empty, keys=instead)
 
     def say(self, text: Text) -> None:
         self.query_one("#qr-message", Static).update(text)
