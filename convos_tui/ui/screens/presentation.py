@@ -27,6 +27,7 @@ from convos_tui.ui.keys import bindings, hint, key_of
 from convos_tui.ui.results import said, useful_hint
 from convos_tui.ui.screens.qr import (
     copy_invite,
+    copy_save_keys,
     details_text,
     save_invite,
     show_code,
@@ -117,11 +118,15 @@ class PresentationScreen(Screen[None]):
             if (pool := self.pool)
             else f"No invite yet: press {key_of(self.app, 'present-next')} to create a conversation on the next idle gateway."
         )
-        instead = hint(
-            self.app, ("present-copy", "copies the URL"), ("present-save", "saves the code as SVG and PNG"), sep=", "
+        show_code(
+            self,
+            self.code,
+            PRESENT_CHROME,
+            space=space,
+            zoom_wanted=self.zoom_wanted,
+            empty=Text(empty, style="bold"),
+            keys=copy_save_keys(self, "present"),
         )
-        code, bold = self.code, Text(empty, style="bold")
-        show_code(self, code, PRESENT_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=bold, keys=instead)
 
     def say(self, text: str, style: str = "") -> None:
         self.query_one("#present-message", Static).update(Text(text, style=style))

@@ -69,6 +69,14 @@ def show_code(
     screen.set_class(zoom is None, "-no-code")
 
 
+def copy_save_keys(screen: Screen[None], prefix: str) -> str:
+    """What the copy and save keys of a screen with a code (`qr`, `present`) do, as the keymap names them: the
+    "too small" notice says so in place of the code."""
+    return hint(
+        screen.app, (f"{prefix}-copy", "copies the URL"), (f"{prefix}-save", "saves the code as SVG and PNG"), sep=", "
+    )
+
+
 def too_small_text(code: QR, space: Size, chrome: tuple[int, int], keys: str) -> Text:
     """Why no code is drawn, and `keys`: what the screen's keys do instead ("c copies the URL, …")."""
     text = Text("This terminal is too small for a scannable code.\n", style="bold")
@@ -173,9 +181,15 @@ class QRPanel(ModalScreen[None]):
         self.lay_out(event.size)
 
     def lay_out(self, space: Size) -> None:
-        instead = hint(self.app, ("qr-copy", "copies the URL"), ("qr-save", "saves the code as SVG and PNG"), sep=", ")
-        empty = problem_text(self.invite)
-        show_code(self, self.code, PANEL_CHROME, space=space, zoom_wanted=self.zoom_wanted, empty=empty, keys=instead)
+        show_code(
+            self,
+            self.code,
+            PANEL_CHROME,
+            space=space,
+            zoom_wanted=self.zoom_wanted,
+            empty=problem_text(self.invite),
+            keys=copy_save_keys(self, "qr"),
+        )
 
     def say(self, text: Text) -> None:
         self.query_one("#qr-message", Static).update(text)
