@@ -323,41 +323,29 @@ def test_a_pool_of_containers_holds_its_target_replaces_a_killed_one_and_drains_
     """A warm pool whose launcher is the docker one: `pool run` keeps 2 containers ready, one killed outside is
     replaced, a claim hands out a prepared invite, and a drain leaves no container."""
     import signal
-    import time
 
-    from convos_tui.pools.members import Members
+    from tests.pools.conftest import counts as pool_counts
+    from tests.pools.conftest import wait_for
 
     denv.write_config(f'\n[pools.dk]\nlauncher = "{LAUNCHER}"\ntarget_ready = 2\nmax_total = 4\nprepare = "create"\n')
 
     def counts() -> dict[str, int]:
-        if not denv.store_path.exists():
-            return {}
-        members = Members.open(denv.store_path)
-        try:
-            return members.counts("dk")
-        finally:
-            members.close()
-
-    def wait_for(condition, what: str, seconds: float = 180) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: {counts()}"
-            time.sleep(0.1)
+        return pool_counts(denv, "dk")
 
     command = [sys.executable, "-m", "convos_tui", "--config", str(denv.config), "pool", "run", "dk"]
     runner = subprocess.Popen([*command, "--interval", "0.2"], env=denv.environ(), stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: counts().get("ready") == 2, "2 containers ready")
+        wait_for(lambda: counts().get("ready") == 2, "2 containers ready", 180)
         assert len(containers(denv.client)) == 2  # the target, no overshoot
         ready = {r.id: r for r in denv.records().all()}
         killed = denv.client.containers.get(next(iter(ready.values())).container)
         killed.kill()
         killed.wait(timeout=30)
-        wait_for(lambda: counts().get("ready") == 2 and counts().get("crashed", 0) == 0, "the killed one replaced")
+        wait_for(lambda: counts().get("ready") == 2 and counts().get("crashed", 0) == 0, "the killed one replaced", 180)
         [claimed] = denv.json("claim", "dk")
         assert claimed["outcome"] == "ok" and claimed["invite_url"].startswith("https://"), claimed
         assert claimed["instance"] not in (killed.labels["convos-tui.instance"],)
-        wait_for(lambda: counts().get("ready") == 2 and counts().get("claimed") == 1, "the claimed one replaced")
+        wait_for(lambda: counts().get("ready") == 2 and counts().get("claimed") == 1, "the claimed one replaced", 180)
     finally:
         runner.send_signal(signal.SIGTERM)
         _, stderr = runner.communicate(timeout=120)

@@ -49,6 +49,25 @@ def services(env: Env, *, read_only: bool = False) -> Iterator[PoolService]:
         instances.close()
 
 
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = WAIT_S) -> None:
+    """As `until`, for a test that waits on another process (checked every 20 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def counts(env: Env, pool: str = "booth") -> dict[str, int]:
+    """A pool's members per state, as its store holds them now (nothing before the store exists)."""
+    if not env.store_path.exists():
+        return {}
+    members = Members.open(env.store_path)
+    try:
+        return members.counts(pool)
+    finally:
+        members.close()
+
+
 async def until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
     """Wait for a condition (checked every 20 ms), failing with `what` when it never comes."""
     deadline = time.monotonic() + timeout

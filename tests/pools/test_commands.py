@@ -7,29 +7,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 from convos_tui.instances.launcher import alive
-from convos_tui.pools.members import Members
 from convos_tui.pools.reconciler import RunnerLock
-from tests.pools.conftest import WAIT_S, pool_config
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
-def counts(env) -> dict[str, int]:
-    if not env.store_path.exists():
-        return {}
-    members = Members.open(env.store_path)
-    try:
-        return members.counts("booth")
-    finally:
-        members.close()
+from tests.pools.conftest import counts, pool_config, wait_for
 
 
 def test_pool_run_holds_the_pool_refuses_a_second_runner_and_ends_cleanly_on_sigterm(env):
