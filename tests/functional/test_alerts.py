@@ -13,6 +13,14 @@ from convos_tui.ui.widgets.fleet_table import FleetTable
 from tests.ui_fixtures import NOW, build_fleet, make_app
 
 
+def watched_by(*rules):
+    """The fixture's fleet under these alert rules, and a console on it whose clock the test moves (clock[0])."""
+    fleet = build_fleet()
+    fleet.inventory = dataclasses.replace(fleet.inventory, alerts=rules)
+    clock = [NOW]
+    return fleet, clock, make_app(fleet=fleet, clock=lambda: clock[0])
+
+
 async def wait_for(pilot, check, tries=400):
     for _ in range(tries):  # a condition, not a time: the hook runs in a thread
         if check():
@@ -25,10 +33,7 @@ async def test_a_rule_alerts_once_per_episode_and_a_acknowledges(tmp_path):
     out = tmp_path / "hook.jsonl"
     hook = (sys.executable, "-c", f"import sys; open({str(out)!r}, 'a').write(sys.stdin.read())")
     rule = AlertRule("booth-down", frozenset({State.STALLED}), ("booth",), 60.0, True, "osc9", hook)
-    fleet = build_fleet()
-    fleet.inventory = dataclasses.replace(fleet.inventory, alerts=(rule,))
-    clock = [NOW]
-    app = make_app(fleet=fleet, clock=lambda: clock[0])
+    fleet, clock, app = watched_by(rule)
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main_screen
         written: list[str] = []
@@ -89,10 +94,7 @@ async def test_an_alert_raised_and_acknowledged_is_in_the_events_screen():
     from convos_tui.ui.screens.events import EventsScreen
 
     rule = AlertRule("booth-down", frozenset({State.STALLED}), ("booth",), 60.0)
-    fleet = build_fleet()
-    fleet.inventory = dataclasses.replace(fleet.inventory, alerts=(rule,))
-    clock = [NOW]
-    app = make_app(fleet=fleet, clock=lambda: clock[0])
+    fleet, clock, app = watched_by(rule)
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main_screen
         gw = fleet.states["eu-booth-1"]
