@@ -27,6 +27,7 @@ from convos_tui.ui.screens.qr import QRPanel
 
 SIZE = (120, 40)
 SHOTS = ("main", "filtered", "detail", "action-panel", "qr-panel", "presentation", "pools")
+POOL_FILL_S = 180.0  # longer than 3 failed boots of 30 s each, which would open the breaker and say so
 
 
 async def take_screenshots(
@@ -82,7 +83,15 @@ async def take_screenshots(
 
             # The demo's warm pool, once its reconciler has filled it.
             pools = app.context.pools
-            await _until(lambda: all(s.counts.get("ready", 0) >= s.target_ready for s in pools.summaries()), 60)
+            # Up to 3 rounds of launches (a boot may take its whole 30 s boot_timeout on a loaded machine and fail).
+            await _until(
+                lambda: all(s.counts.get("ready", 0) >= s.target_ready for s in pools.summaries()),
+                POOL_FILL_S,
+                what=lambda: (
+                    "the demo's warm pool did not fill in time: "
+                    + "; ".join(f"{s.name} {s.counts} {s.breaker_reason or ''}".strip() for s in pools.summaries())
+                ),
+            )
             await pilot.press("w")
             await _until(lambda: isinstance(app.screen, PoolsScreen))
             await shot("pools")
@@ -95,9 +104,13 @@ async def _move(pilot: Pilot, app: DemoApp, name: str) -> None:
     await pilot.pause()
 
 
-async def _until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def _until(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    what: Callable[[], str] = lambda: "the screen did not open in time",
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise RuntimeError("the screen did not open in time")
+            raise RuntimeError(what())
         await asyncio.sleep(0.05)
