@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from convos_tui.fleet.filter import Filter
@@ -141,6 +142,15 @@ def cells(
         "since": since_text(state, now),
         "tags": Text(",".join(config.tags), style="dim"),
     }
+
+
+def fit(words: str, width: int) -> str:
+    """`words` in exactly `width` cells: cut with an ellipsis, or padded with spaces (as rich's
+    Text.truncate(width, overflow="ellipsis", pad=True) does)."""
+    length = cell_len(words)
+    if length > width:
+        return set_cell_size(words, width - 1) + "…" if width > 0 else ""
+    return words + " " * (width - length)
 
 
 def launched(config: GatewayConfig) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -90,8 +91,9 @@ class FleetTable(ScrollView, can_focus=True):
         # hundreds of thousands of long-lived objects (each Strip holds seven caches) for the collector
         # to scan on every full collection.
         self._cells: LRUCache[str, dict[str, Text]] = LRUCache(CACHED_ROWS)
-        self._strips: LRUCache[tuple[str, bool], Strip] = LRUCache(CACHED_ROWS)
+        self._strips: LRUCache[tuple[str, bool], tuple[Style, Strip]] = LRUCache(CACHED_ROWS)
         self._sized: tuple[Size, Size, Size] | None = None
+        self._paint_styles: tuple[Style, Style, Style] | None = None  # during a paint (render_lines)
 
     @property
     def sort_column(self) -> str:
@@ -382,15 +384,27 @@ class FleetTable(ScrollView, can_focus=True):
             self._cells.set(name, cells)
         return cells
 
-    def _line(self, texts: Iterable[tuple[str, Text]]) -> Text:
-        line = Text(" ", no_wrap=True)
-        for column, cell in texts:
+    def _line(self, cells: dict[str, Text], under: Style, plain: bool) -> list[Segment]:
+        """A row's segments, each cell fitted to its column in its own style over `under` (`plain`: in
+        `under` alone): the line that joining the cells into one Text, rendering it and styling it twice
+        gave, at a third of the cost (a sort or a filter keystroke draws 45 new rows; benchmarks/ui.py)."""
+        console = self.app.console
+        segments = [Segment(" ", under)]
+        gap = Segment(" " * SEPARATOR, under)
+        for column in self.columns:
+            cell = cells[column]
             width = self._widths[column]
-            piece = cell.copy()
-            piece.truncate(width, overflow="ellipsis", pad=True)
-            line.append_text(piece)
-            line.append(" " * SEPARATOR)
-        return line
+            if cell.spans and not plain:  # parts in styles of their own: rich cuts and renders it
+                piece = cell.copy()
+                piece.truncate(width, overflow="ellipsis", pad=True)
+                segments.extend(Segment.apply_style(piece.render(console), under))
+            else:
+                style = None if plain else cell.style
+                if isinstance(style, str):
+                    style = console.get_style(style) if style else None
+                segments.append(Segment(view.fit(cell.plain, width), under + style if style else under))
+            segments.append(gap)
+        return segments
 
     def _header(self) -> Text:
         """The column names, the sorted one with its arrow. The arrow may take one column of the
@@ -406,6 +420,23 @@ class FleetTable(ScrollView, can_focus=True):
             line.append(label.ljust(width + SEPARATOR))
         return line
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles every line is drawn in, looked up once a paint instead of once a line: the
+        # widget's own style alone took 0.25 ms a lookup, 10 ms a screen (benchmarks/ui.py's profile).
+        self._paint_styles = self._line_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_styles = None
+
+    def _line_styles(self) -> tuple[Style, Style, Style]:
+        """The widget's own style, the cursor's and a marked row's."""
+        return (
+            self.rich_style,
+            self.get_component_rich_style("fleet-table--cursor"),
+            self.get_component_rich_style("fleet-table--marked"),
+        )
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x = int(self.scroll_x)
@@ -414,31 +445,29 @@ class FleetTable(ScrollView, can_focus=True):
             strip = Strip(self._header().render(self.app.console), self._total_width())
             return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
         index = int(self.scroll_y) + y - 1
-        base = self.rich_style
+        base, cursor_style, marked_style = self._paint_styles or self._line_styles()
         if index >= len(self.index.order):
             return Strip([Segment(" " * width, base)], width)
         name = self.index.order[index]
         is_cursor = index == self._cursor
-        # The cache holds a row's cells only; the theme's colours go on at draw time, so a theme
-        # change never shows lines drawn in the old one.
-        cached = self._strips.get((name, is_cursor))
-        if cached is not None:
-            strip = cached
-        else:
-            cells = self._cells_of(name)
-            line = self._line((column, cells[column]) for column in self.columns)
-            if is_cursor:
-                # The cells' own colours (yellow, red) would vanish on the cursor's background:
-                # the cursor row is drawn in the cursor's colours alone; the words still say it all.
-                line = Text(line.plain, no_wrap=True)
-            strip = Strip(line.render(self.app.console), self._total_width())
-            self._strips.set((name, is_cursor), strip)
-        # The highlight goes under the cells' own colours, and the widget's base under both.
+        # The highlight goes under the cells' own colours, and the widget's base under both. The
+        # line is kept with the styles it was drawn in: a theme, a focus or a mark that changed them
+        # draws it again.
         if is_cursor:
-            strip = strip.apply_style(self.get_component_rich_style("fleet-table--cursor"))
+            under = base + cursor_style
         elif name in self.marked:
-            strip = strip.apply_style(self.get_component_rich_style("fleet-table--marked"))
-        return strip.apply_style(base).crop_extend(scroll_x, scroll_x + width, base)
+            under = base + marked_style
+        else:
+            under = base
+        cached = self._strips.get((name, is_cursor))
+        if cached is not None and cached[0] == under:
+            strip = cached[1]
+        else:
+            # The cells' own colours (yellow, red) would vanish on the cursor's background: the
+            # cursor row is drawn in the cursor's colours alone; the words still say it all.
+            strip = Strip(self._line(self._cells_of(name), under, plain=is_cursor), self._total_width())
+            self._strips.set((name, is_cursor), (under, strip))
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
         # ScrollView compares the size the layout gives with the table's own virtual size (rows by
