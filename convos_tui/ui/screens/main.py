@@ -26,7 +26,8 @@ from convos_tui.ui.widgets.alert_line import AlertLine
 from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.history_input import HistoryInput
-from convos_tui.ui.widgets.summary import Summary, SummaryBar, status_text
+from convos_tui.ui.widgets.status_line import StatusLine
+from convos_tui.ui.widgets.summary import Summary, SummaryBar
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -66,7 +67,7 @@ class MainScreen(Screen[None]):
         with Vertical(id="body"):
             yield FleetTable(id="fleet")
             yield Static(id="too-small")
-        yield Static(id="statusline")
+        yield StatusLine(id="statusline")
         hint = "filter: words, state:stalled, tag:pool-a, env:dev, -state:idle … (↑ earlier ones)"
         yield HistoryInput(self.views.filter_history, id="filter", placeholder=hint)
         yield Footer()
@@ -200,8 +201,7 @@ class MainScreen(Screen[None]):
     def _show_status(self) -> None:
         filters = " ".join(filter(None, [self.filter.expression, "state:faults" if self.faults_only else ""]))
         sort = f"sorted by {self.table.sort_column}{' (reversed)' if self.table.sort_reverse else ''}"
-        line = status_text(filters, sort, self._message, self._summary, self.size.width - 2)
-        self.query_one("#statusline", Static).update(line)
+        self.query_one(StatusLine).show(filters, sort, self._message, self._summary, self.size.width - 2)
 
     # -- size ------------------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:

@@ -1,0 +1,89 @@
+"""What a key costs to paint at fleet scale: no layout of the whole screen where nothing's size
+changed, and rows drawn straight in their final styles, redrawn when those styles change."""
+
+from rich.style import Style
+from textual.screen import Screen
+
+from convos_tui.fleet.state import State
+from convos_tui.ui.rows import fit
+from convos_tui.ui.widgets.status_line import StatusLine
+from tests.ui_fixtures import build_fleet, make_app
+
+SPEC = [(f"gw-{i:03d}", State.IDLE, None, False, 2.0 + i, 60, ("eu",), None) for i in range(100)]
+
+
+def count_layouts(monkeypatch) -> list[int]:
+    layouts = [0]
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):
+        layouts[0] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return layouts
+
+
+async def test_typing_a_filter_that_keeps_every_row_lays_nothing_out(monkeypatch):
+    """Each keystroke used to lay the whole screen out (the input's text width), which repaints every line."""
+    app = make_app(fleet=build_fleet(SPEC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        layouts = count_layouts(monkeypatch)
+        await pilot.press(*"http")  # every URL has it: the rows shown stay the same
+        await pilot.pause()
+        assert app.main_screen.filter_box.value == "http" and app.main_screen.table.row_count == 100
+        assert layouts[0] == 0
+        await pilot.press(*["backspace"] * 4, *"gw-00")  # fewer rows: the table's scroll bar changes, a layout is due
+        await pilot.pause()
+        assert app.main_screen.table.row_count == 10 and layouts[0] >= 1
+
+
+async def test_the_status_line_asks_for_a_layout_only_when_its_height_changes(monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        line = app.main_screen.query_one(StatusLine)
+        asked: list[bool] = []
+        update = line.update
+        monkeypatch.setattr(line, "update", lambda content, *, layout=True: (asked.append(layout), update(content)))
+        await pilot.press("s")  # the sort's words change, not the height
+        await pilot.pause()
+        app.main_screen._show_status()  # the same line again: not set at all
+        app.main_screen.say("a message long enough to wrap: " + "word " * 40)  # now it wraps
+        await pilot.pause()
+        assert asked == [False, True]
+        assert line.region.height > 1
+
+
+async def test_a_cached_row_is_drawn_again_in_a_new_theme_a_mark_and_the_cursor():
+    app = make_app(fleet=build_fleet(SPEC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.main_screen.table
+
+        def background(y: int) -> Style:
+            return next(segment.style for segment in table.render_line(y) if segment.text.strip()).bgcolor
+
+        plain, cursor = background(2), background(1)  # row 0 has the cursor
+        assert plain != cursor
+        await pilot.press("down", "space")  # moves to row 1 and marks it
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        marked = background(2)
+        assert marked not in (plain, cursor) and background(1) == plain
+        app.theme = "textual-light" if "dark" in app.theme else "textual-dark"
+        await pilot.pause()
+        themed = background(4)
+        assert themed != plain  # the same cached row, in the new theme's colours
+        table._strips.clear()
+        table._cells.clear()
+        assert background(4) == themed  # as a row drawn from nothing in that theme
+
+
+def test_fit_cuts_wide_characters_to_the_cell():
+    assert fit("日本語の名前", 5) == "日本…"
+    assert fit("日本語の名前", 4) == "日 …"  # a wide character is never halved: a space takes its place
+    assert fit("gw", 5) == "gw   " and fit("gateway", 4) == "gat…" and fit("x", 0) == ""
