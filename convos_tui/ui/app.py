@@ -26,6 +26,7 @@ from convos_tui.ui import keys
 from convos_tui.ui import rows as view
 from convos_tui.ui.commands import GatewayCommands
 from convos_tui.ui.context import Context
+from convos_tui.ui.idle_gc import IdleCollector
 from convos_tui.ui.instances import ConsoleInstances
 from convos_tui.ui.messages import (
     JumpTo,
@@ -92,6 +93,14 @@ class ConvosApp(App[None]):
             fleet, actions, clock, read_only, self.copy_text, instances, pools or ConsolePools.open(instances)
         )
         self.main_screen = MainScreen(self.context)
+        self.idle_gc = IdleCollector()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+        ):
+            self.idle_gc.touched()
+        await super().on_event(event)
 
     @property
     def instances(self) -> ConsoleInstances:
@@ -133,10 +142,8 @@ class ConvosApp(App[None]):
                     timeout=15,
                     markup=False,
                 )
-            # The widgets and thousands of gateways' configs and states live as long as the console: the
-            # collector need not scan them on each full collection (measured at 5,000 gateways: pauses of
-            # up to 0.2 s during keys before, a quarter of that after; benchmarks/ui.py).
-            gc.freeze()
+            self.idle_gc.start()  # full collections between keys, never during one: ui/idle_gc.py
+            self.set_interval(1.0, self.idle_gc.tick)
         if self.present_at_start:
             self.present()
 
@@ -164,6 +171,7 @@ class ConvosApp(App[None]):
         await self.context.pools.stop()  # before the instances close: a launch under way cleans up first
         if self.live and self.fleet.poller is not None:
             await asyncio.to_thread(self.fleet.poller.stop_process)
+            self.idle_gc.stop()
             gc.unfreeze()
         self.context.pools.close()
         self.instances.close()
