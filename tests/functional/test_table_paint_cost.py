@@ -87,3 +87,25 @@ def test_fit_cuts_wide_characters_to_the_cell():
     assert fit("日本語の名前", 5) == "日本…"
     assert fit("日本語の名前", 4) == "日 …"  # a wide character is never halved: a space takes its place
     assert fit("gw", 5) == "gw   " and fit("gateway", 4) == "gat…" and fit("x", 0) == ""
+
+
+async def test_a_filter_that_changes_the_rows_shown_updates_the_scroll_bar_without_a_layout(monkeypatch):
+    """While the scroll bar stays (more rows than lines before and after), its thumb follows the rows
+    and the scroll position comes back within them, with no layout; once it goes, one comes."""
+    spec = [(f"gw-{i:03d}", State.IDLE, None, False, 2.0, 60, ("eu",), None) for i in range(200)]
+    app = make_app(fleet=build_fleet(spec))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.main_screen.table
+        await pilot.press("end", "slash")  # scrolled to the last of the 200 rows
+        await pilot.pause()
+        layouts = count_layouts(monkeypatch)
+        await pilot.press(*"gw-1")  # 200, 200, 200, then gw-100 … gw-199
+        await pilot.pause()
+        assert table.row_count == 100 and layouts[0] == 0
+        assert table.vertical_scrollbar.window_virtual_size == table.virtual_size.height == 101
+        assert 0 < table.scroll_y <= table.max_scroll_y and table.cursor_name == "gw-199"
+        await pilot.press("0")  # gw-100 … gw-109: they fit, the scroll bar goes
+        await pilot.pause()
+        assert table.row_count == 10 and layouts[0] >= 1 and not table.show_vertical_scrollbar
+        assert table.scroll_y == 0

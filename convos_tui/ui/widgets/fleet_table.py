@@ -162,8 +162,17 @@ class FleetTable(ScrollView, can_focus=True):
         return 1 + sum(self._widths[c] + SEPARATOR for c in self.columns)
 
     def _resize_virtual(self) -> None:
-        self.virtual_size = Size(self._total_width(), len(self.index.order) + 1)
-        self.refresh()
+        """The rows or columns changed in number: the scroll bars follow, and the screen is laid out again
+        (16 ms at 5,000 gateways) only if one of them comes or goes, not on every filter keystroke."""
+        size = Size(self._total_width(), len(self.index.order) + 1)
+        if not self.container_size:  # not laid out yet: the first layout takes it
+            self.virtual_size = size
+            return
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        self.set_reactive(FleetTable.virtual_size, size)
+        self._scroll_update(size)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        self.refresh(layout=(self.show_horizontal_scrollbar, self.show_vertical_scrollbar) != shown)
 
     def column_at(self, x: int) -> str | None:
         """The column under screen column x of the header."""
@@ -421,8 +430,7 @@ class FleetTable(ScrollView, can_focus=True):
         return line
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The styles every line is drawn in, looked up once a paint instead of once a line: the
-        # widget's own style alone took 0.25 ms a lookup, 10 ms a screen (benchmarks/ui.py's profile).
+        # The styles of every line, looked up once a paint, not once a line (0.25 ms each: 10 ms a screen).
         self._paint_styles = self._line_styles()
         try:
             return super().render_lines(crop)
@@ -450,15 +458,9 @@ class FleetTable(ScrollView, can_focus=True):
             return Strip([Segment(" " * width, base)], width)
         name = self.index.order[index]
         is_cursor = index == self._cursor
-        # The highlight goes under the cells' own colours, and the widget's base under both. The
-        # line is kept with the styles it was drawn in: a theme, a focus or a mark that changed them
-        # draws it again.
-        if is_cursor:
-            under = base + cursor_style
-        elif name in self.marked:
-            under = base + marked_style
-        else:
-            under = base
+        # The highlight goes under the cells' own colours, the widget's base under both. A line is kept with
+        # the styles it was drawn in: a theme, a focus or a mark that changed them draws it again.
+        under = base + (cursor_style if is_cursor else marked_style if name in self.marked else Style.null())
         cached = self._strips.get((name, is_cursor))
         if cached is not None and cached[0] == under:
             strip = cached[1]
@@ -470,11 +472,9 @@ class FleetTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        # ScrollView compares the size the layout gives with the table's own virtual size (rows by
-        # columns), which always differ, so every layout of the screen (each update of the status
-        # line is one) made it refresh the scroll bars, painted a frame later: a second frame, 16 ms,
-        # after every filter keystroke and sort. Measured with benchmarks/ui.py. Nothing to do when
-        # nothing it depends on changed.
+        # ScrollView compares the size the layout gives with the table's own virtual size, which always
+        # differ, so every layout made it refresh the scroll bars a frame later: a second frame (16 ms)
+        # after every filter keystroke and sort (benchmarks/ui.py). Nothing to do when nothing changed.
         seen = (size, self.virtual_size, container_size)
         if seen == self._sized:
             return False
