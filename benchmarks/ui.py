@@ -13,7 +13,9 @@ Once every gateway has answered, it measures, while polling goes on:
 - keypress-to-screen latency: the time from sending a key to the screen having processed it, every
   refresh it caused, and the paint of the result (rendered to the escape sequences a terminal would
   get, as run_test has no terminal), for cursor moves, filter keystrokes and sort changes; beside it,
-  the CPU time the console's thread spent on each key;
+  the CPU time the console's thread spent on each key. Each key is sent once the one before was
+  painted; with `--pace N`, the same keys come again N a second (`paced`), each timed from when it
+  was due, so a key held up by the one before counts the wait;
 - whether polling kept its pace meanwhile: the polls per second needed (N / interval) and achieved,
   and the CPU share of each party (console thread, poller, simulator, the rest of the machine);
 - the collector's pauses in the console's process while the keys were timed;
@@ -263,9 +265,16 @@ class Painter:
         )
 
 
-async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[float], list[float]]:
+async def timed_presses(
+    pilot, keys: list[str], painter: Painter, pace_s: float = 0.0
+) -> tuple[list[float], list[float]]:
     """Time each key from its event reaching the app to the screen showing its effect: every message
     it caused processed, then the paint of what it changed. Also the console thread's CPU per key.
+
+    With `pace_s`, key i is due `i * pace_s` after the first, as a held key repeats, and is timed from
+    when it was due: a key that could not be sent on time because the console was still busy with the
+    one before counts that wait too (no coordinated omission). Without, each key is sent as soon as
+    the one before was painted.
 
     Pilot's own `press` also waits for the process to be idle, which never happens while the poller
     works: here the key is sent as the terminal driver would, the screen and every widget on it are
@@ -273,7 +282,10 @@ async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[
     still due (Textual paints on a timer, up to 60 times a second), its end is awaited too."""
     wall, cpu = [], []
     app = pilot.app
+    due = time.perf_counter()
     for key in keys:
+        if pace_s:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
         char = key if len(key) == 1 else None
         event = events.Key(key, char)
         event.set_sender(app)
@@ -286,9 +298,50 @@ async def timed_presses(pilot, keys: list[str], painter: Painter) -> tuple[list[
                 break
             painter.painted.clear()
             await asyncio.wait_for(painter.painted.wait(), timeout=30)
-        wall.append(time.perf_counter() - started)
+        wall.append(time.perf_counter() - (min(due, started) if pace_s else started))
         cpu.append(time.thread_time() - started_cpu)
+        due += pace_s
     return wall, cpu
+
+
+async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int, pace_s: float) -> dict:
+    """Cursor moves, filter keystrokes, then sorts, at `pace_s` apart (0: back to back); the latency and CPU of
+    each kind, and what polling, the cores and the collector did meanwhile."""
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
+    pauses.recording = True
+    cpu.start()
+    polls_before, clock_before = poller.polls, time.monotonic()
+    cursor, cursor_cpu = await timed_presses(pilot, ["down"] * presses, painter, pace_s)
+    await timed_presses(pilot, ["slash"], painter)
+    word = "sim-1"
+    typing = [ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]]
+    filter_keys, filter_cpu = await timed_presses(pilot, typing, painter, pace_s)
+    await timed_presses(pilot, ["escape"], painter)
+    sort, sort_cpu = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter, pace_s)
+    elapsed = time.monotonic() - clock_before
+    polls = poller.polls - polls_before
+    shares = cpu.stop()
+    pauses.recording = False
+    gc.callbacks.remove(pauses)
+    return {
+        "keys_per_s": round(1 / pace_s, 1) if pace_s else "back to back",
+        "polls_per_s": round(polls / elapsed, 1),
+        "latency": {
+            "cursor_down": stats_ms(cursor),
+            "filter_keystroke": stats_ms(filter_keys),
+            "sort": stats_ms(sort),
+            "all": stats_ms(cursor + filter_keys + sort),
+        },
+        "console_cpu_per_key": {
+            "cursor_down": stats_ms(cursor_cpu),
+            "filter_keystroke": stats_ms(filter_cpu),
+            "sort": stats_ms(sort_cpu),
+            "all": stats_ms(cursor_cpu + filter_cpu + sort_cpu),
+        },
+        "cpu_cores": shares,
+        "gc_pauses": pauses.summary(),
+    }
 
 
 async def measure(count: int, args: argparse.Namespace) -> dict:
@@ -337,27 +390,10 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
                 natural.append(time.perf_counter() - started)
 
             screen.tick = recorded_tick
-            pauses = GcPauses()
-            gc.callbacks.append(pauses)
-            pauses.recording = True
-            cpu.start()
-            polls_before, clock_before = poller.polls, time.monotonic()
-
-            presses = args.presses
-            cursor, cursor_cpu = await timed_presses(pilot, ["down"] * presses, painter)
-            await timed_presses(pilot, ["slash"], painter)
-            word = "sim-1"
-            typing = [
-                ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]
-            ]
-            filter_keys, filter_cpu = await timed_presses(pilot, typing, painter)
-            await timed_presses(pilot, ["escape"], painter)
-            sort, sort_cpu = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter)
-            elapsed = time.monotonic() - clock_before
-            polls = poller.polls - polls_before
-            shares = cpu.stop()
-            pauses.recording = False
-            gc.callbacks.remove(pauses)
+            # Back to back (the goal's figure, as before), then at --pace keys a second if asked, each with
+            # what polling, the cores and the collector did meanwhile.
+            burst = await key_pass(pilot, painter, cpu, poller, args.presses, 0.0)
+            paced = await key_pass(pilot, painter, cpu, poller, args.presses, 1 / args.pace) if args.pace else None
             screen.tick = tick
 
             # Worst case: every gateway changed since the last tick.
@@ -394,22 +430,13 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             "poller": "process" if remote is not None else "thread",
             "poll_interval_s": args.interval,
             "polls_per_s_needed": round(needed, 1),
-            "polls_per_s_during_keys": round(polls / elapsed, 1),
-            "polling_kept_up_during_keys": polls / elapsed >= 0.95 * needed,
-            "key_latency": {
-                "cursor_down": stats_ms(cursor),
-                "filter_keystroke": stats_ms(filter_keys),
-                "sort": stats_ms(sort),
-                "all": stats_ms(cursor + filter_keys + sort),
-            },
-            "console_cpu_per_key": {
-                "cursor_down": stats_ms(cursor_cpu),
-                "filter_keystroke": stats_ms(filter_cpu),
-                "sort": stats_ms(sort_cpu),
-                "all": stats_ms(cursor_cpu + filter_cpu + sort_cpu),
-            },
-            "cpu_cores_during_keys": shares,
-            "gc_pauses_during_keys": pauses.summary(),
+            "polls_per_s_during_keys": burst["polls_per_s"],
+            "polling_kept_up_during_keys": burst["polls_per_s"] >= 0.95 * needed,
+            "key_latency": burst["latency"],
+            "console_cpu_per_key": burst["console_cpu_per_key"],
+            "cpu_cores_during_keys": burst["cpu_cores"],
+            "gc_pauses_during_keys": burst["gc_pauses"],
+            "paced": paced,
             "rss_mb": rss,
             "before_the_keys": idle,
             "refresh_tick": {
@@ -426,6 +453,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 5000])
     parser.add_argument("--interval", type=float, default=2.0, help="poll interval, seconds (default 2)")
     parser.add_argument("--presses", type=int, default=60, help="cursor presses per size (default 60)")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="after the keys back to back, the same keys again at this many a second, each timed from when it was"
+        " due (25: a held key's auto-repeat, X's default rate); 0 (the default): back to back only",
+    )
     parser.add_argument("--full-ticks", type=int, default=5, help="all-dirty refresh ticks to time (default 5)")
     parser.add_argument("--hold", type=float, default=0.0, help="seconds of polling after the keys, RSS sampled")
     parser.add_argument(
