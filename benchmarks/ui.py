@@ -22,7 +22,7 @@ Once every gateway has answered, it measures, while polling goes on:
 - the resident memory (RSS) of the console's process and of the poller's, once every gateway answered, after
   the keys, and every interval for `--hold` seconds more of polling (it must stay flat);
 - the cost of the refresh tick: the work the screen does twice a second for the gateways the poller
-  changed, each step of it as it happens while the keys are timed (a tick applies at most 500 polls
+  changed, each step of it as it happens while the keys are timed (a tick applies at most 200 polls
   per event), and all of it in one go with every gateway changed (the worst case).
 
 Figures are printed as one JSON document on stdout; progress goes to stderr. Nothing is asserted.
