@@ -26,3 +26,25 @@ async def test_a_filter_error_and_the_fleet_part_are_shown_whole(width):
         await pilot.press("escape")  # the message goes: one line again
         await pilot.pause()
         assert len(status_rows(app)) == 1 or width < 80
+
+
+async def test_the_status_line_is_as_tall_as_its_words_after_a_resize_and_a_new_message():
+    """Its height is asked for only when it changes: measured against what is shown now, so a resize that wrapped
+    the old message again does not leave the new one in a box of the old one's height."""
+    from convos_tui.ui.widgets.status_line import StatusLine
+
+    app = make_app()
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        line = app.main_screen.query_one(StatusLine)
+
+        def rows_needed() -> int:
+            return min(6, len(line._shown.wrap(app.console, line.content_region.width)))  # max-height: 6 (app.tcss)
+
+        for width, words in [(200, 40), (80, 40), (80, 30), (120, 30), (200, 3), (60, 20), (200, 20)]:
+            if width != app.size.width:
+                await pilot.resize_terminal(width, 30)
+                await pilot.pause()
+            app.main_screen.say(" ".join(f"word{i}" for i in range(words)))
+            await pilot.pause()
+            assert line.region.height == rows_needed(), (width, words)

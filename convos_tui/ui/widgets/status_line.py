@@ -16,14 +16,13 @@ from convos_tui.ui.widgets.summary import Summary, status_text
 class StatusLine(Static):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]  # the Widget keywords (id, classes…), passed through
-        self._shown: tuple[Text, int] | None = None
+        self._shown: Text | None = None
 
     def show(self, filters: str, sort: str, message: Text, summary: Summary | None, width: int) -> None:
         """Show these, wrapped to `width` columns."""
         line = status_text(filters, sort, message, summary, width)
-        if self._shown is not None and self._shown[0] == line:
+        if line == self._shown:
             return
-        height = len(line.wrap(self.app.console, max(1, width)))
-        grew = self._shown is None or self._shown[1] != height
-        self._shown = (line, height)
-        self.update(line, layout=grew)
+        self._shown = line
+        # Against the height it has now, not the one the last line had: a resize may have wrapped it again.
+        self.update(line, layout=len(line.wrap(self.app.console, max(1, width))) != self.size.height)
