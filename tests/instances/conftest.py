@@ -26,21 +26,36 @@ PORT_BASE = 20000 + (os.getpid() % 120) * 100
 def free_range(size: int) -> str:
     """A range of `size` loopback ports none of which listens now (the machine is shared: a fixed range can be
     another run's). Ports of this kind are what the tests' launchers hand out."""
+    with contextlib.ExitStack() as stack:
+        low = bound_range(size, stack)[0].getsockname()[1]
+    return f"{low}-{low + size - 1}"
+
+
+def bound_range(size: int, stack: contextlib.ExitStack, *, listen: bool = False) -> list:
+    """`size` loopback sockets bound to ports in a row, found and bound at once (closed with `stack`): with
+    `listen`, they hold the ports against anyone else until then. SO_REUSEADDR, as a server sets it: a port
+    that only lingers in TIME_WAIT after an earlier test's connections is free to bind."""
     import random
     import socket
 
     rng = random.Random()
     for _ in range(200):
         low = rng.randrange(20000, 32000 - size)
-        with contextlib.ExitStack() as stack:
-            try:
-                for port in range(low, low + size):
-                    sock = stack.enter_context(socket.socket())
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return f"{low}-{low + size - 1}"
+        attempt = contextlib.ExitStack()
+        try:
+            sockets = []
+            for port in range(low, low + size):
+                sock = attempt.enter_context(socket.socket())
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("127.0.0.1", port))
+                if listen:
+                    sock.listen()
+                sockets.append(sock)
+        except OSError:
+            attempt.close()
+            continue
+        stack.enter_context(attempt)
+        return sockets
     raise RuntimeError(f"no {size} free loopback ports in a row below 32000")
 
 

@@ -4,6 +4,7 @@ launches with --create, a restart, a crash, a terminate that leaves nothing, the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.instances.conftest import Env, free_range
+from tests.instances.conftest import Env, bound_range, free_range
 
 docker = pytest.importorskip("docker")
 
@@ -162,20 +163,11 @@ def test_an_engine_unreachable_is_one_clear_line(denv, tmp_path):
 
 
 def test_a_port_taken_is_named(denv):
-    import socket
-
-    low = int(free_range(4).split("-")[0])
-    holders = []
-    for port in range(low, low + 4):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", port))
-        sock.listen()
-        holders.append(sock)
-    try:
+    # Found and held at once: between a search that closes its sockets and a bind of the test's own, a port
+    # lingering in TIME_WAIT (or another process) made the bind fail, once under load.
+    with contextlib.ExitStack() as stack:
+        low = bound_range(4, stack, listen=True)[0].getsockname()[1]
         result = failure(denv, ports=f"{low}-{low + 3}")
-    finally:
-        for sock in holders:
-            sock.close()
     assert "no free loopback port" in result["summary"]
 
 
