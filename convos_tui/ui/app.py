@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -172,7 +171,6 @@ class ConvosApp(App[None]):
         if self.live and self.fleet.poller is not None:
             await asyncio.to_thread(self.fleet.poller.stop_process)
             self.idle_gc.stop()
-            gc.unfreeze()
         self.context.pools.close()
         self.instances.close()
 

@@ -30,7 +30,6 @@ class IdleCollector:
         self.clock = clock
         self.collect = collect
         self.last_input = self.last_full = clock()
-        self.full_collections = 0
         self._thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
@@ -45,8 +44,10 @@ class IdleCollector:
         self.last_full = self.clock()
 
     def stop(self) -> None:
+        """Give the full collections back to Python, over everything again."""
         if self._thresholds is not None:
             gc.set_threshold(*self._thresholds)
+            gc.unfreeze()
             self._thresholds = None
 
     def touched(self) -> None:
@@ -64,5 +65,4 @@ class IdleCollector:
             return False
         self.collect()
         self.last_full = self.clock()
-        self.full_collections += 1
         return True

@@ -42,8 +42,8 @@ def test_a_full_collection_waits_for_a_quiet_second_and_never_longer_than_its_li
         assert len(collected) == 3 and collected[2] - collected[1] == 60.0
     finally:
         idle.stop()
-        gc.unfreeze()
     assert gc.get_threshold() == before  # the process collects as it did before the console
+    assert gc.get_freeze_count() == 0  # over everything again
 
 
 def test_before_start_and_after_stop_it_never_collects():
