@@ -109,3 +109,23 @@ async def test_a_filter_that_changes_the_rows_shown_updates_the_scroll_bar_witho
         await pilot.pause()
         assert table.row_count == 10 and layouts[0] >= 1 and not table.show_vertical_scrollbar
         assert table.scroll_y == 0
+
+
+async def test_a_message_taller_than_the_status_line_may_grow_lays_it_out_once(monkeypatch):
+    """Cut at its max-height (6 lines), a long message stays while the fleet's part changes every tick: one
+    layout when it comes, none for each tick after."""
+    app = make_app()
+    async with app.run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        line = app.main_screen.query_one(StatusLine)
+        asked: list[bool] = []
+        update = line.update
+        monkeypatch.setattr(line, "update", lambda content, *, layout=True: (asked.append(layout), update(content)))
+        app.main_screen.say("word " * 120)  # about 10 lines at 60 columns
+        await pilot.pause()
+        assert line.region.height == 6 and asked == [True]
+        for seconds in (2, 3, 4):
+            app.main_screen.context.fleet.poller.last_poll_at -= seconds  # "polled N s ago" changes
+            app.main_screen.show_summary()
+            await pilot.pause()
+        assert len(asked) == 4 and asked[1:] == [False, False, False]

@@ -24,5 +24,11 @@ class StatusLine(Static):
         if line == self._shown:
             return
         self._shown = line
-        # Against the height it has now, not the one the last line had: a resize may have wrapped it again.
-        self.update(line, layout=len(line.wrap(self.app.console, max(1, width))) != self.size.height)
+        # Against the height it has now, not the one the last line had (a resize may have wrapped it
+        # again), and as tall as it may grow (max-height): a message longer than that would otherwise
+        # lay the screen out on every tick while it shows.
+        height = len(line.wrap(self.app.console, max(1, width)))
+        cap = self.styles.max_height
+        if cap is not None and cap.is_cells:
+            height = min(height, int(cap.value))
+        self.update(line, layout=height != self.size.height)
