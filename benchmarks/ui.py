@@ -304,6 +304,16 @@ async def timed_presses(
     return wall, cpu
 
 
+def by_kind(cursor: list[float], filter_keys: list[float], sort: list[float]) -> dict:
+    """The figures of each kind of key, and of all of them."""
+    return {
+        "cursor_down": stats_ms(cursor),
+        "filter_keystroke": stats_ms(filter_keys),
+        "sort": stats_ms(sort),
+        "all": stats_ms(cursor + filter_keys + sort),
+    }
+
+
 async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int, pace_s: float) -> dict:
     """Cursor moves, filter keystrokes, then sorts, at `pace_s` apart (0: back to back); the latency and CPU of
     each kind, and what polling, the cores and the collector did meanwhile."""
@@ -327,18 +337,8 @@ async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int
     return {
         "keys_per_s": round(1 / pace_s, 1) if pace_s else "back to back",
         "polls_per_s": round(polls / elapsed, 1),
-        "latency": {
-            "cursor_down": stats_ms(cursor),
-            "filter_keystroke": stats_ms(filter_keys),
-            "sort": stats_ms(sort),
-            "all": stats_ms(cursor + filter_keys + sort),
-        },
-        "console_cpu_per_key": {
-            "cursor_down": stats_ms(cursor_cpu),
-            "filter_keystroke": stats_ms(filter_cpu),
-            "sort": stats_ms(sort_cpu),
-            "all": stats_ms(cursor_cpu + filter_cpu + sort_cpu),
-        },
+        "latency": by_kind(cursor, filter_keys, sort),
+        "console_cpu_per_key": by_kind(cursor_cpu, filter_cpu, sort_cpu),
         "cpu_cores": shares,
         "gc_pauses": pauses.summary(),
     }
