@@ -24,6 +24,16 @@ def count_layouts(monkeypatch) -> list[int]:
     return layouts
 
 
+def layouts_asked(line: StatusLine, monkeypatch) -> list[bool]:
+    """Whether each update of the status line asked for a layout (the update itself goes on as asked)."""
+    asked: list[bool] = []
+    update = line.update
+    monkeypatch.setattr(
+        line, "update", lambda content, *, layout=True: (asked.append(layout), update(content, layout=layout))
+    )
+    return asked
+
+
 async def test_typing_a_filter_that_keeps_every_row_lays_nothing_out(monkeypatch):
     """Each keystroke used to lay the whole screen out (the input's text width), which repaints every line."""
     app = make_app(fleet=build_fleet(SPEC))
@@ -44,17 +54,14 @@ async def test_the_status_line_asks_for_a_layout_only_when_its_height_changes(mo
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        line = app.main_screen.query_one(StatusLine)
-        asked: list[bool] = []
-        update = line.update
-        monkeypatch.setattr(line, "update", lambda content, *, layout=True: (asked.append(layout), update(content)))
+        asked = layouts_asked(app.main_screen.query_one(StatusLine), monkeypatch)
         await pilot.press("s")  # the sort's words change, not the height
         await pilot.pause()
         app.main_screen._show_status()  # the same line again: not set at all
         app.main_screen.say("a message long enough to wrap: " + "word " * 40)  # now it wraps
         await pilot.pause()
         assert asked == [False, True]
-        assert line.region.height > 1
+        assert app.main_screen.query_one(StatusLine).region.height > 1
 
 
 async def test_a_cached_row_is_drawn_again_in_a_new_theme_a_mark_and_the_cursor():
@@ -117,13 +124,10 @@ async def test_a_message_taller_than_the_status_line_may_grow_lays_it_out_once(m
     app = make_app()
     async with app.run_test(size=(60, 30)) as pilot:
         await pilot.pause()
-        line = app.main_screen.query_one(StatusLine)
-        asked: list[bool] = []
-        update = line.update
-        monkeypatch.setattr(line, "update", lambda content, *, layout=True: (asked.append(layout), update(content)))
+        asked = layouts_asked(app.main_screen.query_one(StatusLine), monkeypatch)
         app.main_screen.say("word " * 120)  # about 10 lines at 60 columns
         await pilot.pause()
-        assert line.region.height == 6 and asked == [True]
+        assert app.main_screen.query_one(StatusLine).region.height == 6 and asked == [True]
         for seconds in (2, 3, 4):
             app.main_screen.context.fleet.poller.last_poll_at -= seconds  # "polled N s ago" changes
             app.main_screen.show_summary()
