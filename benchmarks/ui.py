@@ -15,7 +15,9 @@ Once every gateway has answered, it measures, while polling goes on:
   get, as run_test has no terminal), for cursor moves, filter keystrokes and sort changes; beside it,
   the CPU time the console's thread spent on each key. Each key is sent once the one before was
   painted; with `--pace N`, the same keys come again N a second (`paced`), each timed from when it
-  was due, so a key held up by the one before counts the wait;
+  was due, so a key held up by the one before counts the wait; and how long the console's thread
+  waited, runnable, for a CPU another process held (Linux's schedstat), which neither its own work
+  nor its paint timer explains;
 - whether polling kept its pace meanwhile: the polls per second needed (N / interval) and achieved,
   and the CPU share of each party (console thread, poller, simulator, the rest of the machine);
 - the collector's pauses in the console's process while the keys were timed;
@@ -35,6 +37,7 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import itertools
 import json
 import os
 import platform
@@ -45,12 +48,14 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
 from big_fleets import SHARD, merged_config, raise_fd_limit, shard_sizes  # benchmarks/, the script's own folder
 from textual import events
 from textual._compositor import CompositorUpdate
+from textual.message_pump import MessagePump
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -265,9 +270,66 @@ class Painter:
         )
 
 
+class Quiescence:
+    """Tells when the console has nothing left to do: no message pump (the app, a screen, a widget) holds a
+    message or a callback, none is still handling one, and no paint is due.
+
+    It watches the pumps from outside (each one's wait for its next message is wrapped), so it adds no
+    message of its own. Pilot's `_wait_for_screen`, the older way (`--settle pilot`), posts a callback to the
+    app and to every widget and waits for each: about 4 ms of the console's CPU per wait here, spent on the
+    console's thread and counted in every key's figures."""
+
+    def __init__(self) -> None:
+        self.busy: weakref.WeakSet = weakref.WeakSet()
+        self._original = MessagePump._get_message
+        busy, original = self.busy, self._original
+
+        async def get_message(pump: MessagePump):
+            busy.discard(pump)  # done with its last message, idle callbacks included
+            message = await original(pump)
+            busy.add(pump)
+            return message
+
+        MessagePump._get_message = get_message  # type: ignore[method-assign]
+
+    def close(self) -> None:
+        MessagePump._get_message = self._original  # type: ignore[method-assign]
+
+    def idle(self, app) -> bool:
+        if any(pump.is_running and not pump._closed for pump in self.busy):
+            return False
+        screen = app.screen
+        return not (
+            screen._callbacks
+            or any(p._message_queue.values or p._next_callbacks for p in (app, *screen.walk_children(with_self=True)))
+        )
+
+    async def settle(self, app, painter: Painter) -> None:
+        """Wait for every message the key caused (it is in the app's queue already) and the paint of its effect."""
+        for spins in itertools.count():
+            if self.idle(app):
+                if not painter.pending(app.screen):
+                    return
+                painter.painted.clear()
+                await asyncio.wait_for(painter.painted.wait(), timeout=30)
+                continue
+            # What is queued runs when this yields; a handler that awaits something longer is not spun on.
+            await asyncio.sleep(0 if spins < 200 else 0.001)
+
+
+def runqueue_wait_s() -> float:
+    """How long this thread has waited, runnable, for a CPU another task held (Linux's schedstat; 0 elsewhere):
+    the part of a key's latency that is neither the console's work nor its own waits (the paint timer)."""
+    try:
+        with open("/proc/thread-self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 async def timed_presses(
-    pilot, keys: list[str], painter: Painter, pace_s: float = 0.0
-) -> tuple[list[float], list[float]]:
+    pilot, keys: list[str], painter: Painter, pace_s: float = 0.0, quiet: Quiescence | None = None
+) -> tuple[list[float], list[float], list[float]]:
     """Time each key from its event reaching the app to the screen showing its effect: every message
     it caused processed, then the paint of what it changed. Also the console thread's CPU per key.
 
@@ -276,11 +338,14 @@ async def timed_presses(
     one before counts that wait too (no coordinated omission). Without, each key is sent as soon as
     the one before was painted.
 
-    Pilot's own `press` also waits for the process to be idle, which never happens while the poller
-    works: here the key is sent as the terminal driver would, the screen and every widget on it are
-    drained twice (the second time for the refreshes the key's handlers queued), and while a paint is
-    still due (Textual paints on a timer, up to 60 times a second), its end is awaited too."""
-    wall, cpu = [], []
+    The key is posted to the app as the terminal driver posts it. Then (`quiet`, the default) the clock
+    stops once no pump of the console has anything left and the paint is done (Textual paints on a timer,
+    up to 60 times a second). With `quiet=None` (`--settle pilot`, as before 2026-12-03), the screen and
+    every widget on it are drained twice with pilot's `_wait_for_screen` (the second time for the
+    refreshes the key's handlers queued), and while a paint is still due, its end is awaited too.
+
+    Returns each key's latency, the console thread's CPU, and its wait for a CPU held by another task."""
+    wall, cpu, waited = [], [], []
     app = pilot.app
     due = time.perf_counter()
     for key in keys:
@@ -289,19 +354,24 @@ async def timed_presses(
         char = key if len(key) == 1 else None
         event = events.Key(key, char)
         event.set_sender(app)
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        app._driver.send_message(event)
-        await pilot._wait_for_screen()
-        await pilot._wait_for_screen()
-        for _ in range(3):  # a paint can leave another due (a scroll bar that moved)
-            if not painter.pending(app.screen):
-                break
-            painter.painted.clear()
-            await asyncio.wait_for(painter.painted.wait(), timeout=30)
+        started, started_cpu, started_wait = time.perf_counter(), time.thread_time(), runqueue_wait_s()
+        if quiet is not None:
+            app.post_message(event)
+            await quiet.settle(app, painter)
+        else:
+            app._driver.send_message(event)
+            await pilot._wait_for_screen()
+            await pilot._wait_for_screen()
+            for _ in range(3):  # a paint can leave another due (a scroll bar that moved)
+                if not painter.pending(app.screen):
+                    break
+                painter.painted.clear()
+                await asyncio.wait_for(painter.painted.wait(), timeout=30)
         wall.append(time.perf_counter() - (min(due, started) if pace_s else started))
         cpu.append(time.thread_time() - started_cpu)
+        waited.append(runqueue_wait_s() - started_wait)
         due += pace_s
-    return wall, cpu
+    return wall, cpu, waited
 
 
 def by_kind(cursor: list[float], filter_keys: list[float], sort: list[float]) -> dict:
@@ -314,7 +384,9 @@ def by_kind(cursor: list[float], filter_keys: list[float], sort: list[float]) ->
     }
 
 
-async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int, pace_s: float) -> dict:
+async def key_pass(
+    pilot, painter: Painter, cpu: CpuShares, poller, presses: int, pace_s: float, quiet: Quiescence | None
+) -> dict:
     """Cursor moves, filter keystrokes, then sorts, at `pace_s` apart (0: back to back); the latency and CPU of
     each kind, and what polling, the cores and the collector did meanwhile."""
     pauses = GcPauses()
@@ -322,13 +394,13 @@ async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int
     pauses.recording = True
     cpu.start()
     polls_before, clock_before = poller.polls, time.monotonic()
-    cursor, cursor_cpu = await timed_presses(pilot, ["down"] * presses, painter, pace_s)
-    await timed_presses(pilot, ["slash"], painter)
+    cursor, cursor_cpu, cursor_wait = await timed_presses(pilot, ["down"] * presses, painter, pace_s, quiet)
+    await timed_presses(pilot, ["slash"], painter, 0.0, quiet)
     word = "sim-1"
     typing = [ch for _ in range(max(1, presses // (2 * len(word)))) for ch in [*word, *["backspace"] * len(word)]]
-    filter_keys, filter_cpu = await timed_presses(pilot, typing, painter, pace_s)
-    await timed_presses(pilot, ["escape"], painter)
-    sort, sort_cpu = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter, pace_s)
+    filter_keys, filter_cpu, filter_wait = await timed_presses(pilot, typing, painter, pace_s, quiet)
+    await timed_presses(pilot, ["escape"], painter, 0.0, quiet)
+    sort, sort_cpu, sort_wait = await timed_presses(pilot, ["s"] * max(10, presses // 5), painter, pace_s, quiet)
     elapsed = time.monotonic() - clock_before
     polls = poller.polls - polls_before
     shares = cpu.stop()
@@ -339,12 +411,13 @@ async def key_pass(pilot, painter: Painter, cpu: CpuShares, poller, presses: int
         "polls_per_s": round(polls / elapsed, 1),
         "latency": by_kind(cursor, filter_keys, sort),
         "console_cpu_per_key": by_kind(cursor_cpu, filter_cpu, sort_cpu),
+        "console_wait_for_cpu_per_key": by_kind(cursor_wait, filter_wait, sort_wait),
         "cpu_cores": shares,
         "gc_pauses": pauses.summary(),
     }
 
 
-async def measure(count: int, args: argparse.Namespace) -> dict:
+async def measure(count: int, args: argparse.Namespace, quiet: Quiescence | None) -> dict:
     with simulated_fleet(count) as (config_path, simulator_pids):
         inventory = parse_inventory(config_path.read_text(), config_path, environ={})
         if args.alerts:
@@ -392,8 +465,10 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             screen.tick = recorded_tick
             # Back to back (the goal's figure, as before), then at --pace keys a second if asked, each with
             # what polling, the cores and the collector did meanwhile.
-            burst = await key_pass(pilot, painter, cpu, poller, args.presses, 0.0)
-            paced = await key_pass(pilot, painter, cpu, poller, args.presses, 1 / args.pace) if args.pace else None
+            burst = await key_pass(pilot, painter, cpu, poller, args.presses, 0.0, quiet)
+            paced = (
+                await key_pass(pilot, painter, cpu, poller, args.presses, 1 / args.pace, quiet) if args.pace else None
+            )
             screen.tick = tick
 
             # Worst case: every gateway changed since the last tick.
@@ -434,6 +509,7 @@ async def measure(count: int, args: argparse.Namespace) -> dict:
             "polling_kept_up_during_keys": burst["polls_per_s"] >= 0.95 * needed,
             "key_latency": burst["latency"],
             "console_cpu_per_key": burst["console_cpu_per_key"],
+            "console_wait_for_cpu_per_key": burst["console_wait_for_cpu_per_key"],
             "cpu_cores_during_keys": burst["cpu_cores"],
             "gc_pauses_during_keys": burst["gc_pauses"],
             "paced": paced,
@@ -470,16 +546,29 @@ def main() -> None:
         "or a thread of the console's process (as before), to compare",
     )
     parser.add_argument("--alerts", action="store_true", help="alert rules on (BENCH_ALERTS): every gateway watched")
+    parser.add_argument(
+        "--settle",
+        choices=("quiet", "pilot"),
+        default="quiet",
+        help="when a key is done: once no pump of the console has anything left to do and the paint is done"
+        " (the default), or after pilot's _wait_for_screen twice, which costs the console's thread about 8 ms a"
+        " key itself (as before 2026-12-03), to compare",
+    )
     args = parser.parse_args()
     if not all(1 <= n <= 10_000 for n in args.sizes) or args.hold < 0:
         parser.error("--sizes from 1 to 10000 (the simulator's limit), --hold from 0")
     raise_fd_limit(min(max(args.sizes), SHARD) * 2 + 1000, "ui.py")  # a simulator's listeners and connections
     load_at_start = [round(v, 2) for v in os.getloadavg()]
     results = []
-    for count in args.sizes:
-        log(f"N = {count}: starting the simulated fleet")
-        results.append(asyncio.run(measure(count, args)))
-        log(f"  {count}: done")
+    quiet = Quiescence() if args.settle == "quiet" else None  # before any app starts: it sees every pump
+    try:
+        for count in args.sizes:
+            log(f"N = {count}: starting the simulated fleet")
+            results.append(asyncio.run(measure(count, args, quiet)))
+            log(f"  {count}: done")
+    finally:
+        if quiet is not None:
+            quiet.close()
     document = {
         "benchmark": "convos-tui console",
         "machine": {
@@ -488,6 +577,7 @@ def main() -> None:
             "platform": platform.platform(),
             "load_average_at_start": load_at_start,
         },
+        "settle": args.settle,
         "results": results,
     }
     print(json.dumps(document, indent=2))
