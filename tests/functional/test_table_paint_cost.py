@@ -133,3 +133,33 @@ async def test_a_message_taller_than_the_status_line_may_grow_lays_it_out_once(m
             app.main_screen.show_summary()
             await pilot.pause()
         assert len(asked) == 4 and asked[1:] == [False, False, False]
+
+
+async def test_a_filter_keystroke_filters_the_rows_shown_and_leaves_what_was_polled_to_the_tick(monkeypatch):
+    """A keystroke used to apply every poll waiting since the last tick and count every gateway's state: at
+    5,000 gateways, hundreds of rows and 5,000 states on a key (benchmarks/ui.py). The next tick still applies
+    them, through the filter typed meanwhile."""
+    import convos_tui.ui.screens.main as main_screen
+
+    counted = [0]
+    count_states = main_screen.count_states
+    monkeypatch.setattr(
+        main_screen, "count_states", lambda states: (counted.__setitem__(0, counted[0] + 1), count_states(states))[1]
+    )
+    app = make_app(fleet=build_fleet(SPEC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.main_screen
+        await pilot.pause()
+        screen.ticker.pause()  # the ticks are this test's own: typing may take longer than one
+        state = app.fleet.states["gw-042"]
+        state.state = State.STALLED  # polled: now stalled, not applied yet
+        screen.mark_dirty("gw-042")
+        counted[0] = 0
+        await pilot.press("slash", *"stalled")
+        await pilot.pause()
+        assert screen.filter.expression == "stalled"
+        assert counted[0] == 0 and list(screen._dirty) == ["gw-042"]
+        screen.tick()
+        await pilot.pause()
+        assert screen.table.names_in_order() == ["gw-042"] and counted[0] == 1
+        assert screen._summary is not None and screen._summary.counts[State.STALLED] == 1

@@ -27,9 +27,10 @@ from convos_tui.ui.widgets.fleet_table import FleetTable, Row
 from convos_tui.ui.widgets.footer import Footer
 from convos_tui.ui.widgets.history_input import HistoryInput
 from convos_tui.ui.widgets.status_line import StatusLine
-from convos_tui.ui.widgets.summary import Summary, SummaryBar
+from convos_tui.ui.widgets.summary import Summary, SummaryBar, count_states
 
 if TYPE_CHECKING:
+    from convos_tui.fleet.state import State
     from convos_tui.ui.context import Context
 
 MIN_WIDTH, MIN_HEIGHT = 60, 12
@@ -60,6 +61,7 @@ class MainScreen(Screen[None]):
         self._dirty: deque[str] = deque()
         self._message = Text()
         self._summary: Summary | None = None
+        self._counts: dict[State, int] | None = None  # of every gateway's state, at the last tick
         self.alerts = ConsoleAlerts(self)  # [[alerts]]: watched as the polls come in (ui/alerts.py)
         self.views = ConsoleViews(self)  # columns (ui/views.py)
 
@@ -127,6 +129,12 @@ class MainScreen(Screen[None]):
         table.set_filter(view.RowFilter(self.filter, self.faults_only))
         self.show_summary()
 
+    def refilter(self) -> None:
+        """Only the filter changed: a keystroke costs the filter alone (benchmarks/ui.py). What was polled
+        meanwhile waits for the next tick, and so do the state counts."""
+        self.table.set_filter(view.RowFilter(self.filter, self.faults_only))
+        self.show_summary(recount=False)
+
     def _tick(self) -> None:
         self.tick(step=TICK_STEP)
 
@@ -160,25 +168,15 @@ class MainScreen(Screen[None]):
             self.alerts.tick()
             self.show_summary()
 
-    def show_summary(self) -> None:
-        fleet = self.context.fleet
-        poller = fleet.poller
+    def show_summary(self, recount: bool = True) -> None:
+        """The header and the status line; `recount=False`: with the state counts of the last tick."""
         table = self.table
-        every = [state.state for state in fleet.states.values()]
-        counts = {state: every.count(state) for state in set(every)}  # a few states: one count in C each
-        swept = poller.last_poll_at if poller is not None else None
-        self._summary = Summary(
-            counts=counts,
-            total=len(fleet.states),
-            shown=table.row_count,
-            marked=len(self.marked),
-            marked_hidden=sum(1 for name in self.marked if not table.is_shown(name)),
-            swept_ago_s=None if swept is None else max(0.0, self.context.clock() - swept),
-            interval_s=poller.interval_s if poller is not None else 0,
-            paused=bool(poller and poller.paused),
-            profile=fleet.profile,
-            read_only=self.context.read_only,
-        )
+        if recount or self._counts is None:
+            self._counts = count_states(self.context.fleet.states)
+        counts = self._counts
+        hidden = sum(1 for name in self.marked if not table.is_shown(name))
+        self._summary = Summary.of(self.context.fleet, counts, shown=table.row_count, marked=len(self.marked),
+                                   marked_hidden=hidden, now=self.context.clock(), read_only=self.context.read_only)  # fmt: skip
         # The header shows the counts and the badges only: drawn again (a layout of the whole screen)
         # only when one of them changed, not twice a second.
         header = (
@@ -244,7 +242,7 @@ class MainScreen(Screen[None]):
             self.say(str(exc), "bold red")
             return
         self.say("")
-        self.rebuild()
+        self.refilter()
 
     def action_filter_done(self, applied: bool = False) -> None:
         # The key after enter (or escape) in the box is the table's again, at once; keys typed before it that
@@ -257,7 +255,7 @@ class MainScreen(Screen[None]):
     def _clear_filter(self) -> None:
         self.filter = Filter()
         self.filter_box.value = ""
-        self.rebuild()
+        self.refilter()
 
     def action_escape(self) -> None:
         if self.filter_box.display:
@@ -267,13 +265,13 @@ class MainScreen(Screen[None]):
             return
         if self.filter or self.faults_only:
             self.filter, self.faults_only = Filter(), False
-            self.rebuild()
+            self.refilter()
         elif self.marked:
             self.action_clear_marks()
 
     def action_faults_only(self) -> None:
         self.faults_only = not self.faults_only
-        self.rebuild()
+        self.refilter()
 
     def _refresh_rows(self, names: set[str]) -> None:
         """Marks changed on these rows: redraw them."""
@@ -495,6 +493,6 @@ class MainScreen(Screen[None]):
         """Put the cursor on a gateway, clearing a filter that hides it."""
         if name not in self.table.shown:
             self.filter, self.faults_only = Filter(), False
-            self.rebuild()
+            self.refilter()
         self.table.move_to(name)
         self.table.focus()

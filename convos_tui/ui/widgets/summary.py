@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from convos_tui.fleet.state import ORDER, State, describe_duration
 from convos_tui.ui.rows import STATE_STYLE
+
+if TYPE_CHECKING:
+    from convos_tui.fleet.fleet import Fleet
+    from convos_tui.fleet.state import GatewayState
 
 # Shorter state words for a narrow header, so every count still fits in 80 columns.
 SHORT = {
@@ -36,6 +42,23 @@ class Summary:
     paused: bool
     profile: str | None
     read_only: bool
+
+    @classmethod
+    def of(cls, fleet: Fleet, counts: dict[State, int], *, shown: int, marked: int, marked_hidden: int, now: float,
+           read_only: bool) -> Summary:  # fmt: skip
+        """The fleet's summary now, with `counts` of its states (count_states)."""
+        poller = fleet.poller
+        swept = poller.last_poll_at if poller is not None else None
+        return cls(counts=counts, total=len(fleet.states), shown=shown, marked=marked, marked_hidden=marked_hidden,
+                   swept_ago_s=None if swept is None else max(0.0, now - swept),
+                   interval_s=poller.interval_s if poller is not None else 0, paused=bool(poller and poller.paused),
+                   profile=fleet.profile, read_only=read_only)  # fmt: skip
+
+
+def count_states(states: Mapping[str, GatewayState]) -> dict[State, int]:
+    """How many gateways are in each state (only the states present)."""
+    every = [state.state for state in states.values()]
+    return {state: every.count(state) for state in set(every)}  # a few states: one count in C each
 
 
 def header_text(summary: Summary, *, narrow: bool) -> Text:
