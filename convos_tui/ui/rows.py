@@ -72,15 +72,32 @@ def grown_value(column: str, config: GatewayConfig) -> str:
 SORTABLE = ("state", "name", "runtime", "url", "ready", "streaming", "conversation", "latency", "since", "tags")
 
 
-def state_text(state: State) -> Text:
+Piece = tuple[str, str]  # words, and the style they are drawn in ("": the row's own)
+Cell = tuple[Piece, ...]  # what a cell shows: one piece, or a few in styles of their own
+
+
+def text_of(cell: Cell) -> Text:
+    """A cell as rich Text: one piece is the Text's own style, more are spans (as the table draws them)."""
+    (words, style), *more = cell
+    text = Text(words, style=style)
+    for words, style in more:
+        text.append(words, style=style)
+    return text
+
+
+def state_piece(state: State) -> Piece:
     mark = FAULT_MARK if state.is_fault else STATE_MARK.get(state, "·")
-    return Text(f"{mark} {state}", style=STATE_STYLE[state])
+    return f"{mark} {state}", STATE_STYLE[state]
 
 
-def yes_no(value: bool | None) -> Text:
+def state_text(state: State) -> Text:
+    return Text(*state_piece(state))
+
+
+def yes_no(value: bool | None) -> Piece:
     if value is None:
-        return Text("-", style="dim")
-    return Text("yes", style="green") if value else Text("no", style="yellow")
+        return "-", "dim"
+    return ("yes", "green") if value else ("no", "yellow")
 
 
 def latency_shown(latency_ms: float | None) -> tuple[str, str]:
@@ -91,32 +108,59 @@ def latency_shown(latency_ms: float | None) -> tuple[str, str]:
     return (f"{latency_ms:.0f} ms" if latency_ms >= 10 else f"{latency_ms:.1f} ms"), style
 
 
-def latency_text(latency_ms: float | None) -> Text:
-    words, style = latency_shown(latency_ms)
-    return Text(words, style=style)
-
-
-def latency_cell(state: GatewayState, now: float, stale_after_s: float | None) -> Text:
+def latency_cell(state: GatewayState, now: float, stale_after_s: float | None) -> Cell:
     """The latency, or how old the row's data is when the gateway has not been polled for three intervals."""
     last = state.last_poll
     if stale_after_s is not None and last is not None and now - last > stale_after_s:
-        return Text(f"{STALE_MARK} {describe_duration(now - last)}", style="yellow")
-    return latency_text(state.latency_ms)
+        return ((f"{STALE_MARK} {describe_duration(now - last)}", "yellow"),)
+    return (latency_shown(state.latency_ms),)
 
 
-def since_text(state: GatewayState, now: float) -> Text:
+def since_cell(state: GatewayState, now: float) -> Cell:
     if state.state == State.UNKNOWN:
-        return Text("-", style="dim")
-    return Text(describe_duration(now - state.since), style="dim")
+        return (("-", "dim"),)
+    return ((describe_duration(now - state.since), "dim"),)
 
 
 ALERT_MARK = "!"  # on a row whose alert is not acknowledged yet (it wins over the mark: marks have a background)
 
 
-def mark_text(marked: bool, alerted: bool) -> Text:
+def mark_piece(marked: bool, alerted: bool) -> Piece:
     if alerted:
-        return Text(ALERT_MARK, style="bold white on red")
-    return Text("✔" if marked else " ", style="bold reverse" if marked else "")
+        return ALERT_MARK, "bold white on red"
+    return ("✔", "bold reverse") if marked else (" ", "")
+
+
+def name_cell(config: GatewayConfig, marked: bool) -> Cell:
+    name = (config.name, "bold" if marked else "")
+    return (name, (LAUNCHED_MARK, "cyan")) if launched(config) else (name,)
+
+
+def row_cells(
+    config: GatewayConfig,
+    state: GatewayState,
+    *,
+    now: float,
+    marked: bool,
+    alerted: bool = False,
+    stale_after_s: float | None = None,
+) -> dict[str, Cell]:
+    """What each column shows for a gateway, as plain pieces: the table draws them straight into segments
+    (a sort or a filter keystroke draws 45 new rows; benchmarks/ui.py)."""
+    status = state.status if state.error is None else None
+    return {
+        "mark": (mark_piece(marked, alerted),),
+        "state": (state_piece(state.state),),
+        "name": name_cell(config, marked),
+        "runtime": ((state.runtime.label, "dim" if not state.runtime.name else ""),),
+        "url": ((config.display_url, "dim"),),
+        "ready": (yes_no(status.ready if status else None),),
+        "streaming": (yes_no(status.streaming if status else None),),
+        "conversation": ((short_id(status.conversation_id if status else None), ""),),
+        "latency": latency_cell(state, now, stale_after_s),
+        "since": since_cell(state, now),
+        "tags": ((",".join(config.tags), "dim"),),
+    }
 
 
 def cells(
@@ -128,26 +172,15 @@ def cells(
     alerted: bool = False,
     stale_after_s: float | None = None,
 ) -> dict[str, Text]:
-    status = state.status if state.error is None else None
-    return {
-        "mark": mark_text(marked, alerted),
-        "state": state_text(state.state),
-        "name": name_text(config, marked),
-        "runtime": Text(state.runtime.label, style="dim" if not state.runtime.name else ""),
-        "url": Text(config.display_url, style="dim"),
-        "ready": yes_no(status.ready if status else None),
-        "streaming": yes_no(status.streaming if status else None),
-        "conversation": Text(short_id(status.conversation_id if status else None)),
-        "latency": latency_cell(state, now, stale_after_s),
-        "since": since_text(state, now),
-        "tags": Text(",".join(config.tags), style="dim"),
-    }
+    """The same as rich Text (the TSV copy, the detail)."""
+    parts = row_cells(config, state, now=now, marked=marked, alerted=alerted, stale_after_s=stale_after_s)
+    return {column: text_of(cell) for column, cell in parts.items()}
 
 
 def fit(words: str, width: int) -> str:
     """`words` in exactly `width` cells: cut with an ellipsis, or padded with spaces (as rich's
     Text.truncate(width, overflow="ellipsis", pad=True) does)."""
-    length = cell_len(words)
+    length = len(words) if words.isascii() else cell_len(words)  # most words are ASCII: no table lookups
     if length > width:
         return set_cell_size(words, width - 1) + "…" if width > 0 else ""
     return words + " " * (width - length)
@@ -160,13 +193,6 @@ def launched(config: GatewayConfig) -> bool:
 def name_shown(config: GatewayConfig) -> str:
     """The name as the table shows it (what its column's width is made for)."""
     return config.name + LAUNCHED_MARK if launched(config) else config.name
-
-
-def name_text(config: GatewayConfig, marked: bool) -> Text:
-    text = Text(config.name, style="bold" if marked else "")
-    if launched(config):
-        text.append(LAUNCHED_MARK, style="cyan")
-    return text
 
 
 def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:

@@ -90,10 +90,11 @@ class FleetTable(ScrollView, can_focus=True):
         # least recently drawn first out: kept for every row a session ever showed, they would be
         # hundreds of thousands of long-lived objects (each Strip holds seven caches) for the collector
         # to scan on every full collection.
-        self._cells: LRUCache[str, dict[str, Text]] = LRUCache(CACHED_ROWS)
+        self._cells: LRUCache[str, dict[str, view.Cell]] = LRUCache(CACHED_ROWS)
         self._strips: LRUCache[tuple[str, bool], tuple[Style, Strip]] = LRUCache(CACHED_ROWS)
         self._sized: tuple[Size, Size, Size] | None = None
         self._paint_styles: tuple[Style, Style, Style] | None = None  # during a paint (render_lines)
+        self._styles_of: dict[str, Style] = {}  # a cell's style by its name ("bold red"), parsed once
 
     @property
     def sort_column(self) -> str:
@@ -211,7 +212,7 @@ class FleetTable(ScrollView, can_focus=True):
         return list(self.index.order)
 
     def get_cell(self, name: str, column: str) -> Text:
-        return self._cells_of(name)[column]
+        return view.text_of(self._cells_of(name)[column])
 
     # -- updates ---------------------------------------------------------------------------------
     def set_sort(self, column: str, reverse: bool) -> None:
@@ -306,7 +307,7 @@ class FleetTable(ScrollView, can_focus=True):
             state = states.get(name)
             if cells is None or state is None:
                 continue
-            if cells["since"] != view.since_text(state, now) or cells["latency"] != view.latency_cell(
+            if cells["since"] != view.since_cell(state, now) or cells["latency"] != view.latency_cell(
                 state, now, self.stale_after_s
             ):
                 self._forget(name)
@@ -378,11 +379,11 @@ class FleetTable(ScrollView, can_focus=True):
                 self.action_select()
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _cells_of(self, name: str) -> dict[str, Text]:
+    def _cells_of(self, name: str) -> dict[str, view.Cell]:
         cells = self._cells.get(name)
         if cells is None:
             config, state = self.index.rows[name]
-            cells = view.cells(
+            cells = view.row_cells(
                 config,
                 state,
                 now=self.now,
@@ -393,25 +394,24 @@ class FleetTable(ScrollView, can_focus=True):
             self._cells.set(name, cells)
         return cells
 
-    def _line(self, cells: dict[str, Text], under: Style, plain: bool) -> list[Segment]:
-        """A row's segments, each cell fitted to its column in its own style over `under` (`plain`: in
-        `under` alone): the line that joining the cells into one Text, rendering it and styling it twice
-        gave, at a third of the cost (a sort or a filter keystroke draws 45 new rows; benchmarks/ui.py)."""
-        console = self.app.console
+    def _line(self, cells: dict[str, view.Cell], under: Style, plain: bool) -> list[Segment]:
+        """A row's segments, each cell fitted to its column in its own style over `under` (`plain`: in `under`
+        alone), as rich would draw the cells joined, at a fraction of the cost (a sort draws 45 new rows)."""
         segments = [Segment(" ", under)]
         gap = Segment(" " * SEPARATOR, under)
+        styles = self._styles_of
         for column in self.columns:
             cell = cells[column]
             width = self._widths[column]
-            if cell.spans and not plain:  # parts in styles of their own: rich cuts and renders it
-                piece = cell.copy()
+            if len(cell) > 1 and not plain:  # pieces in styles of their own: rich cuts and renders them
+                piece = view.text_of(cell)
                 piece.truncate(width, overflow="ellipsis", pad=True)
-                segments.extend(Segment.apply_style(piece.render(console), under))
+                segments.extend(Segment.apply_style(piece.render(self.app.console), under))
             else:
-                style = None if plain else cell.style
-                if isinstance(style, str):
-                    style = console.get_style(style) if style else None
-                segments.append(Segment(view.fit(cell.plain, width), under + style if style else under))
+                words, style = cell[0] if len(cell) == 1 else ("".join(words for words, _ in cell), "")
+                if not plain and style and style not in styles:
+                    styles[style] = self.app.console.get_style(style)
+                segments.append(Segment(view.fit(words, width), under if plain or not style else under + styles[style]))
             segments.append(gap)
         return segments
 
