@@ -57,7 +57,24 @@ COLUMNS = (
     Column("since", "SINCE", True, 7),
     Column("tags", "TAGS", False, max_width=30),
 )
+LABELS = {c.key: c.label for c in COLUMNS}
 STALE_MARK = "⌛"  # in LATENCY, with the age of the row's data, once it is older than three poll intervals
+
+
+def header_words(
+    columns: tuple[str, ...], widths: dict[str, int], sort_column: str, sort_reverse: bool, separator: int
+) -> str:
+    """The column names, the sorted one with its arrow. The arrow may take one column of the separator, and
+    goes right after the name where a space does not fit: a header never loses its name to an ellipsis
+    ("LATENCY…"), at any width."""
+    words = [" "]
+    for column in columns:
+        width, label = widths[column], LABELS[column]
+        if column == sort_column:
+            arrow = "▼" if sort_reverse else "▲"
+            label = f"{label} {arrow}" if len(label) + 2 <= width + 1 else f"{label}{arrow}"
+        words.append(label.ljust(width + separator))
+    return "".join(words)
 
 
 def grown_value(column: str, config: GatewayConfig) -> str:

@@ -12,8 +12,6 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
 
-LABELS = {c.key: c.label for c in view.COLUMNS}
-
 
 def _value(column: str, config: GatewayConfig, state: GatewayState, now: float) -> str:
     if column == "state":
@@ -28,7 +26,7 @@ def _value(column: str, config: GatewayConfig, state: GatewayState, now: float) 
 
 def table_tsv(columns: Iterable[str], rows: Iterable[tuple[GatewayConfig, GatewayState]], now: float) -> str:
     shown = [c for c in columns if c != "mark"]
-    lines = ["\t".join(LABELS[c] for c in shown)]
+    lines = ["\t".join(view.LABELS[c] for c in shown)]
     for config, state in rows:
         values = (_value(c, config, state, now) for c in shown)
         lines.append("\t".join(" ".join(v.replace("\t", " ").splitlines()) for v in values))

@@ -19,8 +19,6 @@ from convos_tui.fleet.console_names import COLUMN_NAMES
 from convos_tui.ui import rows as view
 from convos_tui.ui.keys import bindings
 
-LABELS = {c.key: c.label for c in view.COLUMNS}
-
 
 @dataclass(frozen=True)
 class ColumnsChosen:
@@ -60,7 +58,7 @@ class ColumnsPanel(ModalScreen[ColumnsChosen | None]):
     def _draw(self) -> None:
         text = Text()
         for index, column in enumerate(self.order):
-            line = Text(f" {'[x]' if column in self.on else '[ ]'} {LABELS[column]:<14} {column}")
+            line = Text(f" {'[x]' if column in self.on else '[ ]'} {view.LABELS[column]:<14} {column}")
             if index == self.cursor:
                 line.stylize("reverse")
             elif column not in self.on:

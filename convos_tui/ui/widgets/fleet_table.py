@@ -28,6 +28,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import GatewayState
 from convos_tui.ui import rows as view
 from convos_tui.ui.row_index import Row, RowIndex
+from convos_tui.ui.widgets.plain_lines import finished_lines, plain_box
 
 # Columns whose content never changes for a gateway get the width of their longest value;
 # the others have fixed widths that fit every value they can take.
@@ -38,7 +39,6 @@ SEPARATOR = 2
 # On a wide screen still too narrow for every column, these give way first (the detail screen shows them).
 GIVE_WAY = ("url",)
 CACHED_ROWS = 400  # rows whose cells and drawn lines are kept: a few screens' worth
-LABELS = {c.key: c.label for c in view.COLUMNS}
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -95,6 +95,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._sized: tuple[Size, Size, Size] | None = None
         self._paint_styles: tuple[Style, Style, Style] | None = None  # during a paint (render_lines)
         self._styles_of: dict[str, Style] = {}  # a cell's style by its name ("bold red"), parsed once
+        self._header_drawn: tuple[object, Strip] = (None, Strip([]))
 
     @property
     def sort_column(self) -> str:
@@ -133,7 +134,7 @@ class FleetTable(ScrollView, can_focus=True):
         space = self.scrollable_content_region.width
         columns = self._wanted
         for key in GIVE_WAY if not self.chosen else ():  # columns chosen stay, at any width
-            last_label = len(LABELS[columns[-1]]) + 2 if columns and columns[-1] in GROWING else 0
+            last_label = len(view.LABELS[columns[-1]]) + 2 if columns and columns[-1] in GROWING else 0
             needed = 1 + sum(widths[c] + SEPARATOR for c in columns[:-1]) + last_label
             if space > 0 and key in columns and needed > space:
                 columns = tuple(c for c in columns if c != key)
@@ -415,25 +416,11 @@ class FleetTable(ScrollView, can_focus=True):
             segments.append(gap)
         return segments
 
-    def _header(self) -> Text:
-        """The column names, the sorted one with its arrow. The arrow may take one column of the
-        separator, and goes right after the name where a space does not fit: a header never loses its
-        name to an ellipsis ("LATENCY…"), at any width."""
-        line = Text(" ", no_wrap=True)
-        for column in self.columns:
-            width = self._widths[column]
-            label = LABELS[column]
-            if column == self.sort_column:
-                arrow = "▼" if self.sort_reverse else "▲"
-                label = f"{label} {arrow}" if len(label) + 2 <= width + 1 else f"{label}{arrow}"
-            line.append(label.ljust(width + SEPARATOR))
-        return line
-
     def render_lines(self, crop: Region) -> list[Strip]:
         # The styles of every line, looked up once a paint, not once a line (0.25 ms each: 10 ms a screen).
         self._paint_styles = self._line_styles()
         try:
-            return super().render_lines(crop)
+            return finished_lines(self, crop, self.render_line) if plain_box(self) else super().render_lines(crop)
         finally:
             self._paint_styles = None
 
@@ -448,10 +435,14 @@ class FleetTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x = int(self.scroll_x)
-        if y == 0:
+        if y == 0:  # kept while it reads the same: drawn anew, its colours would be filtered again each paint
             style = self.get_component_rich_style("fleet-table--header")
-            strip = Strip(self._header().render(self.app.console), self._total_width())
-            return strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+            words = view.header_words(self.columns, self._widths, self.sort_column, self.sort_reverse, SEPARATOR)
+            if self._header_drawn[0] != (words, scroll_x, width, style):
+                strip = Strip(Text(words, no_wrap=True).render(self.app.console), self._total_width())
+                strip = strip.crop_extend(scroll_x, scroll_x + width, style).apply_style(style)
+                self._header_drawn = ((words, scroll_x, width, style), strip)
+            return self._header_drawn[1]
         index = int(self.scroll_y) + y - 1
         base, cursor_style, marked_style = self._paint_styles or self._line_styles()
         if index >= len(self.index.order):
