@@ -24,6 +24,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import State
 from convos_tui.ui.results import counted
 from convos_tui.ui.screens.action_panel import ActionPanel
+from convos_tui.ui.widgets.fields import FieldInput, FieldTextArea
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -64,7 +65,7 @@ class CreatePanel(ActionPanel):
         if not self.bulk and (warning := self.state_warning()) is not None:
             yield Static(warning, id="panel-warning")
         yield Label("Conversation name")
-        yield Input(placeholder="Convos Agent", id="name")
+        yield FieldInput(placeholder="Convos Agent", id="name")
         # The rest of the form is mounted right after the panel is first drawn: its selects and text area
         # are most of the panel's cost, and the name field (focused) is what is typed first.
         if self.bulk:  # each gateway keeps its own network unless one is chosen for all
@@ -75,13 +76,13 @@ class CreatePanel(ActionPanel):
             Label("Network"),
             env,
             Label("Agent's profile name (default: the conversation name)"),
-            Input(id="profile-name"),
+            FieldInput(id="profile-name"),
             Label("Description (optional)"),
-            Input(id="description"),
+            FieldInput(id="description"),
             Label("Who may add members"),
             Select(PERMISSIONS, value="", allow_blank=False, id="permissions"),
             Label("Instructions for the agent (written to the gateway's INSTRUCTIONS.md)"),
-            TextArea(id="instructions"),
+            FieldTextArea(id="instructions"),
             classes="panel-rest",
         )
         rest.styles.height = "auto"
@@ -134,7 +135,7 @@ class ProvisionPanel(CreatePanel):
 
     def form(self) -> ComposeResult:
         yield Label(f"How many conversations (1-{len(self.candidates)}: one per idle gateway)")
-        yield Input(str(len(self.gateways)), id="count", type="integer")
+        yield FieldInput(str(len(self.gateways)), id="count", type="integer")
         yield from super().form()
 
     def bulk_what(self) -> str:
@@ -178,9 +179,9 @@ class JoinPanel(ActionPanel):
         if not self.bulk and (warning := self.state_warning()) is not None:
             yield Static(warning, id="panel-warning")
         yield Label("Invite URL or slug")
-        yield Input(placeholder="https://popup.convos.org/v2?i=…", id="invite")
+        yield FieldInput(placeholder="https://popup.convos.org/v2?i=…", id="invite")
         yield Label("Agent's profile name (optional)")
-        yield Input(id="profile-name")
+        yield FieldInput(id="profile-name")
         yield Label("Network")
         yield Select(ENVS, value=self.gateway.env, allow_blank=False, id="env")
 
@@ -210,7 +211,7 @@ class SendPanel(ActionPanel):
 
     def form(self) -> ComposeResult:
         yield Label("Message (sent whole, as written)")
-        yield TextArea(id="message")
+        yield FieldTextArea(id="message")
 
     def bulk_what(self) -> str:
         return f"send this message into {self.in_conversations()}"
@@ -229,7 +230,7 @@ class RenamePanel(ActionPanel):
 
     def form(self) -> ComposeResult:
         yield Label("The agent's profile name in this conversation (the conversation's own name does not change)")
-        yield Input(id="profile-name")
+        yield FieldInput(id="profile-name")
 
     def bulk_what(self) -> str:
         return f"rename the agent in {self.in_conversations()}"
@@ -303,7 +304,7 @@ class ExplodePanel(ActionPanel):
             )
         text.append(f"Type the gateway's name, {self.gateway.name}, then enter, to confirm.", style="bold")
         yield Static(text)
-        yield Input(placeholder=self.gateway.name, id="confirm")
+        yield FieldInput(placeholder=self.gateway.name, id="confirm")
 
     def others_in_it(self) -> list[str]:
         """The other gateways of the fleet bound to the same conversation (a joiner of the creator's, or so)."""

@@ -29,6 +29,7 @@ from convos_tui.ui.results import outcome_style
 from convos_tui.ui.rows import STATE_STYLE
 from convos_tui.ui.screens.detail import clock_time
 from convos_tui.ui.screens.pools import EVENT_STYLE as POOL_STYLE
+from convos_tui.ui.widgets.fields import FieldInput
 from convos_tui.ui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class EventsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="events-title")
-        yield Input(
+        yield FieldInput(
             id="events-filter-box",
             placeholder="filter: words, gateway:eu-*, state:stalled, kind:action, outcome:error …",
         )

@@ -26,6 +26,7 @@ from convos_tui.instances.service import Provision
 from convos_tui.ui.keys import bindings
 from convos_tui.ui.results import counted, outcome_style, result_cells, said, useful_hint
 from convos_tui.ui.screens.action_panel import panel_frame
+from convos_tui.ui.widgets.fields import FieldInput, FieldTextArea
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -161,19 +162,19 @@ class LaunchPanel(InstancePanel):
                 )
             with Vertical(classes="launch-field -count"):
                 yield Label("how many")
-                yield Input(value="1", id="launch-count", restrict=r"[0-9]*", max_length=4)
+                yield FieldInput(value="1", id="launch-count", restrict=r"[0-9]*", max_length=4)
         with Horizontal(classes="launch-row"):
             with Vertical(classes="launch-field"):
                 yield Label("then")
                 yield Select(THEN, value="create", allow_blank=False, id="launch-then")
             with Vertical(classes="launch-field"):
                 yield Label("conversation name (create)")
-                yield Input(id="launch-name", placeholder="e.g. Booth")
+                yield FieldInput(id="launch-name", placeholder="e.g. Booth")
         yield Label("invite to join (join)")
-        yield Input(id="launch-invite", placeholder="https://…convos.org/v2?i=…")
+        yield FieldInput(id="launch-invite", placeholder="https://…convos.org/v2?i=…")
         yield Label("instructions: these instances' INSTRUCTIONS.md (as shown: the golden's)")
         self._golden_shown = golden_instructions(first) if first else ""
-        yield TextArea(self._golden_shown, id="launch-instructions")
+        yield FieldTextArea(self._golden_shown, id="launch-instructions")
 
     @on(Select.Changed, "#launch-launcher")
     def _launcher_chosen(self, event: Select.Changed) -> None:
@@ -272,7 +273,7 @@ class ConfirmInstancesPanel(InstancePanel):
             )
         text.append(f"\nType {self.word} below, then enter.", style="bold yellow")
         yield Static(text, id="instances-named")
-        yield Input(placeholder=f"type {self.word} to confirm", id="instances-confirm")
+        yield FieldInput(placeholder=f"type {self.word} to confirm", id="instances-confirm")
 
     def on_mount(self) -> None:  # (InstancePanel.on_mount runs too: Textual calls each class's handler)
         self.query_one("#go", Button).disabled = True

@@ -18,6 +18,7 @@ from convos_tui.pools.members import CLAIMED, LAUNCHING, PENDING, READY, TAINTED
 from convos_tui.pools.service import PoolSummary
 from convos_tui.ui.results import counted
 from convos_tui.ui.screens.launch import InstancePanel
+from convos_tui.ui.widgets.fields import FieldInput
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -86,7 +87,7 @@ class ReplenishPanel(PoolPanel):
             )
         )
         yield Label(f"how many to launch (1 to {summary.max_total})")
-        yield Input(value=str(shortfall), id="replenish-count", restrict=r"[0-9]*", max_length=4)
+        yield FieldInput(value=str(shortfall), id="replenish-count", restrict=r"[0-9]*", max_length=4)
 
     def count(self) -> int | str:
         typed = self.query_one("#replenish-count", Input).value.strip()
@@ -134,7 +135,7 @@ class DrainPanel(PoolPanel):
         yield Label("drain")
         yield Select(DRAIN_CHOICES, value="ready", allow_blank=False, id="drain-which")
         yield Static(id="drain-warning")
-        yield Input(placeholder=f"type {DRAIN_WORD} to drain the claimed ones too", id="drain-confirm")
+        yield FieldInput(placeholder=f"type {DRAIN_WORD} to drain the claimed ones too", id="drain-confirm")
 
     def on_mount(self) -> None:  # (InstancePanel.on_mount runs too: Textual calls each class's handler)
         self._chosen()

@@ -22,6 +22,7 @@ from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.newer_actions import parse_attestations
 from convos_tui.ui.screens.action_panel import ActionPanel
 from convos_tui.ui.screens.actions import ExplodePanel
+from convos_tui.ui.widgets.fields import FieldInput, FieldTextArea
 
 if TYPE_CHECKING:
     from convos_tui.ui.context import Context
@@ -85,7 +86,7 @@ class NotifyPanel(_Checked):
             )
         )
         yield Label("Notification (sent whole, as written)")
-        yield TextArea(id="text")
+        yield FieldTextArea(id="text")
 
     def bulk_what(self) -> str:
         return f"notify the agents of {self.in_conversations()}"
@@ -109,7 +110,7 @@ class MetadataPanel(_Checked):
         yield from self.compose_warning()
         yield Static(Text("Set on the agent's profile in its conversation. " + NOT_EVERY_RUNTIME, style="dim"))
         yield Label('Metadata: a JSON object of strings, e.g. {"team": "ops", "email": "agent@example.com"}')
-        yield TextArea(id="metadata", language=None)
+        yield FieldTextArea(id="metadata", language=None)
 
     def bulk_what(self) -> str:
         return f"set this metadata on the agents of {self.in_conversations()}"
@@ -153,13 +154,13 @@ class ReattestPanel(_Checked):
         )
         if self.bulk:
             yield Label('One per gateway, as JSON: {"gateway": {"attestation", "attestation_ts", "attestation_kid"}}')
-            yield TextArea(id="attestations", language=None)
+            yield FieldTextArea(id="attestations", language=None)
             return
         yield Label("Attestation (the pool's base64url signature)")
-        yield Input(id="attestation")
+        yield FieldInput(id="attestation")
         # The time and the key id side by side: the whole form, warning included, fits 80×24 unscrolled.
-        when = Vertical(Label("Signed at (ISO 8601 UTC)"), Input(placeholder=EXAMPLE_TIME, id="attestation-ts"))
-        kid = Vertical(Label("Signing key id"), Input(id="attestation-kid"))
+        when = Vertical(Label("Signed at (ISO 8601 UTC)"), FieldInput(placeholder=EXAMPLE_TIME, id="attestation-ts"))
+        kid = Vertical(Label("Signing key id"), FieldInput(id="attestation-kid"))
         row = Horizontal(when, kid)
         for box in (row, when, kid):
             box.styles.height = "auto"
@@ -216,7 +217,7 @@ class ResetPanel(ExplodePanel):
                 text.append(f"The other gateways in it stay in it: {', '.join(others)}.\n", style="bold yellow")
             text.append(f"Type the gateway's name, {self.gateway.name}, then enter, to confirm.", style="bold")
             yield Static(text)
-            yield Input(placeholder=self.gateway.name, id="confirm")
+            yield FieldInput(placeholder=self.gateway.name, id="confirm")
         yield Checkbox("Skip the agent's greeting in its next conversation", id="skip-greeting")
 
     def bulk_what(self) -> str:

@@ -23,6 +23,7 @@ from convos_tui.fleet.action_result import OUTCOMES
 from convos_tui.fleet.actions import REFUSED, UNKNOWN, ActionResult, Actions
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.ui.results import bulk_outcome, result_cells, results_text, save_results
+from convos_tui.ui.widgets.fields import FieldInput
 
 Perform = Callable[[GatewayConfig], Awaitable[ActionResult]]
 RESULT_MIN_WIDTH = 20  # on the narrowest panel, still enough of an answer to tell rows apart
@@ -57,7 +58,7 @@ class BulkRun(Vertical):
         # The progress bar and the results table are mounted when the run starts, in the form's place: a
         # panel that opens without them is drawn in half the time.
         yield Static(id="panel-result")
-        yield Input(placeholder=f"type {self.word} to confirm", id="bulk-confirm")
+        yield FieldInput(placeholder=f"type {self.word} to confirm", id="bulk-confirm")
 
     # -- what will happen, and the typed word -------------------------------------------------------
     def summary(self) -> Text:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input
 
 from convos_tui.ui.filter_history import FilterHistory
+from convos_tui.ui.widgets.fields import FieldInput
 
 
-class HistoryInput(Input):
+class HistoryInput(FieldInput):
     # Input sets its virtual size (the text's width, for its own scrolling) on every keystroke, and
     # Widget's declaration lays the whole screen out again for it, a repaint of every line: 16 ms a
     # keystroke at 5,000 gateways (benchmarks/ui.py). The box's own size never follows its text here
