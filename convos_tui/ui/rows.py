@@ -180,20 +180,6 @@ def row_cells(
     }
 
 
-def cells(
-    config: GatewayConfig,
-    state: GatewayState,
-    *,
-    now: float,
-    marked: bool,
-    alerted: bool = False,
-    stale_after_s: float | None = None,
-) -> dict[str, Text]:
-    """The same as rich Text (the TSV copy, the detail)."""
-    parts = row_cells(config, state, now=now, marked=marked, alerted=alerted, stale_after_s=stale_after_s)
-    return {column: text_of(cell) for column, cell in parts.items()}
-
-
 def fit(words: str, width: int) -> str:
     """`words` in exactly `width` cells: cut with an ellipsis, or padded with spaces (as rich's
     Text.truncate(width, overflow="ellipsis", pad=True) does)."""

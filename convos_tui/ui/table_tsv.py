@@ -21,7 +21,7 @@ def _value(column: str, config: GatewayConfig, state: GatewayState, now: float) 
     if column == "conversation":
         status = state.status if state.error is None else None
         return (status.conversation_id if status else None) or "-"
-    return view.cells(config, state, now=now, marked=False)[column].plain
+    return "".join(words for words, _ in view.row_cells(config, state, now=now, marked=False)[column])
 
 
 def table_tsv(columns: Iterable[str], rows: Iterable[tuple[GatewayConfig, GatewayState]], now: float) -> str:
