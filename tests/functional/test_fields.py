@@ -1,6 +1,9 @@
 """Keys typed in a burst reach a text field in the order they were typed (ui/widgets/fields.py): Textual
 applied a field's bound keys (backspace, the arrows, enter) after the printable keys behind them."""
 
+import ast
+from pathlib import Path
+
 from textual import events
 from textual.app import App, ComposeResult
 
@@ -52,3 +55,15 @@ async def test_a_message_and_a_line_take_their_keys_in_order_enter_included():
         await pilot.pause()
         await pilot.pause()
         assert app.submitted == ["ab", "xabcd"]
+
+
+def test_every_text_field_of_the_console_is_one_that_keeps_the_order():
+    """A plain Input or TextArea added later would bring the reordering back."""
+    ui = Path(__file__).resolve().parents[2] / "convos_tui" / "ui"
+    plain = [
+        f"{path.relative_to(ui)}:{node.lineno}"
+        for path in ui.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("Input", "TextArea")
+    ]
+    assert plain == []

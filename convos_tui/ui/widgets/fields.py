@@ -26,13 +26,15 @@ async def took_own_binding(field: Widget, event: events.Key) -> bool:
     return False
 
 
+# Textual calls the `_on_key` of every class of a widget, the subclass's first, until one prevents the
+# default: Input's and TextArea's own run next, unless the field's binding took the key.
+
+
 class FieldInput(Input):
     async def _on_key(self, event: events.Key) -> None:
-        if not await took_own_binding(self, event):
-            await super()._on_key(event)
+        await took_own_binding(self, event)
 
 
 class FieldTextArea(TextArea):
     async def _on_key(self, event: events.Key) -> None:
-        if not await took_own_binding(self, event):
-            await super()._on_key(event)
+        await took_own_binding(self, event)
