@@ -258,6 +258,10 @@ class Painter:
 
         app._display = display
 
+    async def next_paint(self) -> None:
+        self.painted.clear()
+        await asyncio.wait_for(self.painted.wait(), timeout=30)
+
     @staticmethod
     def pending(screen) -> bool:
         """A paint is due: the screen has one queued, or a widget on it asked for one that it has not
@@ -310,8 +314,7 @@ class Quiescence:
             if self.idle(app):
                 if not painter.pending(app.screen):
                     return
-                painter.painted.clear()
-                await asyncio.wait_for(painter.painted.wait(), timeout=30)
+                await painter.next_paint()
                 continue
             # What is queued runs when this yields; a handler that awaits something longer is not spun on.
             await asyncio.sleep(0 if spins < 200 else 0.001)
@@ -365,8 +368,7 @@ async def timed_presses(
             for _ in range(3):  # a paint can leave another due (a scroll bar that moved)
                 if not painter.pending(app.screen):
                     break
-                painter.painted.clear()
-                await asyncio.wait_for(painter.painted.wait(), timeout=30)
+                await painter.next_paint()
         wall.append(time.perf_counter() - (min(due, started) if pace_s else started))
         cpu.append(time.thread_time() - started_cpu)
         waited.append(runqueue_wait_s() - started_wait)

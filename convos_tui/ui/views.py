@@ -54,7 +54,7 @@ class ConsoleViews:
         table.set_columns(table.compact)
         if table.sort_column not in table.columns and table.sort_column in view.SORTABLE:
             table.set_sort("state", False)  # sorted by a column no longer shown: back to faults first
-        self.screen.rebuild(resort=True)
+        self.screen.rebuild()
 
     def _columns_chosen(self, chosen: ColumnsChosen | None) -> None:
         if chosen is None:
@@ -145,7 +145,7 @@ class ConsoleViews:
             self.set_columns(saved.columns)
         if saved.sort:
             table.set_sort(saved.sort.removeprefix("-"), saved.sort.startswith("-"))
-        screen.rebuild(resort=True)
+        screen.rebuild()
         screen.say(f"view {saved.name}")
 
     def current(self, name: str) -> SavedView:

@@ -117,12 +117,12 @@ class MainScreen(Screen[None]):
         ]
         return rows, [name for name in held if name not in states]
 
-    def rebuild(self, *, resort: bool = False) -> None:
-        """Show exactly the rows that match (the filter changed, or the table needs every row).
+    def rebuild(self) -> None:
+        """Give the table what was polled and the rows it lacks, and show those that match.
 
-        The table keeps every row and its order itself: here only the rows it lacks or that the poller
-        changed are given to it, and the filter chooses which are shown. (`resort` is for the callers
-        that change the sort: the table sorts again by itself when its sort changes.)"""
+        The table keeps every row and its order itself (it sorts again by itself when its sort changes):
+        here only the rows it lacks or that the poller changed are given to it, and the filter chooses
+        which are shown."""
         rows, gone = self._rows(self._take_dirty())
         table = self.table
         table.update(rows, gone, now=self.context.clock(), marked=self.marked)
@@ -219,7 +219,7 @@ class MainScreen(Screen[None]):
         compact = width < COMPACT_BELOW
         if compact != self.table.compact:
             self.table.set_columns(compact)
-            self.rebuild(resort=True)
+            self.rebuild()
         self.show_summary()
 
     # -- keys ------------------------------------------------------------------------------------
