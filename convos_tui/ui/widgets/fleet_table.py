@@ -420,7 +420,7 @@ class FleetTable(ScrollView, can_focus=True):
         # The styles of every line, looked up once a paint, not once a line (0.25 ms each: 10 ms a screen).
         self._paint_styles = self._line_styles()
         try:
-            return finished_lines(self, crop, self.render_line) if plain_box(self) else super().render_lines(crop)
+            return finished_lines(self, crop) if plain_box(self) else super().render_lines(crop)
         finally:
             self._paint_styles = None
 

@@ -10,8 +10,6 @@ a line drawn before costs two lookups. Anything else goes the styles cache's way
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -30,7 +28,7 @@ def plain_box(widget: Widget) -> bool:
     )
 
 
-def finished_lines(widget: Widget, crop: Region, render_line: Callable[[int], Strip]) -> list[Strip]:
+def finished_lines(widget: Widget, crop: Region) -> list[Strip]:
     """The lines of `crop`, as Widget.render_lines would give them for a widget with a plain box."""
     width = widget.region.width
     base_background, background = widget.background_colors
@@ -38,7 +36,7 @@ def finished_lines(widget: Widget, crop: Region, render_line: Callable[[int], St
     filters = widget.get_line_filters()
     strips = []
     for y in crop.line_range:
-        strip = render_line(y).adjust_cell_length(width, inner)
+        strip = widget.render_line(y).adjust_cell_length(width, inner)
         for line_filter in filters:
             strip = strip.apply_filter(line_filter, background)
         strips.append(strip)
