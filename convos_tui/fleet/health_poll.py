@@ -13,12 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import aiohttp
-import yarl
-
 from convos_tui.api import errors, interpret, runtimes
 from convos_tui.api.models import GatewayStatus
-from convos_tui.fleet.status_fetch import RawAnswer, decode, fetch_raw, parsed_url
+from convos_tui.fleet.http_answer import HttpSession, RawAnswer, decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +49,15 @@ def _shared(health: Health) -> Health:
 class RuntimeProbe:
     """The probing of one gateway's routes, and what it learned (see the module's docstring)."""
 
-    __slots__ = ("_shape", "_tried_railway", "base", "headers", "health", "latency_s", "pool", "probe_next",
-                 "railway", "readyz", "requests", "status_url", "verify")  # fmt: skip
+    __slots__ = ("_parsed", "_shape", "_tried_railway", "base", "headers", "health", "latency_s", "pool",
+                 "probe_next", "railway", "readyz", "requests", "status_url", "verify")  # fmt: skip
 
     def __init__(self, base_url: str, headers: dict[str, str], *, verify: bool, railway: bool = False) -> None:
         self.base = base_url.rstrip("/")  # the probe routes' URLs are made when probed: rarely, and 1,000s of gateways
         self.headers = headers
         self.verify = verify
-        self.status_url = parsed_url(self.base + (runtimes.POOL_STATUS if railway else "/convos/status"))
+        self.status_url = self.base + (runtimes.POOL_STATUS if railway else "/convos/status")
+        self._parsed: tuple[type, object] | None = None  # status_url as the session last polling it parsed it
         self.railway = railway
         self._tried_railway = railway
         self.readyz: runtimes.Reading | None = None
@@ -70,7 +68,7 @@ class RuntimeProbe:
         self.requests = 0  # sent by this probe, status polls included (what the benchmark counts)
         self.latency_s: float | None = None  # of the last status request
 
-    async def poll(self, session: aiohttp.ClientSession, timeout_s: float) -> GatewayStatus | errors.GatewayError:
+    async def poll(self, session: HttpSession, timeout_s: float) -> GatewayStatus | errors.GatewayError:
         """The verdict of one poll: the status (the plugin's own word), or the failure explained."""
         started = time.monotonic()
         result = await self._status(session, timeout_s)
@@ -107,19 +105,31 @@ class RuntimeProbe:
         if health != self.health:
             self.health = health
 
-    async def _get(
-        self, session: aiohttp.ClientSession, url: yarl.URL | str, timeout_s: float, route: str
-    ) -> RawAnswer:
+    async def _get(self, session: HttpSession, url: str, timeout_s: float, route: str) -> RawAnswer:
         self.requests += 1
-        return await fetch_raw(
-            session, url, self.headers, verify=self.verify, timeout_s=timeout_s, route=route, limit=runtimes.PROBE_MAX
+        return await session.get(
+            url, self.headers, verify=self.verify, timeout_s=timeout_s, route=route, limit=runtimes.PROBE_MAX
         )
 
-    async def _status(self, session: aiohttp.ClientSession, timeout_s: float) -> GatewayStatus | errors.GatewayError:
+    def _status_url(self, session: HttpSession) -> object:
+        """The status URL parsed once by the kind of session polling it (it is asked on every poll)."""
+        kind = type(session)
+        if self._parsed is None or self._parsed[0] is not kind:
+            self._parsed = (kind, session.parse(self.status_url))
+        return self._parsed[1]
+
+    async def _status(self, session: HttpSession, timeout_s: float) -> GatewayStatus | errors.GatewayError:
         route = "pool-status" if self.railway else "status"
         try:
             self.requests += 1
-            answer = await fetch_raw(session, self.status_url, self.headers, verify=self.verify, timeout_s=timeout_s)
+            answer = await session.get(
+                self._status_url(session),
+                self.headers,
+                verify=self.verify,
+                timeout_s=timeout_s,
+                route="status",
+                limit=interpret.MAX_BODY,
+            )
             value = decode(answer, route)
             if self.railway:
                 return interpret.parse_railway_status(value, route)
@@ -127,8 +137,8 @@ class RuntimeProbe:
         except errors.GatewayError as error:
             return error
 
-    async def _probe(self, session: aiohttp.ClientSession, timeout_s: float) -> None:
-        async def read(url: yarl.URL | str, route: str) -> runtimes.Reading | None:
+    async def _probe(self, session: HttpSession, timeout_s: float) -> None:
+        async def read(url: str, route: str) -> runtimes.Reading | None:
             try:
                 answer = await self._get(session, url, timeout_s, route)
             except errors.GatewayError:
@@ -143,15 +153,15 @@ class RuntimeProbe:
         self.pool = await read(self.base + runtimes.POOL_HEALTH, runtimes.POOL_HEALTH)
 
     async def _try_railway(
-        self, session: aiohttp.ClientSession, timeout_s: float, missing: errors.PluginMissing
+        self, session: HttpSession, timeout_s: float, missing: errors.PluginMissing
     ) -> GatewayStatus | errors.GatewayError:
         """`/convos/status` is missing: the Railway template answers `/pool/status` instead, perhaps."""
         self._tried_railway = True
         try:
-            url = parsed_url(self.base + runtimes.POOL_STATUS)
+            url = self.base + runtimes.POOL_STATUS
             answer = await self._get(session, url, timeout_s, "pool-status")
             status = interpret.parse_railway_status(decode(answer, "pool-status"), "pool-status")
         except errors.GatewayError:
             return missing
-        self.railway, self.status_url = True, url
+        self.railway, self.status_url, self._parsed = True, url, None
         return status

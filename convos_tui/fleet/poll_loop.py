@@ -1,8 +1,9 @@
 """Polling `GET /convos/status` of every gateway: one loop, bounded concurrency, a schedule per gateway.
 
-The HTTP stack is one aiohttp session with keep-alive connections (fleet/status_fetch.py): measured on a
-2-core machine it sweeps 1,000 loopback gateways several times faster than httpx (see benchmarks/poll.py
-and the README).
+The HTTP stack of a running loop is one aiohttp session with keep-alive connections
+(fleet/aiohttp_session.py): measured on a 2-core machine it sweeps 1,000 loopback gateways several times
+faster than httpx (see benchmarks/poll.py and the README). A sweep with no loop running (a one-shot
+`status`) uses h11 instead (fleet/sweep_session.py), which costs a twentieth of aiohttp's import.
 
 Rules: never more than one poll of a gateway in flight; a slow gateway only holds its own slot until
 its timeout; a failing gateway backs off exponentially (up to a cap) and is polled at its normal pace
@@ -21,17 +22,18 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from convos_tui.api import errors
 from convos_tui.api.interpret import remember_secret
 from convos_tui.api.runtimes import RAILWAY
 from convos_tui.fleet.health_poll import RuntimeProbe
+from convos_tui.fleet.http_answer import HttpSession
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import DEFAULT_GRACE_S, DEFAULT_START_GRACE_S, GatewayState, Transition
-from convos_tui.fleet.status_fetch import new_session
+
+if TYPE_CHECKING:
+    from convos_tui.fleet.aiohttp_session import AiohttpSession
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class PollLoop:
         self._heap: list[tuple[float, int, str]] = []
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
-        self._session: aiohttp.ClientSession | None = None
+        self._session: HttpSession | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._transitions: list[Transition] = []  # not yet handed to on_transitions
@@ -109,8 +111,10 @@ class PollLoop:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def _new_session(self) -> aiohttp.ClientSession:
-        return new_session(concurrency=self.concurrency, interval_s=self.interval_s)
+    def _new_session(self) -> AiohttpSession:
+        from convos_tui.fleet.aiohttp_session import AiohttpSession  # (aiohttp): only for a running loop
+
+        return AiohttpSession(concurrency=self.concurrency, interval_s=self.interval_s)
 
     async def start(self) -> None:
         if self._session is None:
@@ -216,8 +220,11 @@ class PollLoop:
 
     async def sweep(self, names: Iterable[str] | None = None) -> dict[str, GatewayState]:
         """Poll every gateway (or those named) once, concurrently within the limit, and wait for all."""
-        own = self._new_session() if self._session is None else None  # a session of its own, closed after
-        if own is not None:
+        own = None
+        if self._session is None:  # a session of its own for this sweep, closed after
+            from convos_tui.fleet.sweep_session import SweepSession
+
+            own = SweepSession()
             self._session = own
         try:
             targets = [n for n in (names if names is not None else list(self._slots)) if n in self._slots]

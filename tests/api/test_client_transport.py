@@ -3,36 +3,13 @@
 Each test runs its own tiny aiohttp server on 127.0.0.1 and stops it.
 """
 
-import contextlib
-import json
-import ssl
-
 import pytest
-import trustme
 from aiohttp import web
 
 from convos_tui.api import Endpoint, GatewayClient, errors
+from tests.local_http import json_answer, serve, tls_server_context
 
 STATUS = {"ready": True, "conversation": None, "streaming": False}
-
-
-@contextlib.asynccontextmanager
-async def serve(handler, ssl_context=None):
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        yield port
-    finally:
-        await runner.cleanup()
-
-
-def json_answer(value, status=200):
-    return web.Response(status=status, body=json.dumps(value).encode(), headers={"Content-Type": "application/json"})
 
 
 async def test_a_path_prefix_behind_a_proxy_is_kept():
@@ -91,10 +68,7 @@ async def test_no_authorization_header_without_a_token():
 
 @pytest.fixture(scope="module")
 def tls():
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    return server_context
+    return tls_server_context()
 
 
 async def test_tls_is_verified_by_default(tls):

@@ -1,0 +1,55 @@
+"""What the poller's two HTTP stacks share: one GET's answer as it came, what it means, and the session's shape.
+
+Continuous polling (the console, `status --watch`) runs on aiohttp (fleet/aiohttp_session.py); a single sweep
+with no session running (a one-shot `status`, a command's check after an action) on h11
+(fleet/sweep_session.py). Both give a RawAnswer or raise the same GatewayError kinds with the same words, and
+the answer is classified by the same pure functions as the httpx client's (api/interpret.py), so a status
+means the same whichever path fetched it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+from convos_tui.api import interpret
+
+# A request HTTP cannot carry, in words that never quote a header's value (it may be a token).
+UNSENDABLE = "the request cannot be sent: its host or a header (the token?) holds characters HTTP does not allow"
+# A body that stopped before its end (the connection closed or reset, a chunk broken), whichever stack saw it.
+CUT_SHORT = "the answer stopped before its end (the gateway closed or reset the connection)"
+
+
+class RawAnswer(NamedTuple):
+    status: int
+    content_type: str | None
+    body: bytes  # at most the limit asked for
+    truncated: bool  # the answer was longer than that
+    retry_after: str | None
+    location: str | None
+
+
+class HttpSession(Protocol):
+    """A GET with the poller's limits: `limit` bytes of body at most, `timeout_s` for the whole answer."""
+
+    def parse(self, url: str) -> object:
+        """The URL in the form `get` takes fastest (parsed once, kept by the caller)."""
+
+    async def get(
+        self, url: object, headers: dict[str, str], *, verify: bool, timeout_s: float, route: str, limit: int
+    ) -> RawAnswer:
+        """The answer as it came, or the transport's GatewayError (Unreachable, GatewayTimeout, …)."""
+
+    async def close(self) -> None: ...
+
+
+def decode(answer: RawAnswer, route: str) -> object:
+    """The JSON value of a 200 answer, or the GatewayError it means (api/interpret.py's rules)."""
+    return interpret.decode_answer(
+        route,
+        answer.status,
+        answer.content_type,
+        answer.body,
+        truncated=answer.truncated,
+        retry_after=answer.retry_after,
+        location=answer.location,
+    )
