@@ -110,7 +110,7 @@ def _accept_global_options(command: click.Command) -> None:
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from convos_tui import __version__  # read from the installed metadata: only when asked
+    from convos_tui import __version__
 
     click.echo(f"convos-tui, version {__version__}")
     ctx.exit()

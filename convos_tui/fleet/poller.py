@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.poll_loop import CONTROLS, PollLoop
-from convos_tui.fleet.poll_process import PollProcess
 from convos_tui.loop_thread import LoopThread
+
+if TYPE_CHECKING:  # (multiprocessing and its pickling): imported by the console, which starts the process
+    from convos_tui.fleet.poll_process import PollProcess
 
 __all__ = ["CONTROLS", "Poller"]
 
@@ -72,6 +74,8 @@ class Poller(PollLoop):
         a thread of this process applies them to `states` (the same objects, updated in place) and
         calls on_transitions and on_poll, as the poller's thread did. The controls are sent to the
         process. Falls back to a thread if the process cannot be started, or when it dies."""
+        from convos_tui.fleet.poll_process import PollProcess
+
         self._remote = PollProcess(self, on_lost=self._lost)
         try:
             self._remote.start()

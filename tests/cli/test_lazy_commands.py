@@ -37,6 +37,8 @@ NEVER_FOR_STATUS = (
     "qrcode",
     "PIL",
     "tomlkit",
+    "importlib.metadata",  # the version is a constant (convos_tui/__init__.py): 11 ms with email and zipfile
+    "convos_tui.fleet.poll_process",  # multiprocessing: only the console starts a polling process
 )
 
 
@@ -118,8 +120,11 @@ def test_status_polls_without_the_console_the_simulator_httpx_or_aiohttp(tmp_pat
 
 
 def test_version_is_read_when_asked():
+    from importlib import metadata
+
     from convos_tui import __version__
 
+    assert metadata.version("convos-tui") == __version__  # the package's metadata is built from the constant
     code, modules, stdout = loaded("--version")
     assert code == 0 and stdout.strip() == f"convos-tui, version {__version__}"
 
