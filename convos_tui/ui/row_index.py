@@ -3,8 +3,9 @@
 No widget here (and no Textual): the table (ui/widgets/fleet_table.py) draws what this index says,
 and tests can drive 5,000 rows through it without a terminal. Measured at 5,000 gateways (README,
 "Console"): a filter keystroke only chooses names, looking a bare word up in a search text made once
-per change of a row; a sort compares one plain value per row over a list kept in name order; a row
-polled again counts as changed only if what it shows changed.
+per change of a row; a sort compares one plain value per row over a list kept in name order, the values
+of every sortable column kept as rows change (so a sort key makes none); a row polled again counts as
+changed only if what it shows changed.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ class RowIndex:
         self.rows: dict[str, Row] = {}  # every gateway's row, shown or not (do not change it)
         self.texts: dict[str, str] = {}  # each row's search text (rows.search_text), made when a filter needs it
         self.looks: dict[str, tuple[object, ...]] = {}  # what each row shows (rows.look)
-        self._values: dict[str, Any] = {}  # each row's sort value for sort_column (one comparable kind per column)
-        # The values of the columns sorted by before, and the rows polled since: going back to a column makes
-        # only those again (5,000 values took 5 ms of each sort key; benchmarks/ui.py).
-        self._kept: dict[str, tuple[dict[str, Any], set[str]]] = {}
+        # Each row's sort value for every sortable column (one comparable kind per column), made as rows come
+        # and change: making them on a sort key took 5 ms of it at 5,000 rows, 10-15 ms at 10,000
+        # (benchmarks/ui.py). A poll that changed only the latency makes only latency's value.
+        self._columns: dict[str, dict[str, Any]] = {column: {} for column in (*view.SORTABLE, sort_column)}
+        self._latency_only = [("latency", self._columns["latency"])]
+        self._values = self._columns[sort_column]  # sort_column's
         self._filter: view.RowFilter | None = None
         self._shown: set[str] | None = None  # the names the filter lets through; None: all
         self._by_name: list[str] | None = None  # every row by name, in the sort's direction (None: to make)
@@ -63,20 +66,18 @@ class RowIndex:
 
         The order is made again only if a row came or went, changed its sort value, or entered or
         left the filter."""
-        held, texts, looks, values = self.rows, self.texts, self.looks, self._values
+        held, texts, looks, current = self.rows, self.texts, self.looks, self._values
         shown, row_filter = self._shown, self._filter
-        column = self.sort_column
+        every_column, latency_only = self._columns.items(), self._latency_only
         reorder = False
         changed: list[str] = []
         added: list[str] = []
-        kept = self._kept.values()
         for name in removals:
             if held.pop(name, None) is not None:
-                for cache in (texts, looks, values):
-                    cache.pop(name, None)
-                for kept_values, since in kept:
-                    kept_values.pop(name, None)
-                    since.discard(name)
+                texts.pop(name, None)
+                looks.pop(name, None)
+                for values in self._columns.values():
+                    values.pop(name, None)
                 if shown is not None:
                     shown.discard(name)
                 self._by_name = self._sorted = None
@@ -91,8 +92,6 @@ class RowIndex:
                 reorder = True
             if old is None or old[1] is not state or old[0] is not config:
                 held[name] = row
-            for _, since in kept:
-                since.add(name)
             if row_filter is None:
                 texts.pop(name, None)  # made again when a filter needs it
             else:
@@ -102,14 +101,18 @@ class RowIndex:
                     (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]  # as above
                     reorder = True
             look = view.look(config, state)
-            if looks.get(name) != look:
+            before = looks.get(name)
+            if before != look:
                 looks[name] = look
                 changed.append(name)
-            value = view.sort_value(column, config, state)
-            if values.get(name, values) != value:
+            # All but the latency as it was (see rows.look): only latency's sort value can have changed.
+            steady = before is not None and before[:-1] == look[:-1]
+            for column, values in latency_only if steady else every_column:
+                value = view.sort_value(column, config, state)
+                if values is current and values.get(name, values) != value:
+                    self._sorted = None
+                    reorder = True
                 values[name] = value
-                self._sorted = None
-                reorder = True
         if reorder:
             self._reorder()
         return Update(changed, added, reorder)
@@ -121,12 +124,11 @@ class RowIndex:
         if reverse != self.sort_reverse:
             self._by_name = None
         if column != self.sort_column:
-            self._kept[self.sort_column] = (self._values, set())
-            values, since = self._kept.pop(column, (None, set()))
-            if values is None:
-                values = {name: view.sort_value(column, *row) for name, row in self.rows.items()}
-            for name in since:  # polled since, or new (those gone were dropped as they went)
-                values[name] = view.sort_value(column, *self.rows[name])
+            values = self._columns.get(column)
+            if values is None:  # not a sortable column (sort_value sorts it by name): kept from now on
+                values = self._columns[column] = {
+                    name: view.sort_value(column, *row) for name, row in self.rows.items()
+                }
             self._values = values
         self.sort_column, self.sort_reverse = column, reverse
         self._sorted = None

@@ -200,7 +200,10 @@ def name_shown(config: GatewayConfig) -> str:
 
 def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:
     """Everything a row shows but its mark and the time since its state began (which goes on by
-    itself): a row whose look did not change after a poll is not drawn again."""
+    itself): a row whose look did not change after a poll is not drawn again.
+
+    The latency comes last: what comes before it decides every sort value but latency's (sort_value), so
+    a poll that changed only the latency needs only latency's value made again (ui/row_index.py)."""
     status = state.status if state.error is None else None
     return (
         config,
@@ -208,9 +211,9 @@ def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:
         status.ready if status else None,
         status.streaming if status else None,
         status.conversation_id if status else None,
-        latency_shown(state.latency_ms),
         state.since,
         state.runtime.label,
+        latency_shown(state.latency_ms),
     )
 
 

@@ -75,24 +75,27 @@ def test_a_row_removed_is_gone_from_everything():
     assert len(index.order) == 19
 
 
-def test_going_back_to_a_column_sorts_again_what_was_polled_added_or_removed_since_and_nothing_else(monkeypatch):
+def test_a_sort_key_makes_no_sort_value_and_a_latency_poll_makes_only_latencys(monkeypatch):
     rows = random_rows(5000, seed=11)
     index = RowIndex()
     index.update(rows[:4000])
-    index.set_sort("latency", False)
-    index.set_sort("state", False)  # latency's values are kept
-    polled = rows[:30]
-    for number, (_, state) in enumerate(polled):
-        state.latency_ms = 5000.0 + number  # now the slowest
-    index.update(polled)
-    index.update(rows[4000:4010], [rows[3999][0].name])  # ten new rows, one gone
     made = []
     sort_value = view.sort_value
-    monkeypatch.setattr(
-        view, "sort_value", lambda column, *row: (made.append(row[0].name), sort_value(column, *row))[1]
-    )
-    index.set_sort("latency", False)
-    assert sorted(made) == sorted(c.name for c, _ in polled + rows[4000:4010])
+    monkeypatch.setattr(view, "sort_value", lambda column, *row: (made.append(column), sort_value(column, *row))[1])
+    polled = rows[:30]
+    for number, (_, state) in enumerate(polled):
+        state.latency_ms = 5000.0 + number  # now the slowest, and nothing else changed
+    index.update(polled)
+    assert made == ["latency"] * 30
+    del made[:]
+    config, state = rows[40]
+    state.state = State.STALLED if state.state is not State.STALLED else State.LIVE
+    index.update([(config, state)])
+    assert sorted(made) == sorted(view.SORTABLE)  # its state changed: every column's value is made again
+    index.update(rows[4000:4010], [rows[3999][0].name])  # ten new rows, one gone
+    del made[:]
     held = [row for row in rows[:4010] if row[0].name != rows[3999][0].name]
-    expected = [c.name for c, s in sorted(held, key=lambda row: reference_key("latency", *row))]
-    assert index.order == expected
+    for column in view.SORTABLE:
+        index.set_sort(column, False)
+        assert index.order == [c.name for c, s in sorted(held, key=lambda row, c=column: reference_key(c, *row))]
+    assert made == []  # every value was there already, up to date
