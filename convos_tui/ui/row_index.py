@@ -92,21 +92,23 @@ class RowIndex:
                 reorder = True
             if old is None or old[1] is not state or old[0] is not config:
                 held[name] = row
-            if row_filter is None:
-                texts.pop(name, None)  # made again when a filter needs it
-            else:
-                text = texts[name] = view.search_text(config, state)
-                wanted = row_filter.matches(config, state, text)
-                if wanted != (name in shown):  # type: ignore[operator]  # shown is a set whenever a filter is set
-                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]  # as above
-                    reorder = True
             look = view.look(config, state)
             before = looks.get(name)
             if before != look:
                 looks[name] = look
                 changed.append(name)
-            # All but the latency as it was (see rows.look): only latency's sort value can have changed.
+            # All but the latency as it was (see rows.look): the search text, whether the filter shows the row
+            # and every sort value but latency's are as they were.
             steady = before is not None and before[:-1] == look[:-1]
+            if row_filter is None:
+                if not steady:
+                    texts.pop(name, None)  # made again when a filter needs it
+            elif not steady or name not in texts:
+                text = texts[name] = view.search_text(config, state)
+                wanted = row_filter.matches(config, state, text)
+                if wanted != (name in shown):  # type: ignore[operator]  # shown is a set whenever a filter is set
+                    (shown.add if wanted else shown.discard)(name)  # type: ignore[union-attr]  # as above
+                    reorder = True
             for column, values in latency_only if steady else every_column:
                 value = view.sort_value(column, config, state)
                 if values is current and values.get(name, values) != value:

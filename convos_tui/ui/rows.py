@@ -200,19 +200,24 @@ def name_shown(config: GatewayConfig) -> str:
 
 def look(config: GatewayConfig, state: GatewayState) -> tuple[object, ...]:
     """Everything a row shows but its mark and the time since its state began (which goes on by
-    itself): a row whose look did not change after a poll is not drawn again.
+    itself), and what a filter reads: a row whose look did not change after a poll is not drawn again.
 
-    The latency comes last: what comes before it decides every sort value but latency's (sort_value), so
-    a poll that changed only the latency needs only latency's value made again (ui/row_index.py)."""
-    status = state.status if state.error is None else None
+    The latency comes last: what comes before it decides every sort value but latency's (sort_value), the
+    search text (search_text) and whether a filter shows the row (Filter.matches), so a poll that changed
+    only the latency needs only latency's sort value made again (ui/row_index.py)."""
+    status = state.status
+    shown = status if state.error is None else None
     return (
         config,
         state.state,
-        status.ready if status else None,
-        status.streaming if status else None,
-        status.conversation_id if status else None,
+        shown.ready if shown else None,
+        shown.streaming if shown else None,
+        shown.conversation_id if shown else None,
+        status.conversation_id if status else None,  # what search_text and a filter read, error or not
+        status.shape if status else None,
+        state.reason,
         state.since,
-        state.runtime.label,
+        state.runtime,
         latency_shown(state.latency_ms),
     )
 

@@ -99,3 +99,25 @@ def test_a_sort_key_makes_no_sort_value_and_a_latency_poll_makes_only_latencys(m
         index.set_sort(column, False)
         assert index.order == [c.name for c, s in sorted(held, key=lambda row, c=column: reference_key(c, *row))]
     assert made == []  # every value was there already, up to date
+
+
+def test_a_poll_that_changed_only_the_latency_makes_no_search_text_but_a_new_reason_is_found(monkeypatch):
+    rows = random_rows(2000, seed=13)
+    index = RowIndex()
+    index.update(rows)
+    index.set_filter(view.RowFilter(Filter("gw"), False))  # every search text made once
+    index.set_filter(None)
+    made = []
+    search_text = view.search_text
+    monkeypatch.setattr(view, "search_text", lambda *row: (made.append(row[0].name), search_text(*row))[1])
+    for _, state in rows:
+        state.latency_ms = (state.latency_ms or 1.0) + 7.0
+    index.update(rows)
+    assert index.set_filter(view.RowFilter(Filter("gw"), False)) and made == []  # the texts were still right
+    index.update(rows)
+    assert made == []  # filtering: a latency-only poll needs no new text either
+    config, state = next(row for row in rows if row[1].error is None)
+    state.reason = "a brand new reason"  # the same state, other words: the filter must see them
+    index.update([(config, state)])
+    assert made == [config.name]
+    assert index.set_filter(view.RowFilter(Filter("brand"), False)) and index.order == [config.name]
