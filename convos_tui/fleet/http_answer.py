@@ -1,7 +1,7 @@
 """What the poller's two HTTP stacks share: one GET's answer as it came, what it means, and the session's shape.
 
-Continuous polling (the console, `status --watch`) runs on aiohttp (fleet/aiohttp_session.py); a single sweep
-with no session running (a one-shot `status`, a command's check after an action) on h11
+A running polling loop (the console's) runs on aiohttp (fleet/aiohttp_session.py); a sweep with no loop
+running (a one-shot `status`, each sweep of `status --watch`, a command's check after an action) on h11
 (fleet/sweep_session.py). Both give a RawAnswer or raise the same GatewayError kinds with the same words, and
 the answer is classified by the same pure functions as the httpx client's (api/interpret.py), so a status
 means the same whichever path fetched it.

@@ -4,8 +4,8 @@ A one-shot `status` (a cron job, a monitoring check) pays for its imports on eve
 with the two TLS contexts it builds on the way (loading the system's certificates), took 0.15-0.25 s of a
 0.3-0.4 s run over 100 gateways; h11 takes about 0.01 s, and a TLS context is made only for an https
 gateway. The answers mean the same as aiohttp's (fleet/http_answer.py): the same limits on size, time and
-encoding, the same errors in the same words. Continuous polling stays on aiohttp, whose C parser costs less
-per poll (fleet/aiohttp_session.py).
+encoding, the same errors in the same words. A running polling loop (the console's) stays on aiohttp, whose C parser
+costs less per poll (fleet/aiohttp_session.py). Each sweep of `status --watch` is a sweep like any other.
 
 One connection per gateway, kept for the sweep: a gateway of another runtime is asked its other routes on
 the connection its status came on.
