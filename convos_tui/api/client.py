@@ -180,7 +180,7 @@ class GatewayClient:
             raise self._transport_error(route, exc, progress["sent"]) from None
         if response.headers.get("content-encoding", "identity").lower() not in ("identity", ""):
             raise errors.UnexpectedAnswer(
-                "the answer is compressed although it was asked not to be",
+                transport.COMPRESSED,
                 status=response.status_code,
                 route=route.label,
             )

@@ -10,6 +10,8 @@ from convos_tui import __version__
 from convos_tui.api import interpret
 
 USER_AGENT = f"convos-tui/{__version__}"
+# Every request asks for `Accept-Encoding: identity`; an answer compressed anyway is refused, in these words.
+COMPRESSED = "the answer is compressed although it was asked not to be"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -13,9 +13,19 @@ import ssl
 import aiohttp
 import yarl
 
-from convos_tui.api import errors, interpret
+from convos_tui.api import errors
 from convos_tui.api.transport import USER_AGENT, connection_reason
-from convos_tui.fleet.http_answer import CUT_SHORT, UNSENDABLE, RawAnswer
+from convos_tui.fleet.http_answer import (
+    CLOSED_EARLY,
+    CUT_SHORT,
+    UNSENDABLE,
+    RawAnswer,
+    answer_of,
+    bad_url,
+    broken,
+    timed_out,
+    unreachable,
+)
 
 
 class AiohttpSession:
@@ -64,9 +74,7 @@ class AiohttpSession:
             except aiohttp.ServerDisconnectedError:
                 # A keep-alive connection the gateway had just closed: one retry of this safe GET.
                 if attempt == 2:
-                    raise errors.Unreachable(
-                        "connection broken mid-answer: the gateway closed the connection", route=route
-                    ) from None
+                    raise broken(CLOSED_EARLY, route) from None
         raise AssertionError("unreachable")
 
     async def _get_once(
@@ -78,27 +86,30 @@ class AiohttpSession:
                     body, truncated = await _read_capped(response, limit)
                     status, answer_headers = response.status, response.headers
         except TimeoutError:
-            raise errors.GatewayTimeout(f"{route} timed out after {timeout_s:g} s", route=route) from None
+            raise timed_out(route, timeout_s) from None
         except aiohttp.ServerDisconnectedError:
             raise
         except (aiohttp.ClientConnectorError, aiohttp.ClientSSLError, ssl.SSLError) as exc:
-            raise errors.Unreachable(f"unreachable: {connection_reason(exc)}", detail=str(exc), route=route) from None
+            raise unreachable(exc, route) from None
         except aiohttp.ClientPayloadError as exc:  # the head came, the body did not end as it said it would
-            raise errors.Unreachable(
-                f"connection broken mid-answer: {CUT_SHORT}", detail=str(exc), route=route
-            ) from None
+            raise broken(CUT_SHORT, route, str(exc)) from None
         except (aiohttp.ClientOSError, aiohttp.ClientResponseError) as exc:
-            raise errors.Unreachable(
-                f"connection broken mid-answer: {connection_reason(exc)}", detail=str(exc), route=route
-            ) from None
+            raise broken(connection_reason(exc), route, str(exc)) from None
         except aiohttp.InvalidURL as exc:
-            raise errors.Unreachable(f"bad URL: {interpret.one_line(str(exc), 120)}", route=route) from None
+            raise bad_url(str(exc), route) from None
         except ValueError:  # a line break in a header (aiohttp's words would not say which)
             raise errors.Unreachable(UNSENDABLE, route=route) from None
-        if answer_headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
-            raise errors.UnexpectedAnswer("the answer is compressed although it was asked not to be", route=route)
         get = answer_headers.get
-        return RawAnswer(status, get("Content-Type"), body, truncated, get("Retry-After"), get("Location"))
+        return answer_of(
+            status,
+            get("Content-Type"),
+            get("Content-Encoding"),
+            body,
+            truncated,
+            get("Retry-After"),
+            get("Location"),
+            route,
+        )
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:

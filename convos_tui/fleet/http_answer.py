@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
-from convos_tui.api import interpret
+from convos_tui.api import errors, interpret
+from convos_tui.api.transport import COMPRESSED, connection_reason
 
 # A request HTTP cannot carry, in words that never quote a header's value (it may be a token).
 UNSENDABLE = "the request cannot be sent: its host or a header (the token?) holds characters HTTP does not allow"
-# A body that stopped before its end (the connection closed or reset, a chunk broken), whichever stack saw it.
+# Why an answer broke off, whichever stack saw it: a body that stopped before its end (the connection closed or
+# reset, a chunk broken), or a connection closed before the answer began (after one retry).
 CUT_SHORT = "the answer stopped before its end (the gateway closed or reset the connection)"
+CLOSED_EARLY = "the gateway closed the connection"
 
 
 class RawAnswer(NamedTuple):
@@ -40,6 +43,41 @@ class HttpSession(Protocol):
         """The answer as it came, or the transport's GatewayError (Unreachable, GatewayTimeout, …)."""
 
     async def close(self) -> None: ...
+
+
+def answer_of(
+    status: int,
+    content_type: str | None,
+    content_encoding: str | None,
+    body: bytes,
+    truncated: bool,
+    retry_after: str | None,
+    location: str | None,
+    route: str,
+) -> RawAnswer:
+    """The answer as both stacks give it; one compressed although asked not to be is refused."""
+    if (content_encoding or "identity").lower() not in ("identity", ""):
+        raise errors.UnexpectedAnswer(COMPRESSED, route=route)
+    return RawAnswer(status, content_type, body, truncated, retry_after, location)
+
+
+# The transport's failures, in the same words from both stacks.
+def timed_out(route: str, timeout_s: float) -> errors.GatewayTimeout:
+    return errors.GatewayTimeout(f"{route} timed out after {timeout_s:g} s", route=route)
+
+
+def unreachable(exc: BaseException, route: str) -> errors.Unreachable:
+    """No connection was made (refused, no route, DNS, TLS): nothing was sent."""
+    return errors.Unreachable(f"unreachable: {connection_reason(exc)}", detail=str(exc), route=route)
+
+
+def broken(reason: str, route: str, detail: str = "") -> errors.Unreachable:
+    """The connection broke after the request went out."""
+    return errors.Unreachable(f"connection broken mid-answer: {reason}", detail=detail, route=route)
+
+
+def bad_url(text: str, route: str) -> errors.Unreachable:
+    return errors.Unreachable(f"bad URL: {interpret.one_line(text, 120)}", route=route)
 
 
 def decode(answer: RawAnswer, route: str) -> object:

@@ -19,9 +19,19 @@ from urllib.parse import SplitResult, quote, urlsplit
 
 import h11
 
-from convos_tui.api import errors, interpret
+from convos_tui.api import errors
 from convos_tui.api.transport import USER_AGENT, connection_reason
-from convos_tui.fleet.http_answer import CUT_SHORT, UNSENDABLE, RawAnswer
+from convos_tui.fleet.http_answer import (
+    CLOSED_EARLY,
+    CUT_SHORT,
+    UNSENDABLE,
+    RawAnswer,
+    answer_of,
+    bad_url,
+    broken,
+    timed_out,
+    unreachable,
+)
 
 READ_SIZE = 65536
 _BASE_HEADERS = (
@@ -29,13 +39,11 @@ _BASE_HEADERS = (
     (b"Accept", b"application/json"),
     (b"Accept-Encoding", b"identity"),
 )
-# What closes a connection before its answer began: the gateway closed a kept connection (retried once, as
-# aiohttp's ServerDisconnectedError is), or it closed a new one without answering.
-_EARLY_CLOSE = "connection broken mid-answer: the gateway closed the connection"
 
 
 class _Closed(Exception):
-    """The gateway closed the connection before the answer began."""
+    """The gateway closed the connection before the answer began: a kept connection it had just closed (retried
+    once, as aiohttp's ServerDisconnectedError is), or a new one it closed without answering."""
 
 
 class _Connection:
@@ -76,7 +84,7 @@ class SweepSession:
     ) -> RawAnswer:
         parts = url if isinstance(url, SplitResult) else self.parse(str(url))
         if isinstance(parts, str) or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise errors.Unreachable(f"bad URL: {interpret.one_line(str(url), 120)}", route=route)
+            raise bad_url(str(url), route)
         try:
             async with asyncio.timeout(timeout_s):
                 for attempt in (1, 2):
@@ -84,9 +92,9 @@ class SweepSession:
                         return await self._get_once(parts, headers, verify, route, limit)
                     except _Closed:
                         if attempt == 2:
-                            raise errors.Unreachable(_EARLY_CLOSE, route=route) from None
+                            raise broken(CLOSED_EARLY, route) from None
         except TimeoutError:
-            raise errors.GatewayTimeout(f"{route} timed out after {timeout_s:g} s", route=route) from None
+            raise timed_out(route, timeout_s) from None
         raise AssertionError("unreachable")
 
     async def _get_once(
@@ -103,9 +111,7 @@ class SweepSession:
                     host, port, ssl=self._tls_context(verify) if tls else None, limit=READ_SIZE
                 )
             except OSError as exc:  # refused, no route, DNS, TLS (ssl.SSLError is one): before anything was sent
-                raise errors.Unreachable(
-                    f"unreachable: {connection_reason(exc)}", detail=str(exc), route=route
-                ) from None
+                raise unreachable(exc, route) from None
             connection = _Connection(reader, writer)
         try:
             answer = await self._exchange(connection, parts, host, port, headers, route, limit)
@@ -118,7 +124,7 @@ class SweepSession:
                 reason = CUT_SHORT
             else:
                 reason = connection_reason(exc, protocol_errors=(h11.ProtocolError,))
-            raise errors.Unreachable(f"connection broken mid-answer: {reason}", detail=str(exc), route=route) from None
+            raise broken(reason, route, str(exc)) from None
         http = connection.http
         if answer.truncated or http.our_state is not h11.DONE or http.their_state is not h11.DONE:
             connection.close()
@@ -184,10 +190,17 @@ def _answer(response: h11.Response | None, body: bytes, truncated: bool, route: 
     for name, value in response.headers:  # h11 gives the names in lower case
         if name in (b"content-type", b"content-encoding", b"retry-after", b"location") and name not in found:
             found[name] = value.decode("latin-1")
-    if found.get(b"content-encoding", "identity").lower() not in ("identity", ""):
-        raise errors.UnexpectedAnswer("the answer is compressed although it was asked not to be", route=route)
     get = found.get
-    return RawAnswer(response.status_code, get(b"content-type"), body, truncated, get(b"retry-after"), get(b"location"))
+    return answer_of(
+        response.status_code,
+        get(b"content-type"),
+        get(b"content-encoding"),
+        body,
+        truncated,
+        get(b"retry-after"),
+        get(b"location"),
+        route,
+    )
 
 
 def _request(

@@ -122,6 +122,18 @@ async def test_headers_are_sent_and_a_token_http_cannot_carry_is_refused_without
     assert seen == [("Bearer k-1", "identity")] * 2  # the broken one never left
 
 
+async def test_a_compressed_answer_is_refused_by_both_stacks():
+    async def handler(request):
+        return web.Response(body=b"\x1f\x8b", headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    async with serve(handler) as port:
+        url = f"http://127.0.0.1:{port}/convos/status"
+        for session in (SweepSession(), AiohttpSession(concurrency=2, interval_s=5)):
+            with pytest.raises(errors.UnexpectedAnswer, match="compressed although it was asked not to be"):
+                await session.get(url, {}, verify=True, timeout_s=2, route="status", limit=99)
+            await session.close()
+
+
 @pytest.fixture(scope="module")
 def tls():
     return tls_server_context()
