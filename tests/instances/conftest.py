@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,16 @@ def pytest_terminal_summary(terminalreporter):
     if ran or skipped:
         reason = f" ({skipped[0]})" if skipped else ""
         terminalreporter.write_line(f"docker tests: {ran} ran against a real engine, {len(skipped)} skipped{reason}")
+
+
+def bound_identity(read_config, seconds: float = 10.0) -> str | None:
+    """The identity an instance's plugin wrote into its openclaw.json (`read_config()`) once bound, or None.
+
+    The plugin writes it after answering the create, as the real one does (the simulated one within 50 ms), so
+    on a busy machine the file may be read a moment before it holds it: wait for it, up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        identity = read_config()["channels"]["convos"].get("identityId")
+        if identity or time.monotonic() > deadline:
+            return identity
+        time.sleep(0.05)

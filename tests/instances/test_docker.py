@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.instances.conftest import Env, bound_range, free_range
+from tests.instances.conftest import Env, bound_identity, bound_range, free_range
 
 docker = pytest.importorskip("docker")
 
@@ -107,9 +107,12 @@ def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volu
         assert env["CONVOS_POOL_API_KEY"] and env["OPENCLAW_GATEWAY_TOKEN"]
         image_env = client.images.get(denv.image).attrs["Config"]["Env"]
         assert not any(e.startswith(("CONVOS_POOL_API_KEY", "OPENCLAW_GATEWAY_TOKEN")) for e in image_env)
-        config = in_container(client, record.container, "/root/.openclaw/openclaw.json")
-        identities.add(config["channels"]["convos"]["identityId"])
-    assert len(identities) == 3  # three agents, not one image's identity thrice
+        identities.add(
+            bound_identity(
+                lambda record=record: in_container(client, record.container, "/root/.openclaw/openclaw.json")
+            )
+        )
+    assert len(identities) == 3 and None not in identities  # three agents, not one image's identity thrice
 
     # The fleet polls them with their own keys: the console sends what each container was given.
     status = json.loads(denv.run("status", "--json").stdout)

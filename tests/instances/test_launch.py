@@ -19,7 +19,7 @@ from convos_tui.fleet.inventory import load_inventory
 from convos_tui.fleet.store import Store
 from convos_tui.instances.launcher import alive
 from convos_tui.instances.service import InstanceService
-from tests.instances.conftest import PORT_BASE
+from tests.instances.conftest import PORT_BASE, bound_identity
 
 
 def port_listening(port: int) -> bool:
@@ -42,8 +42,8 @@ def test_launch_three_with_create_then_terminate_leaves_nothing(env):
         assert r["origin"] == "launcher:sim" and alive(r["pid"], None) and port_listening(r["port"])
     assert len({r["conversation_id"] for r in results}) == 3
     assert len({r["invite_url"] for r in results}) == 3 and all(r["invite_url"].startswith("https://") for r in results)
-    identities = {instance_config(env, r["instance"])["channels"]["convos"]["identityId"] for r in results}
-    assert len(identities) == 3
+    identities = {bound_identity(lambda r=r: instance_config(env, r["instance"])) for r in results}
+    assert len(identities) == 3 and None not in identities
     for r in results:  # the secrets of an instance are its own, in a file only it can read
         path = env.instances_dir / r["instance"] / "home" / ".openclaw" / "openclaw.json"
         assert path.stat().st_mode & 0o077 == 0
