@@ -252,6 +252,11 @@ class SimGateway(OnboardingRoutes, NewerRoutes):
         if old is not None:
             # A zero timeout would mean "no timeout" to aiohttp; this cancels in-flight handlers at once.
             await old.shutdown(timeout=0.001)
+            # shutdown closes each connection gracefully: one whose client does not read what is left to send
+            # (a drip body) stayed open after it. A process that ends or goes down drops them at once.
+            for handler in old.connections:
+                if handler.transport is not None:
+                    handler.transport.abort()
 
     async def go_down(self) -> None:
         """The port closes (the process is unreachable); in-memory state is kept."""
