@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import time
 
 from textual.widgets import Button, Input, Static, TextArea
 
@@ -35,8 +36,11 @@ async def move_to(app, pilot, name):
     await pilot.pause()
 
 
-async def finish(pilot, panel):
-    for _ in range(200):
+async def finish(pilot, panel, seconds=30.0):
+    # A deadline in time, not in turns: on a loaded 2-core machine an action and its re-poll took over the
+    # 4 s that 200 turns of 0.02 s gave (seen in a busy CI run).
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         await asyncio.sleep(0.02)
         if panel.flow.outcome is not None and not panel.busy:
             await pilot.pause()
