@@ -49,13 +49,14 @@ def denv(tmp_path, engine):
         docker_config(environment.image, extra, **kw)
     )
     environment.write_config()
-    volumes_before = {v.name for v in client.volumes.list()}
     yield environment
-    for container in client.containers.list(all=True, filters={"label": LABEL}):
+    # Only this run's containers and their own volumes: another run may share the engine.
+    for container in containers(client):
+        volumes = volumes_of(container)
         container.remove(v=True, force=True)
-    for volume in client.volumes.list():  # anonymous volumes of containers removed above
-        if volume.name not in volumes_before and not volume.attrs.get("Labels"):
-            volume.remove(force=True)
+        for name in volumes:
+            with contextlib.suppress(docker.errors.NotFound):
+                client.volumes.get(name).remove(force=True)
 
 
 def docker_config(image: str, extra: str = "", *, ports: str = "", name: str = LAUNCHER) -> str:
@@ -76,6 +77,19 @@ def containers(client) -> list:
     return client.containers.list(all=True, filters={"label": LABEL})
 
 
+def volumes_of(container) -> set[str]:
+    """The names of the volumes mounted in the container (here, the image's anonymous /root/.convos)."""
+    return {m["Name"] for m in container.attrs.get("Mounts") or [] if m.get("Type") == "volume"}
+
+
+def existing(client, names: set[str]) -> set[str]:
+    found = set()
+    for name in names:
+        with contextlib.suppress(docker.errors.NotFound):
+            found.add(client.volumes.get(name).name)
+    return found
+
+
 def in_container(client, container: str, path: str) -> dict:
     code, out = client.containers.get(container).exec_run(["cat", path])
     assert code == 0, out
@@ -84,7 +98,6 @@ def in_container(client, container: str, path: str) -> dict:
 
 def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volume(denv):
     client = denv.client
-    volumes_before = {v.name for v in client.volumes.list()}
     done = denv.run("launch", "--count", "3", "--create", "--json", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads(done.stdout)
@@ -95,9 +108,11 @@ def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volu
         assert set(r["phases"]) == {"restore", "spawn", "ready", "create"}
     records = {r.id: r for r in denv.records().all()}
     identities = set()
+    volumes: set[str] = set()
     for r in results:
         record = records[r["instance"]]
         container = client.containers.get(record.container)
+        volumes |= volumes_of(container)
         assert container.labels == {"convos-tui.instance": record.id, "convos-tui.launcher": LAUNCHER}
         # published on the host's loopback only
         assert container.attrs["HostConfig"]["PortBindings"]["18789/tcp"] == [
@@ -113,6 +128,7 @@ def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volu
             )
         )
     assert len(identities) == 3 and None not in identities  # three agents, not one image's identity thrice
+    assert len(volumes) == 3  # each its own /root/.convos
 
     # The fleet polls them with their own keys: the console sends what each container was given.
     status = json.loads(denv.run("status", "--json").stdout)
@@ -132,7 +148,7 @@ def test_three_from_an_image_restart_crash_terminate_leaves_no_container_or_volu
     done = denv.run("terminate", "--yes", *(r["instance"] for r in results), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert containers(client) == []
-    assert {v.name for v in client.volumes.list()} <= volumes_before  # the anonymous volumes went too
+    assert existing(client, volumes) == set()  # their anonymous volumes went too
     assert not any((denv.instances_dir / r["instance"]).exists() for r in results)
 
 
