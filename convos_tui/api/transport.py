@@ -1,4 +1,4 @@
-"""What both HTTP stacks share (httpx in the client, aiohttp in the poller): the User-Agent and why a
+"""What both HTTP stacks share (httpx in the client, httptools in the poller): the User-Agent and why a
 connection failed in words. Here, so that the poller needs neither httpx nor the client to say it."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def connection_reason(exc: BaseException, *, protocol_errors: tuple[type[BaseException], ...] = ()) -> str:
     """Why a connection failed, in words a person can act on. `protocol_errors`: the HTTP stack's own
-    exceptions for a gateway that broke the protocol (httpx's; aiohttp's are told apart by their caller)."""
+    exceptions for a gateway that broke the protocol (httpx's, or the poller's parser's)."""
     chain = _chain(exc)
     text = " ".join(str(e) for e in chain).lower()
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "certificate verify failed" in text:

@@ -1,10 +1,8 @@
-"""What the poller's two HTTP stacks share: one GET's answer as it came, what it means, and the session's shape.
+"""What the poller's HTTP stack gives and raises: one GET's answer as it came, what it means, the session's shape.
 
-A running polling loop (the console's) runs on aiohttp (fleet/aiohttp_session.py); a sweep with no loop
-running (a one-shot `status`, each sweep of `status --watch`, a command's check after an action) on h11
-(fleet/sweep_session.py). Both give a RawAnswer or raise the same GatewayError kinds with the same words, and
-the answer is classified by the same pure functions as the httpx client's (api/interpret.py), so a status
-means the same whichever path fetched it.
+The stack is fleet/http1_session.py's. It gives a RawAnswer or raises the GatewayError kinds made here, with
+these words, and the answer is classified by the same pure functions as the httpx client's (api/interpret.py),
+so a status means the same whichever path fetched it (the poller, or an action's check).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from convos_tui.api.transport import COMPRESSED, connection_reason
 
 # A request HTTP cannot carry, in words that never quote a header's value (it may be a token).
 UNSENDABLE = "the request cannot be sent: its host or a header (the token?) holds characters HTTP does not allow"
-# Why an answer broke off, whichever stack saw it: a body that stopped before its end (the connection closed or
+# Why an answer broke off: a body that stopped before its end (the connection closed or
 # reset, a chunk broken), or a connection closed before the answer began (after one retry).
 CUT_SHORT = "the answer stopped before its end (the gateway closed or reset the connection)"
 CLOSED_EARLY = "the gateway closed the connection"
@@ -55,13 +53,13 @@ def answer_of(
     location: str | None,
     route: str,
 ) -> RawAnswer:
-    """The answer as both stacks give it; one compressed although asked not to be is refused."""
+    """The answer as the stack gives it; one compressed although asked not to be is refused."""
     if (content_encoding or "identity").lower() not in ("identity", ""):
         raise errors.UnexpectedAnswer(COMPRESSED, route=route)
     return RawAnswer(status, content_type, body, truncated, retry_after, location)
 
 
-# The transport's failures, in the same words from both stacks.
+# The transport's failures, in the words the httpx client uses too.
 def timed_out(route: str, timeout_s: float) -> errors.GatewayTimeout:
     return errors.GatewayTimeout(f"{route} timed out after {timeout_s:g} s", route=route)
 

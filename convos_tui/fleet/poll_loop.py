@@ -1,9 +1,8 @@
 """Polling `GET /convos/status` of every gateway: one loop, bounded concurrency, a schedule per gateway.
 
-The HTTP stack of a running loop is one aiohttp session with keep-alive connections
-(fleet/aiohttp_session.py): measured on a 2-core machine it sweeps 1,000 loopback gateways several times
-faster than httpx (see benchmarks/poll.py and the README). A sweep with no loop running (a one-shot
-`status`) uses h11 instead (fleet/sweep_session.py), which costs a twentieth of aiohttp's import.
+The HTTP stack is fleet/http1_session.py's: connections kept per gateway, the GET made once, the answer
+read by httptools' parser. A running loop keeps its session across polls; a sweep with no loop running (a
+one-shot `status`) makes one for the sweep and closes it after.
 
 Rules: never more than one poll of a gateway in flight; a slow gateway only holds its own slot until
 its timeout; a failing gateway backs off exponentially (up to a cap) and is polled at its normal pace
@@ -22,18 +21,16 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from convos_tui.api import errors
 from convos_tui.api.interpret import remember_secret
 from convos_tui.api.runtimes import RAILWAY
 from convos_tui.fleet.health_poll import RuntimeProbe
+from convos_tui.fleet.http1_session import KEEP_IDLE_S, Http1Session
 from convos_tui.fleet.http_answer import HttpSession
 from convos_tui.fleet.inventory import GatewayConfig
 from convos_tui.fleet.state import DEFAULT_GRACE_S, DEFAULT_START_GRACE_S, GatewayState, Transition
-
-if TYPE_CHECKING:
-    from convos_tui.fleet.aiohttp_session import AiohttpSession
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +108,10 @@ class PollLoop:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def _new_session(self) -> AiohttpSession:
-        from convos_tui.fleet.aiohttp_session import AiohttpSession  # (aiohttp): only for a running loop
-
-        return AiohttpSession(concurrency=self.concurrency, interval_s=self.interval_s)
+    def _new_session(self) -> Http1Session:
+        # Connections kept across polls; the real gateway closes idle ones after 5 s, and a poll that meets
+        # one it had just closed is asked again once on a new one.
+        return Http1Session(keep_idle_s=max(KEEP_IDLE_S, self.interval_s * 2))
 
     async def start(self) -> None:
         if self._session is None:
@@ -222,9 +219,7 @@ class PollLoop:
         """Poll every gateway (or those named) once, concurrently within the limit, and wait for all."""
         own = None
         if self._session is None:  # a session of its own for this sweep, closed after
-            from convos_tui.fleet.sweep_session import SweepSession
-
-            own = SweepSession()
+            own = Http1Session()
             self._session = own
         try:
             targets = [n for n in (names if names is not None else list(self._slots)) if n in self._slots]

@@ -1,4 +1,4 @@
-"""`/metrics` over aiohttp (already the poller's HTTP stack), in the caller's event loop or a thread of its own.
+"""`/metrics` over aiohttp (already the simulator's and the browser console's server), in the caller's event loop or a thread of its own.
 
 The registry's collectors run at each scrape, in the server's loop; they only read what the poller keeps.
 """

@@ -114,7 +114,7 @@ def test_status_polls_without_the_console_the_simulator_httpx_or_aiohttp(tmp_pat
     assert code == 0
     states = {g["name"]: g["state"] for g in json.loads(stdout)["gateways"]}
     assert states == {"idle-1": "idle", "live-1": "live"}
-    assert "h11" in modules  # it did poll, with the one-sweep client (fleet/sweep_session.py)
+    assert "httptools" in modules  # it did poll (fleet/http1_session.py)
     # aiohttp's import (with the TLS contexts it builds) is most of what a one-shot run cost: a sweep needs none of it.
     assert among(modules, ("aiohttp", "yarl", *NEVER_FOR_STATUS)) == []
 
