@@ -90,15 +90,18 @@ class _Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.lost = False
         self.idle_since = 0.0
-        self._new_answer(None, 0)
+        self._new_answer(None, 0, reused=False)
 
-    def _new_answer(self, waiter: asyncio.Future[RawAnswer] | None, limit: int) -> None:
-        self.waiter, self.limit = waiter, limit
+    def _new_answer(self, waiter: asyncio.Future[RawAnswer] | None, limit: int, *, reused: bool) -> None:
+        self.waiter, self.limit, self.reused = waiter, limit, reused
         self.began = False  # the head is complete: a failure now cuts the answer short
+        self.complete = False
         self.status = 0
         self.keep_alive = False
         self.informational = False
+        self.fed = 0  # bytes read for this answer: a head, the body, chunk lines, trailers
         self.head_size = 0
+        self.chunk_lines = 0
         self.headers: dict[bytes, bytes] = {}
         self.chunks: list[bytes] = []
         self.size = 0
@@ -111,15 +114,16 @@ class _Connection(asyncio.Protocol):
         if self.waiter is None or self.waiter.done():  # nothing was asked: the gateway broke the protocol
             self._close()
             return
+        self.fed += len(data)
         try:
             self.parser.feed_data(data)
         except _PROTOCOL_ERRORS as exc:
             self._fail(exc)
             return
-        if not self.began:  # the head is still coming: bounded, as a gateway could send it for ever
-            self.head_size += len(data)
-            if self.head_size > HEAD_LIMIT:
-                self._fail(httptools.HttpParserError(f"a head of more than {HEAD_LIMIT} bytes"))
+        # What is not body (the head, chunk lines, trailers: httptools holds a line until it ends) is bounded,
+        # as a gateway could send it for ever.
+        if self.fed - self.size > HEAD_LIMIT + 32 * self.chunk_lines:
+            self._fail(httptools.HttpParserError(f"more than {HEAD_LIMIT} bytes of head, chunk lines or trailers"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -128,27 +132,38 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():
             return
         if not self.began:
-            waiter.set_exception(_Closed() if exc is None else exc)
-        elif self._ends_at_close():  # no length given: the answer's end is the connection's
+            # A kept connection the gateway closed or reset as the request went out is asked again (_Closed).
+            waiter.set_exception(_Closed() if exc is None or (self.reused and not self.fed) else exc)
+        elif exc is None and self._ends_at_close():  # no length given: the answer's end is the connection's
             self._finish(False)
         else:
             waiter.set_exception(exc or ConnectionResetError("closed before the answer's end"))
 
     # -- the parser's side -----------------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        if self.complete:  # a second answer in the read that ended ours: nobody asked for it
+            raise httptools.HttpParserError("an answer nobody asked for")
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        self.head_size += len(name) + len(value)
+        if self.head_size > HEAD_LIMIT:  # all in one read, which the check after each read cannot stop
+            raise httptools.HttpParserError(f"more than {HEAD_LIMIT} bytes of head")
         name = name.lower()
         if name in _WANTED and name not in self.headers:
             self.headers[name] = value
 
     def on_headers_complete(self) -> None:
         status = self.parser.get_status_code()
-        self.informational = status < 200  # 100 Continue and the like: the final answer follows
+        self.informational = 100 <= status < 200  # 100 Continue and the like: the final answer follows
         if self.informational:
             self.headers = {}
         else:
             self.began = True
             self.status = status
             self.keep_alive = self.parser.should_keep_alive()  # llhttp forgets it once the answer is complete
+
+    def on_chunk_header(self) -> None:
+        self.chunk_lines += 1
 
     def on_body(self, body: bytes) -> None:
         if self.waiter is None or self.waiter.done():  # cut at the limit: the rest of the read is dropped
@@ -162,8 +177,8 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.informational:
             self.informational = False
-            self.head_size = 0
             return
+        self.complete = True
         self._finish(False)
 
     # -- the answer ------------------------------------------------------------------------------------
@@ -188,12 +203,13 @@ class _Connection(asyncio.Protocol):
     def _close(self) -> None:
         self.lost = True
         if self.transport is not None:
-            self.transport.close()
+            # Not close(): over TLS it waits up to 30 s for a close_notify a hostile gateway never sends.
+            self.transport.abort()
 
-    async def ask(self, request: bytes, limit: int) -> tuple[RawAnswer, dict[bytes, bytes], bool]:
+    async def ask(self, request: bytes, limit: int, *, reused: bool) -> tuple[RawAnswer, dict[bytes, bytes], bool]:
         """The answer to `request`, its headers, and whether the connection can be asked again."""
         waiter: asyncio.Future[RawAnswer] = asyncio.get_running_loop().create_future()
-        self._new_answer(waiter, limit)
+        self._new_answer(waiter, limit, reused=reused)
         assert self.transport is not None
         self.transport.write(request)
         try:
@@ -215,6 +231,7 @@ class Http1Session:
         self._idle: dict[tuple[bool, str, int, bool], _Connection] = {}
         self._tls: dict[bool, ssl.SSLContext] = {}
         self._pruning: asyncio.TimerHandle | None = None
+        self._closed = False
 
     def parse(self, url: str) -> _Target | str:
         """The URL made ready once; one that cannot be stays a string, to be reported at poll time."""
@@ -224,6 +241,7 @@ class Http1Session:
             return url
 
     async def close(self) -> None:
+        self._closed = True
         if self._pruning is not None:
             self._pruning.cancel()
             self._pruning = None
@@ -253,14 +271,15 @@ class Http1Session:
     async def _get_once(self, target: _Target, verify: bool, request: bytes, route: str, limit: int) -> RawAnswer:
         key = (*target.key, verify)
         connection = self._idle.pop(key, None)
-        if connection is None or connection.lost:
+        reused = connection is not None and not connection.lost
+        if connection is None or not reused:
             connection = await self._connect(target, verify, route)
         try:
-            answer, headers, reusable = await connection.ask(request, limit)
+            answer, headers, reusable = await connection.ask(request, limit, reused=reused)
         except (_Closed, asyncio.CancelledError, TimeoutError):
             raise
         except (OSError, *_PROTOCOL_ERRORS) as exc:  # ssl.SSLError is an OSError
-            if connection.began:
+            if connection.began and not isinstance(exc, _PROTOCOL_ERRORS):  # the body's bytes stopped coming
                 reason = CUT_SHORT
             else:
                 reason = connection_reason(exc, protocol_errors=_PROTOCOL_ERRORS)
@@ -293,6 +312,9 @@ class Http1Session:
         return connection
 
     def _keep(self, key: tuple[bool, str, int, bool], connection: _Connection) -> None:
+        if self._closed:  # a poll that ended after close(): nothing is kept any more
+            connection._close()
+            return
         loop = asyncio.get_running_loop()
         connection.idle_since = loop.time()
         extra = self._idle.get(key)

@@ -4,6 +4,12 @@ fresh session and on one whose connections are kept (the console's); and what a 
 import asyncio
 import contextlib
 import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -15,6 +21,7 @@ from convos_tui.fleet.http_answer import CLOSED_EARLY, CUT_SHORT, UNSENDABLE
 from convos_tui.sim import GatewaySpec, Mode, SimFleet
 from tests.local_http import json_answer, serve, tls_server_context
 
+ROOT = Path(__file__).resolve().parents[2]
 STATUS = {"ready": True, "conversation": None, "streaming": False}
 PROTOCOL = "connection broken mid-answer: the gateway closed the connection or broke the HTTP protocol"
 CLASSIC = "/convos/status: answered (classic shape)"
@@ -388,3 +395,117 @@ async def test_a_connection_idle_past_its_time_is_closed_by_the_console():
     await session.close()
     server.close()
     await server.wait_closed()
+
+
+def reset(writer):
+    """Close with a reset (RST), not a FIN: as a gateway that crashed or dropped the connection does."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def test_an_answer_nobody_asked_for_in_the_same_read_is_never_taken_for_the_next():
+    stale = b"HTTP/1.1 302 Found\r\nLocation: http://evil.example/\r\nRetry-After: 999\r\nContent-Length: 0\r\n\r\n"
+    plain = OK_HEAD + b"Content-Length: 2\r\n\r\n{}"
+    async with raw(plain + stale, plain, close=False) as (port, taken):
+        session = Http1Session()
+        url = f"http://127.0.0.1:{port}/convos/status"
+        first = await get(session, url)
+        second = await get(session, url)
+        await session.close()
+    assert (first.status, first.location, first.retry_after, first.body) == (200, None, None, b"{}")
+    assert (second.status, second.location, second.body) == (200, None, b"{}")
+    assert len(taken) == 2  # the first connection was not kept
+
+
+async def test_endless_trailers_and_a_head_of_many_headers_in_one_read_are_cut_off_at_the_limit():
+    chunked = OK_HEAD + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: " + b"a" * (2 * HEAD_LIMIT)
+    many = OK_HEAD + b"".join(b"X-%d: %s\r\n" % (i, b"b" * 60) for i in range(2000)) + b"Content-Length: 2\r\n\r\n{}"
+    for wire in (chunked, many):
+        async with raw(wire, close=False) as (port, _):  # the connection stays open: only the limit ends it
+            session = Http1Session()
+            with pytest.raises(errors.Unreachable) as caught:
+                await get(session, f"http://127.0.0.1:{port}/convos/status", timeout_s=30)
+            await session.close()
+        assert caught.value.summary == PROTOCOL
+
+
+async def test_a_reset_in_an_answer_that_ends_at_close_is_no_whole_answer():
+    async def handle(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(OK_HEAD + b'\r\n{"ready": tr')
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        reset(writer)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    session = Http1Session()
+    with pytest.raises(errors.Unreachable) as caught:
+        await get(session, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/convos/status")
+    await session.close()
+    server.close()
+    await server.wait_closed()
+    assert caught.value.summary == f"connection broken mid-answer: {CUT_SHORT}"
+
+
+async def test_a_kept_connection_reset_as_the_next_request_arrives_is_asked_again_on_a_new_one():
+    connections = []
+
+    async def handle(reader, writer):
+        connections.append(writer)
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(OK_HEAD + b"Content-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")  # the next request on the kept connection: reset, unanswered
+            reset(writer)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    session = Http1Session()
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/convos/status"
+    await get(session, url)
+    again = await get(session, url)
+    await session.close()
+    server.close()
+    await server.wait_closed()
+    assert again.status == 200 and len(connections) == 2
+
+
+MUTE_TLS_GATEWAY = """
+import socket, sys, threading
+sys.path.insert(0, sys.argv[1])
+from tests.local_http import tls_server_context
+context, held = tls_server_context(), []
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+def take(connection):  # the handshake and the request, then never a byte again, nor a close_notify
+    try:
+        held.append(context.wrap_socket(connection, server_side=True)); held[-1].recv(65536)
+    except OSError:
+        pass
+while True:
+    threading.Thread(target=take, args=(listener.accept()[0],), daemon=True).start()
+"""
+
+
+def open_files():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's files in /proc")
+async def test_a_tls_gateway_that_never_answers_holds_no_connection_after_its_poll_timed_out():
+    gateway = subprocess.Popen([sys.executable, "-c", MUTE_TLS_GATEWAY, str(ROOT)], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(await asyncio.to_thread(gateway.stdout.readline))
+        session = Http1Session()
+        before = open_files()
+        for _ in range(10):
+            with pytest.raises(errors.GatewayTimeout):
+                await get(session, f"https://127.0.0.1:{port}/convos/status", verify=False, timeout_s=0.3)
+        await asyncio.sleep(0.2)
+        after = open_files()
+        await session.close()
+    finally:
+        gateway.kill()
+        gateway.wait()
+    assert after <= before + 1  # not 10 sockets held for asyncio's 30 s wait for the TLS close
