@@ -7,8 +7,11 @@ aiohttp's (with the TLS contexts it builds) cost 0.15-0.25 s of a one-shot run. 
 loop (the console's, across polls) and a single sweep (a one-shot `status`, closed after it) alike.
 
 What a gateway sends is bounded as anywhere else in the poller (fleet/http_answer.py): at most `limit` bytes of
-body, HEAD_LIMIT of status line and headers, the poll's own timeout for the whole answer, and a compressed
-answer refused. A kept connection the gateway closed is asked again once on a new one (a safe GET).
+body, HEAD_LIMIT of what is not body (head, chunk lines, trailers), the poll's own timeout for the whole answer,
+and a compressed answer refused. A connection is kept only after an answer that ended cleanly and alone (bytes
+after it that nobody asked for end the connection); a kept one the gateway closed or reset as the request went
+out is asked again once on a new one (a safe GET). Connections are aborted, never left to a TLS shutdown that a
+hostile gateway could hold for 30 s.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from convos_tui.fleet.http_answer import (
     unreachable,
 )
 
-HEAD_LIMIT = 65536  # the status line and headers of one answer, in bytes
+HEAD_LIMIT = 65536  # what one answer may send that is not body (its head, chunk lines, trailers), in bytes
 KEEP_IDLE_S = 15.0  # a connection idle longer is closed by us (the real gateway closes its own after 5 s)
 _WANTED = (b"content-type", b"content-encoding", b"retry-after", b"location", b"content-length",
            b"transfer-encoding")  # fmt: skip
