@@ -1,6 +1,8 @@
-"""Shared test set-up: screens show local times, so every test runs in UTC for stable snapshots."""
+"""Shared test set-up: screens show local times, so every test runs in UTC for stable snapshots; and Ctrl-C
+reaches the commands the tests start."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -9,6 +11,12 @@ from convos_tui.fleet.state import ORDER, State
 
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+# A shell without job control starts a background job (`.ci/run &`) with SIGINT ignored, and every process
+# under it inherits that: a `status --watch` a test stops with SIGINT would then keep running (Python leaves
+# an inherited SIG_IGN alone, as it should). The tests send SIGINT on purpose, so their children get it back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
