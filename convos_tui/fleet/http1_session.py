@@ -1,7 +1,8 @@
 """The poller's HTTP/1.1: asyncio's transports and httptools' parser (llhttp, Node's), connections kept per gateway.
 
-Each poll is a GET whose bytes are made once per gateway, written on a kept connection, and answered through
-parser callbacks; nothing else is built per poll. Measured against aiohttp's client (benchmarks/poll.py), that
+Each poll is a GET whose request line and fixed headers are made once per gateway (a gateway's own headers,
+its token, are checked and added per poll), written on a kept connection, and answered through parser
+callbacks; nothing else is built per poll. Measured against aiohttp's client (benchmarks/poll.py), that
 is less work per poll than aiohttp's request and response objects, and its import costs about 4 ms where
 aiohttp's (with the TLS contexts it builds) cost 0.15-0.25 s of a one-shot run. One session serves a running
 loop (the console's, across polls) and a single sweep (a one-shot `status`, closed after it) alike.
@@ -54,14 +55,14 @@ class _Closed(Exception):
 class _Target:
     """A gateway URL as a poll needs it, made once: where to connect and the GET's first lines."""
 
-    __slots__ = ("head", "host", "key", "port", "tls", "url")
+    __slots__ = ("head", "host", "key", "port", "tls")
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError for a port that is not a number or out of range
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(url)
-        self.url, self.tls, self.host = url, parts.scheme == "https", parts.hostname
+        self.tls, self.host = parts.scheme == "https", parts.hostname
         self.port = port or (443 if self.tls else 80)
         self.key = (self.tls, self.host, self.port)
         self.head = _head(parts, self.host, self.port, self.tls)
