@@ -23,3 +23,11 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 def demo_states() -> set[str]:
     """Every state the demo is there to show: all but error and unknown (slow is a latency, checked apart)."""
     return {str(state) for state in ORDER if state not in (State.ERROR, State.UNKNOWN)}
+
+
+@pytest.fixture(scope="session")
+def tls():
+    """A server TLS context for 127.0.0.1 from a CA no client trusts (the TLS tests of both HTTP clients)."""
+    from tests.local_http import tls_server_context  # (trustme): only for the tests that ask for it
+
+    return tls_server_context()

@@ -7,7 +7,7 @@ import pytest
 from aiohttp import web
 
 from convos_tui.api import Endpoint, GatewayClient, errors
-from tests.local_http import json_answer, serve, tls_server_context
+from tests.local_http import json_answer, serve
 
 STATUS = {"ready": True, "conversation": None, "streaming": False}
 
@@ -64,11 +64,6 @@ async def test_no_authorization_header_without_a_token():
         async with GatewayClient(Endpoint(f"http://127.0.0.1:{port}")) as client:
             await client.status()
     assert seen == [False]
-
-
-@pytest.fixture(scope="module")
-def tls():
-    return tls_server_context()
 
 
 async def test_tls_is_verified_by_default(tls):

@@ -19,7 +19,7 @@ from convos_tui.fleet.health_poll import RuntimeProbe
 from convos_tui.fleet.http1_session import HEAD_LIMIT, Http1Session, _Target
 from convos_tui.fleet.http_answer import CLOSED_EARLY, CUT_SHORT, UNSENDABLE
 from convos_tui.sim import GatewaySpec, Mode, SimFleet
-from tests.local_http import json_answer, serve, tls_server_context
+from tests.local_http import json_answer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUS = {"ready": True, "conversation": None, "streaming": False}
@@ -237,11 +237,6 @@ async def test_a_compressed_answer_is_refused():
         with pytest.raises(errors.UnexpectedAnswer, match="compressed although it was asked not to be"):
             await get(session, f"http://127.0.0.1:{port}/convos/status", limit=99)
         await session.close()
-
-
-@pytest.fixture(scope="module")
-def tls():
-    return tls_server_context()
 
 
 async def test_tls_is_verified_unless_the_gateway_says_not_to(tls):
